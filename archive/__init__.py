@@ -1,0 +1,1 @@
+"""The SQLite archive: schema, writing, search, statistics. No Scrapy in here."""

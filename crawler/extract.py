@@ -1,0 +1,225 @@
+"""HTML page -> clean article text and metadata. The only module that imports trafilatura.
+
+trafilatura finds the main text; the metadata it cannot get right on Thai agency pages is
+read here from the page's own markup: dates with their time and offset (trafilatura keeps
+only the day and reads no Buddhist-Era date), authors (it trims Thai combining marks),
+language (from `<html lang>`). Theme boilerplate that trafilatura keeps is removed first
+with the site family's cleanup selectors.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from importlib.metadata import version
+from typing import Any
+from urllib.parse import urljoin
+from zoneinfo import ZoneInfo
+
+import trafilatura
+from parsel import Selector
+
+from crawler.dates import iso, parse_date, parse_thai_date
+
+EXTRACTOR = f"trafilatura {version('trafilatura')}"
+INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+THAI_LETTER = re.compile(r"[\u0e00-\u0e7f]")
+THAI_TEXT_SHARE = 0.3  # above this share of Thai letters, the text is Thai
+FOREIGN_TEXT_SHARE = 0.02  # below it, a page declared Thai is not
+PUBLISHED_META = (
+    'meta[property="article:published_time"]::attr(content)',
+    'meta[itemprop="datePublished"]::attr(content)',
+    'meta[name="DC.date.issued"]::attr(content)',
+    'meta[name="date"]::attr(content)',
+    "article time[datetime]::attr(datetime)",
+)
+MODIFIED_META = (
+    'meta[property="article:modified_time"]::attr(content)',
+    'meta[itemprop="dateModified"]::attr(content)',
+    'meta[property="og:updated_time"]::attr(content)',
+)
+VISIBLE_DATE_AREAS = ("article", "main")  # not <body>: top bars show today's date
+
+
+class ExtractionError(ValueError):
+    """The page has no article text we could find; the reason goes to `failures`."""
+
+
+@dataclass(frozen=True)
+class ExtractionRules:
+    """What a site family adds to the generic extraction (see crawler/spiders/cms.py)."""
+
+    cleanup_selectors: tuple[str, ...] = ()
+    date_selectors: tuple[str, ...] = ()
+    timezone: str = "Asia/Bangkok"
+
+
+@dataclass(frozen=True)
+class Extracted:
+    title: str
+    body: str
+    url: str
+    published: str | None = None
+    modified: str | None = None
+    authors: list[str] = field(default_factory=list)
+    language: str | None = None
+    categories: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    image: str | None = None
+    extractor: str = EXTRACTOR
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def normalize_text(text: str) -> str:
+    """NFC, without the invisible characters that split Thai words in the index."""
+    return unicodedata.normalize("NFC", text).translate(INVISIBLE)
+
+
+def extract(html: str, url: str, rules: ExtractionRules = ExtractionRules()) -> Extracted:
+    """What the archive stores for one article page. Raises ExtractionError."""
+    page = Selector(text=normalize_text(html))
+    jsonld = list(_jsonld_objects(page))
+    tz = ZoneInfo(rules.timezone)
+    for selector in rules.cleanup_selectors:
+        page.css(selector).drop()
+    doc = trafilatura.bare_extraction(
+        page.root,
+        url=url,
+        with_metadata=True,
+        favor_precision=True,
+        include_comments=False,
+        include_tables=True,
+        date_extraction_params={"extensive_search": False, "original_date": True},
+    )
+    if doc is None or not (doc.text or "").strip():
+        raise ExtractionError("no main text found on the page")
+    title = normalize_text(_first(page, ('meta[property="og:title"]::attr(content)', "h1 ::text")) or doc.title or "")
+    if not title:
+        raise ExtractionError("no title found on the page")
+    return Extracted(
+        title=title,
+        body=_body(doc.text, title),
+        url=_canonical(page, url),
+        published=iso(_published(page, jsonld, rules, tz) or parse_date(doc.date, tz)),
+        modified=iso(parse_date(_first(page, MODIFIED_META) or _jsonld_value(jsonld, "dateModified"), tz)),
+        authors=_authors(page, jsonld, doc.author),
+        language=_language(page, jsonld, doc.text),
+        categories=_unique(doc.categories or page.css('meta[property="article:section"]::attr(content)').getall()),
+        tags=_unique(doc.tags or page.css('meta[property="article:tag"]::attr(content)').getall()),
+        image=_absolute(url, _first(page, ('meta[property="og:image"]::attr(content)',)) or doc.image),
+    )
+
+
+def _body(text: str, title: str) -> str:
+    """Paragraphs separated by blank lines, without the title repeated as the first line."""
+    paragraphs = [" ".join(line.split()) for line in normalize_text(text).splitlines()]
+    paragraphs = [p for p in paragraphs if p]
+    if paragraphs and paragraphs[0] == " ".join(title.split()):
+        paragraphs = paragraphs[1:]
+    if not paragraphs:
+        raise ExtractionError("the main text holds nothing but the title")
+    return "\n\n".join(paragraphs)
+
+
+def _first(page: Selector, queries: Iterable[str]) -> str | None:
+    for query in queries:
+        value = page.css(query).get()
+        if value and value.strip():
+            return value.strip()
+    return None
+
+
+def _jsonld_objects(page: Selector) -> Iterator[dict[str, Any]]:
+    for script in page.css('script[type="application/ld+json"]::text').getall():
+        try:
+            data = json.loads(script)
+        except ValueError:
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                stack.extend(item.get("@graph", []))
+                yield item
+
+
+def _jsonld_value(objects: list[dict[str, Any]], key: str) -> str | None:
+    for obj in objects:
+        value = obj.get(key)
+        if isinstance(value, str) and value.strip():
+            return value
+    return None
+
+
+def _published(page: Selector, jsonld: list[dict[str, Any]], rules: ExtractionRules, tz: ZoneInfo) -> datetime | None:
+    """Machine-readable dates first; then the visible date, which on Thai pages is in BE."""
+    machine = parse_date(_first(page, PUBLISHED_META) or _jsonld_value(jsonld, "datePublished"), tz)
+    if machine is not None:
+        return machine
+    for selector in rules.date_selectors:
+        for text in page.css(selector).xpath("string()").getall():
+            found = parse_date(text, tz)
+            if found is not None:
+                return found
+    for area in VISIBLE_DATE_AREAS:
+        node = page.css(area)
+        if node:
+            found = parse_thai_date(node[0].xpath("string()").get() or "", tz)
+            if found is not None:
+                return found
+    return None
+
+
+def _authors(page: Selector, jsonld: list[dict[str, Any]], fallback: str | None) -> list[str]:
+    names: list[str] = []
+    for obj in jsonld:
+        author = obj.get("author")
+        for person in author if isinstance(author, list) else [author]:
+            if isinstance(person, dict) and isinstance(person.get("name"), str):
+                names.append(person["name"])
+    names += page.css('meta[name="author"]::attr(content), a[rel~="author"] ::text').getall()
+    if not names and fallback:
+        names = fallback.split(";")
+    return _unique(normalize_text(n) for n in names)
+
+
+def _language(page: Selector, jsonld: list[dict[str, Any]], text: str) -> str | None:
+    """The article's own declaration first (a Thai site's `<html lang>` covers English posts
+    too); a declared language the text's script contradicts is not trusted."""
+    declared = _jsonld_value(jsonld, "inLanguage") or _first(
+        page, ('meta[property="og:locale"]::attr(content)', "html::attr(lang)")
+    )
+    language = declared.replace("_", "-").split("-")[0].lower() if declared else None
+    letters = [c for c in text if c.isalpha()]
+    thai_share = sum(bool(THAI_LETTER.match(c)) for c in letters) / len(letters) if letters else 0.0
+    if thai_share > THAI_TEXT_SHARE:
+        return "th"
+    if language == "th" and thai_share < FOREIGN_TEXT_SHARE:
+        return "en" if all(c.isascii() for c in letters) else None
+    return language
+
+
+def _canonical(page: Selector, url: str) -> str:
+    found = _first(page, ('link[rel="canonical"]::attr(href)', 'meta[property="og:url"]::attr(content)'))
+    return _absolute(url, found) or url
+
+
+def _absolute(base: str, href: str | None) -> str | None:
+    return urljoin(base, href.strip()) if href else None
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for value in values:
+        value = value.strip()
+        if value:
+            seen.setdefault(value, None)
+    return list(seen)

@@ -1,0 +1,46 @@
+"""Tell article pages from listings (home, category, tag, author, archive) and other pages.
+
+Signals, strongest first: WordPress body classes; Open Graph type; schema.org type;
+an article publication meta tag. Sites that give none declare an article URL pattern.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from parsel import Selector
+
+PageKind = Literal["article", "listing", "other"]
+ARTICLE_BODY_CLASSES = {"single-post", "single-format-standard", "single-news", "node-type-article"}
+LISTING_BODY_CLASSES = {"home", "blog", "archive", "category", "tag", "author", "date", "search", "paged"}
+OTHER_BODY_CLASSES = {"page", "error404", "attachment"}
+ARTICLE_SCHEMA_TYPES = {"Article", "NewsArticle", "BlogPosting", "ReportageNews", "AnalysisNewsArticle"}
+
+
+def page_kind(page: Selector, url: str, article_url_pattern: re.Pattern[str] | None = None) -> PageKind:
+    body_classes = set((page.css("body::attr(class)").get() or "").split())
+    if body_classes & ARTICLE_BODY_CLASSES:
+        return "article"
+    if body_classes & LISTING_BODY_CLASSES:
+        return "listing"
+    if body_classes & OTHER_BODY_CLASSES:
+        return "other"
+    if article_url_pattern is not None:
+        return "article" if article_url_pattern.search(url) else "listing"
+    if page.css('meta[property="og:type"]::attr(content)').get() == "article":
+        return "article"
+    if _schema_types(page) & ARTICLE_SCHEMA_TYPES or page.css('meta[property="article:published_time"]'):
+        return "article"
+    return "listing" if len(page.css("article")) > 1 else "other"
+
+
+def _schema_types(page: Selector) -> set[str]:
+    types: set[str] = set()
+    for script in page.css('script[type="application/ld+json"]::text').getall():
+        types.update(re.findall(r'"@type"\s*:\s*"([^"]+)"', script))
+    for value in page.css("[itemtype]::attr(itemtype)").getall():
+        types.add(value.rstrip("/").rsplit("/", 1)[-1])
+    return types
+
+

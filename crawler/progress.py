@@ -1,0 +1,56 @@
+"""Progress lines during a crawl and a one-line summary at the end."""
+
+from __future__ import annotations
+
+import logging
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from twisted.internet import task
+
+log = logging.getLogger("govarchive.progress")
+COUNTERS = ("articles_new", "articles_updated", "articles_unchanged", "failures")
+
+
+def summary(stats: dict[str, object]) -> dict[str, int]:
+    """The crawl's figures, from Scrapy stats."""
+    figures = {name: int(stats.get(f"govarchive/{name}", 0) or 0) for name in COUNTERS}  # type: ignore[call-overload]
+    figures["pages"] = int(stats.get("response_received_count", 0) or 0)  # type: ignore[call-overload]
+    return figures
+
+
+def describe(figures: dict[str, int]) -> str:
+    return (
+        f"{figures['pages']} pages fetched, {figures['articles_new']} new, "
+        f"{figures['articles_updated']} updated, {figures['articles_unchanged']} unchanged articles, "
+        f"{figures['failures']} failures"
+    )
+
+
+class Progress:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.interval = crawler.settings.getfloat("GOVARCHIVE_PROGRESS_INTERVAL")
+        self.loop: task.LoopingCall | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Progress:
+        extension = cls(crawler)
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def spider_opened(self, spider: object) -> None:
+        if self.interval > 0:
+            self.loop = task.LoopingCall(self.report)
+            self.loop.start(self.interval, now=False)
+
+    def report(self) -> None:
+        assert self.crawler.stats is not None
+        log.info("progress: %s", describe(summary(self.crawler.stats.get_stats())))
+
+    def spider_closed(self, spider: object, reason: str) -> None:
+        if self.loop is not None and self.loop.running:
+            self.loop.stop()
+        assert self.crawler.stats is not None
+        log.info("done (%s): %s", reason, describe(summary(self.crawler.stats.get_stats())))

@@ -1,0 +1,46 @@
+"""Scrapy settings: the one place for crawl configuration. Polite by default.
+
+Every GOVARCHIVE_* environment variable named below overrides its setting.
+"""
+
+from __future__ import annotations
+
+import os
+
+BOT_NAME = "govarchive"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+GOVARCHIVE_DB = os.environ.get("GOVARCHIVE_DB", "data/archive.db")
+GOVARCHIVE_CONTACT = os.environ.get("GOVARCHIVE_CONTACT", "https://github.com/govarchive/govarchive")
+USER_AGENT = f"govarchive/0.1 (+{GOVARCHIVE_CONTACT}; archives public government news)"
+
+# Politeness: robots.txt, a delay, few requests per site, AutoThrottle backing off.
+ROBOTSTXT_OBEY = True
+DOWNLOAD_DELAY = float(os.environ.get("GOVARCHIVE_DOWNLOAD_DELAY", "1.0"))
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = int(os.environ.get("GOVARCHIVE_CONCURRENCY", "2"))
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = DOWNLOAD_DELAY
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+RETRY_TIMES = 2
+DOWNLOAD_TIMEOUT = 60
+# Loopback targets (the offline mirror, test servers) are ours: no delay needed there.
+GOVARCHIVE_UNTHROTTLED_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+ITEM_PIPELINES = {
+    "crawler.pipelines.ExtractPipeline": 100,
+    "crawler.pipelines.ValidatePipeline": 200,
+    "crawler.pipelines.ArchivePipeline": 300,
+}
+TELNETCONSOLE_ENABLED = False  # no listening ports beside the crawl
+REMOTE_CONTROL_ENABLED = False
+EXTENSIONS = {
+    "crawler.progress.Progress": 500,
+}
+GOVARCHIVE_PROGRESS_INTERVAL = float(os.environ.get("GOVARCHIVE_PROGRESS_INTERVAL", "10"))
+LOG_LEVEL = os.environ.get("GOVARCHIVE_LOG_LEVEL", "INFO")
+LOGSTATS_INTERVAL = 0  # crawler.progress reports instead
+STATS_DUMP = False  # the CLI prints a summary; the full stats go to DEBUG
+LOG_INSTALL_ROOT_HANDLER = True
+FEED_EXPORT_ENCODING = "utf-8"

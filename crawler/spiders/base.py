@@ -1,0 +1,207 @@
+"""NewsSpider: finds every article of a news site through the four routes news sites offer.
+
+Routes: sitemaps (robots.txt `Sitemap:` lines, sitemap indexes), RSS/Atom feeds, the
+WordPress REST API, and paginated listings (home, categories). Whatever route finds a URL,
+the page itself decides whether it is an article (crawler/pagetype.py), so tag, author and
+static pages never reach the archive. Site modules subclass a CMS family (cms.py) and only
+declare attributes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timezone
+from typing import Any, ClassVar
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+from parsel import Selector
+from scrapy.http import Request, Response, TextResponse
+from scrapy.linkextractors import LinkExtractor
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.gz import gunzip
+from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+from twisted.python.failure import Failure
+
+from crawler.extract import ExtractionRules
+from crawler.items import FetchedPage, FetchFailure
+from crawler.pagetype import page_kind
+
+ROUTES = ("sitemap", "feed", "api", "listings")
+REQUIRED = ("name", "agency", "base_url")
+WP_API_POSTS = "wp-json/wp/v2/posts?per_page=100&page={page}"
+FEED_TYPES = ("application/rss+xml", "application/atom+xml")
+# Never archive targets: admin, login, feeds, comment replies, search, API, uploads.
+DENY = (r"/wp-(admin|login|json|content|includes)", r"/feed/?", r"[?&](replytocom|s|share)=", r"/xmlrpc\.php")
+PAGINATION = ('link[rel="next"]::attr(href)', 'a[rel="next"]::attr(href)', "a.next::attr(href)")
+
+
+class IncompleteSiteError(TypeError):
+    """A site module is missing a required declaration."""
+
+
+class NewsSpider(scrapy.Spider):
+    """Generic news-site spider; subclasses declare a site, `--url` gives one at run time."""
+
+    # Declarations (a site module sets these; see crawler/spiders/cdd.py).
+    agency: str = ""
+    agency_en: str = ""
+    base_url: str = ""
+    language: str = ""
+    timezone: str = "Asia/Bangkok"
+    cms: ClassVar[str] = "generic"
+    routes: tuple[str, ...] = ROUTES
+    sitemap_urls: tuple[str, ...] = ()  # besides those named in robots.txt
+    feed_urls: tuple[str, ...] = ("feed/",)
+    listing_urls: tuple[str, ...] = ("",)  # relative to base_url; "" is the home page
+    article_url_pattern: str | None = None
+    cleanup_selectors: tuple[str, ...] = ()
+    date_selectors: tuple[str, ...] = ()
+    expected_interval_days: int = 7
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._check_declarations()
+        if not self.base_url.endswith("/"):
+            self.base_url += "/"
+        if not getattr(self, "allowed_domains", None):
+            self.allowed_domains = [urlsplit(self.base_url).hostname or ""]
+        if isinstance(self.routes, str):
+            self.routes = tuple(r for r in self.routes.split(",") if r)
+        self.article_pattern = re.compile(self.article_url_pattern) if self.article_url_pattern else None
+        self.links = LinkExtractor(allow_domains=self.allowed_domains, deny=DENY, unique=True)
+        self.extraction_rules = ExtractionRules(
+            cleanup_selectors=tuple(self.cleanup_selectors),
+            date_selectors=tuple(self.date_selectors),
+            timezone=self.timezone,
+        )
+
+    def _check_declarations(self) -> None:
+        missing = [attr for attr in REQUIRED if not getattr(self, attr, None)]
+        if missing:
+            raise IncompleteSiteError(
+                f"site {type(self).__name__} must declare {', '.join(missing)} "
+                f"(for a site without a module: govarchive crawl --url BASE_URL)"
+            )
+        unknown = set(self.routes) - set(ROUTES) if not isinstance(self.routes, str) else set()
+        if unknown:
+            raise IncompleteSiteError(f"site {self.name}: unknown routes {sorted(unknown)}; use {ROUTES}")
+
+    def url(self, path: str) -> str:
+        return urljoin(self.base_url, path)
+
+    # -- start ------------------------------------------------------------------------
+    async def start(self) -> AsyncIterator[Any]:
+        for request in self.start_requests():
+            yield request
+
+    def start_requests(self) -> Iterator[Request]:
+        quiet = {"errback": self.on_discovery_error}
+        if "sitemap" in self.routes:
+            yield Request(self.url("robots.txt"), callback=self.parse_robots, **quiet)
+            for url in self.sitemap_urls:
+                yield Request(self.url(url), callback=self.parse_sitemap, **quiet)
+        if "feed" in self.routes:
+            for url in self.feed_urls:
+                yield Request(self.url(url), callback=self.parse_feed, **quiet)
+        if "api" in self.routes:
+            yield Request(self.url(WP_API_POSTS.format(page=1)), callback=self.parse_api, cb_kwargs={"page": 1}, **quiet)
+        if "listings" in self.routes or "feed" in self.routes:
+            for url in self.listing_urls:
+                yield Request(self.url(url), callback=self.parse_listing, **quiet)
+
+    # -- discovery routes -------------------------------------------------------------
+    def parse_robots(self, response: Response) -> Iterator[Request]:
+        for url in sitemap_urls_from_robots(response.body, base_url=response.url):
+            yield Request(url, callback=self.parse_sitemap, errback=self.on_discovery_error)
+
+    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        body = gunzip(response.body) if response.body[:2] == b"\x1f\x8b" else response.body
+        try:
+            sitemap = Sitemap(body)
+        except Exception as error:  # lxml raises several types on bad XML
+            self.logger.warning("unreadable sitemap %s: %s", response.url, error)
+            return
+        for entry in sitemap:
+            loc = entry.get("loc", "").strip()
+            if not loc:
+                continue
+            if sitemap.type == "sitemapindex":
+                yield Request(loc, callback=self.parse_sitemap, errback=self.on_discovery_error)
+            else:
+                yield self.page_request(loc)
+
+    def parse_feed(self, response: Response) -> Iterator[Request]:
+        feed = Selector(text=response.text, type="xml")
+        feed.remove_namespaces()
+        links = feed.xpath("//item/link/text()").getall()
+        links += feed.xpath("//entry/link[@rel='alternate' or not(@rel)]/@href").getall()
+        for link in links:
+            yield self.page_request(response.urljoin(link.strip()))
+
+    def parse_api(self, response: Response, page: int) -> Iterator[Request]:
+        try:
+            posts = json.loads(response.text)
+        except ValueError:
+            self.logger.info("no WordPress API at %s", response.url)
+            return
+        for post in posts if isinstance(posts, list) else []:
+            if isinstance(post, dict) and post.get("link"):
+                yield self.page_request(post["link"])
+        total_pages = int(response.headers.get(b"X-WP-TotalPages", b"1") or 1)
+        if page < total_pages:
+            next_url = self.url(WP_API_POSTS.format(page=page + 1))
+            yield Request(next_url, callback=self.parse_api, cb_kwargs={"page": page + 1}, errback=self.on_discovery_error)
+
+    def parse_listing(self, response: Response) -> Iterator[Request]:
+        """Home and listing pages: feeds announced in <head>, then (listings route) every link."""
+        if not isinstance(response, TextResponse):
+            return
+        if "feed" in self.routes:
+            for href in response.css(", ".join(f'link[rel="alternate"][type="{t}"]::attr(href)' for t in FEED_TYPES)).getall():
+                yield Request(response.urljoin(href), callback=self.parse_feed, errback=self.on_discovery_error)
+        if "listings" not in self.routes:
+            return
+        for href in response.css(", ".join(PAGINATION)).getall():
+            yield Request(response.urljoin(href), callback=self.parse_listing, errback=self.on_discovery_error)
+        for link in self.links.extract_links(response):
+            yield self.page_request(link.url, candidate=False)
+
+    # -- pages ------------------------------------------------------------------------
+    def page_request(self, url: str, candidate: bool = True) -> Request:
+        """`candidate`: a route named this URL as content, so a fetch error is a failure."""
+        return Request(url, callback=self.parse_page, errback=self.on_page_error, meta={"candidate": candidate})
+
+    def parse_page(self, response: Response) -> Iterator[Any]:
+        if not isinstance(response, TextResponse):
+            return
+        kind = page_kind(response.selector, response.url, self.article_pattern)
+        if kind == "article":
+            yield FetchedPage(
+                source_url=response.meta.get("redirect_urls", [response.url])[0],
+                final_url=response.url,
+                http_status=response.status,
+                html=response.text,
+                site=self.name,
+                agency=self.agency,
+                fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            )
+        elif kind == "listing":
+            yield from self.parse_listing(response)
+
+    # -- errors -----------------------------------------------------------------------
+    def on_page_error(self, failure: Failure) -> Iterator[FetchFailure]:
+        request = failure.request  # type: ignore[attr-defined]
+        if not request.meta.get("candidate"):
+            self.logger.debug("skipped link %s: %s", request.url, failure.value)
+            return
+        status = failure.value.response.status if failure.check(HttpError) else None
+        reason = f"HTTP {status}" if status else f"{type(failure.value).__name__}: {failure.value}"
+        self.logger.warning("could not fetch %s: %s", request.url, reason)
+        yield FetchFailure(url=request.url, site=self.name, reason=reason, http_status=status)
+
+    def on_discovery_error(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        self.logger.info("discovery route not available: %s (%s)", request.url, failure.value)

@@ -1,0 +1,335 @@
+"""A WordPress-like news site rendered from an article set, for the demo, tests and benchmarks.
+
+A mirror site is a folder holding `site.json` (name, theme, permalinks, which feed and
+sitemap flavour) and `articles.json`. Every discovery route a real agency site offers
+(sitemap, feed, WordPress REST API, paginated listings) can be switched off, so tests can
+prove that each route alone finds every article.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import zlib
+from dataclasses import dataclass, field
+from email.utils import format_datetime
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+from xml.sax.saxutils import escape
+
+import jinja2
+
+THEMES = Path(__file__).parent / "themes"
+SITES = Path(__file__).parent / "sites"
+ROUTES = frozenset({"sitemap", "feed", "api", "listings"})
+API_PER_PAGE = 10
+
+
+@dataclass
+class Response:
+    status: int
+    content_type: str
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def site_dir(name_or_path: str | Path) -> Path:
+    """Bundled site name (`cdd-mirror`) or a folder path."""
+    path = Path(name_or_path)
+    return path if path.is_dir() else SITES / str(name_or_path)
+
+
+class MirrorSite:
+    """Renders every URL of one site; `routes` says which discovery routes exist."""
+
+    def __init__(self, folder: str | Path, routes: frozenset[str] = ROUTES) -> None:
+        folder = site_dir(folder)
+        unknown = set(routes) - ROUTES
+        if unknown:
+            raise ValueError(f"unknown routes {sorted(unknown)}; choose from {sorted(ROUTES)}")
+        self.folder = folder
+        self.routes = frozenset(routes)
+        self.config: dict[str, Any] = json.loads((folder / "site.json").read_text("utf-8"))
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(THEMES / self.config["theme"]),
+            autoescape=True,
+        )
+        self.reload()
+
+    def reload(self) -> None:
+        """Re-read the articles, so a test can edit the site between two crawls."""
+        articles = json.loads((self.folder / "articles.json").read_text("utf-8"))
+        self.articles = sorted(articles, key=lambda a: a["published"], reverse=True)
+
+    # -- URLs -------------------------------------------------------------------------
+    def article_path(self, a: dict[str, Any]) -> str:
+        return str(self.config["permalink"]).format(slug=a["slug"], id=a["id"])
+
+    def feed_path(self) -> str:
+        return "/feed/atom/" if self.config["feed"] == "atom" else "/feed/"
+
+    def sitemap_path(self) -> str:
+        return "/sitemap_index.xml" if self.config["sitemap"] == "yoast" else "/wp-sitemap.xml"
+
+    # -- dispatch ---------------------------------------------------------------------
+    def render(self, target: str, root: str) -> Response:
+        """Answer one request path (with query) for a site served at `root` (ends in /)."""
+        parts = urlsplit(target)
+        path, query = parts.path, parse_qs(parts.query)
+        if path == "/robots.txt":
+            return self._robots(root)
+        for handler in (self._sitemaps, self._feed, self._api, self._listing, self._page):
+            response = handler(path, query, root)
+            if response is not None:
+                return response
+        article = self._article_at(path)
+        if article is not None:
+            return self._article(article, root)
+        return self._not_found(root)
+
+    def _article_at(self, path: str) -> dict[str, Any] | None:
+        for a in self.articles:
+            if self.article_path(a) in (path, path.rstrip("/")):
+                return a
+        return None
+
+    # -- pages ------------------------------------------------------------------------
+    def _context(self, root: str) -> dict[str, Any]:
+        cats = self.config["categories"]
+        return {
+            "site": self.config,
+            "root": root,
+            "today": self.config.get("today", ""),
+            "feed_url": root + self.feed_path().lstrip("/"),
+            "show_links": "listings" in self.routes,
+            "categories": [{"slug": s, "name": n, "url": f"{root}category/{s}/"} for s, n in cats.items()],
+            "recent": [self._summary(a, root) for a in self.articles[:5]],
+        }
+
+    def _summary(self, a: dict[str, Any], root: str) -> dict[str, Any]:
+        cat = a["category"]
+        author_slug = self._slug(a["author"])
+        return {
+            **a,
+            "url": root + self.article_path(a).lstrip("/"),
+            "image_url": root + a["image"].lstrip("/"),
+            "category": {"slug": cat, "name": self.config["categories"][cat], "url": f"{root}category/{cat}/"},
+            "author_url": f"{root}author/{author_slug}/",
+            "excerpt": a["paragraphs"][0][:160] + "…",
+        }
+
+    def _html(self, template: str, status: int = 200, **context: Any) -> Response:
+        body = self.env.get_template(template).render(**context).encode("utf-8")
+        return Response(status, "text/html; charset=UTF-8", body)
+
+    def _article(self, a: dict[str, Any], root: str) -> Response:
+        if a.get("http_status", 200) >= 500:
+            return Response(a["http_status"], "text/html; charset=UTF-8", b"<h1>Internal Server Error</h1>")
+        index = self.articles.index(a)
+        view = self._summary(a, root)
+        newer = self.articles[index - 1] if index > 0 else None
+        older = self.articles[index + 1] if index + 1 < len(self.articles) else None
+        view.update(
+            prev=self._summary(older, root) if older else None,
+            next=self._summary(newer, root) if newer else None,
+            related=[self._summary(r, root) for r in self.articles if r is not a][:3],
+            tags=[{"name": t, "url": f"{root}tag/{self._slug(t)}/"} for t in a["tags"]],
+            views=(a["id"] * 37) % 900 + 100,
+            paragraphs=[] if a.get("broken") == "empty" else a["paragraphs"],
+            jsonld=self._jsonld(a, view["url"]),
+        )
+        return self._html("article.html", a=view, **self._context(root))
+
+    def _jsonld(self, a: dict[str, Any], url: str) -> str:
+        graph = {
+            "@context": "https://schema.org",
+            "@graph": [
+                {
+                    "@type": "NewsArticle",
+                    "headline": a["title"],
+                    "datePublished": a["published"],
+                    "dateModified": a.get("modified") or a["published"],
+                    "author": {"@type": "Person", "name": a["author"]},
+                    "mainEntityOfPage": url,
+                    "inLanguage": a["lang"],
+                }
+            ],
+        }
+        return json.dumps(graph, ensure_ascii=False).replace("</", "<\\/")
+
+    @staticmethod
+    def _slug(text: str) -> str:
+        return text.lower().replace(" ", "-") if text.isascii() else f"t{zlib.crc32(text.encode()):x}"
+
+    def _page(self, path: str, query: dict[str, list[str]], root: str) -> Response | None:
+        pages = self.config.get("pages", {})
+        slug = path.strip("/")
+        if slug not in pages:
+            return None
+        heading, paragraphs = pages[slug]
+        ctx = self._context(root)
+        page_id = list(pages).index(slug) + 2
+        return self._html("page.html", heading=heading, paragraphs=paragraphs, page_id=page_id, canonical=root + slug + "/", **ctx)
+
+    def _not_found(self, root: str) -> Response:
+        ctx = self._context(root)
+        return self._html("page.html", 404, heading="Page not found", paragraphs=["Nothing here."], page_id=0, canonical=root, **ctx)
+
+    # -- listings ---------------------------------------------------------------------
+    def _listing(self, path: str, query: dict[str, list[str]], root: str) -> Response | None:
+        segments = [s for s in path.split("/") if s]
+        page = 1
+        if len(segments) >= 2 and segments[-2] == "page" and segments[-1].isdigit():
+            page, segments = int(segments[-1]), segments[:-2]
+        selection, heading, body_class, base = self._listing_selection(segments, root)
+        if selection is None:
+            return None
+        if segments and "listings" not in self.routes:
+            return self._not_found(root)
+        per_page = int(self.config["per_page"])
+        pages = max(1, math.ceil(len(selection) / per_page))
+        if page > pages:
+            return self._not_found(root)
+
+        def page_url(n: int) -> str:
+            return base if n == 1 else f"{base}page/{n}/"
+
+        items = selection[(page - 1) * per_page : page * per_page]
+        return self._html(
+            "listing.html",
+            heading=heading,
+            body_class=body_class + (" paged" if page > 1 else ""),
+            items=[self._summary(a, root) for a in items],
+            page=page,
+            pages=pages,
+            page_links=[(n, page_url(n)) for n in range(1, pages + 1)],
+            prev_url=page_url(page - 1) if page > 1 else None,
+            next_url=page_url(page + 1) if page < pages else None,
+            canonical=page_url(page),
+            **self._context(root),
+        )
+
+    def _listing_selection(
+        self, segments: list[str], root: str
+    ) -> tuple[list[dict[str, Any]] | None, str, str, str]:
+        if not segments:
+            return self.articles, self.config["name"], "home blog", root
+        if len(segments) != 2:
+            return None, "", "", ""
+        kind, slug = segments
+        if kind == "category" and slug in self.config["categories"]:
+            chosen = [a for a in self.articles if a["category"] == slug]
+            return chosen, self.config["categories"][slug], f"archive category category-{slug}", f"{root}category/{slug}/"
+        if kind == "tag":
+            chosen = [a for a in self.articles if any(self._slug(t) == slug for t in a["tags"])]
+            return (chosen or None), f"Tag: {slug}", f"archive tag tag-{slug}", f"{root}tag/{slug}/"
+        if kind == "author":
+            chosen = [a for a in self.articles if self._summary(a, root)["author_url"].endswith(f"/{slug}/")]
+            return (chosen or None), f"Author: {slug}", f"archive author author-{slug}", f"{root}author/{slug}/"
+        return None, "", "", ""
+
+    # -- machine-readable routes ------------------------------------------------------
+    def _robots(self, root: str) -> Response:
+        lines = ["User-agent: *", "Disallow: /wp-admin/", "Allow: /wp-admin/admin-ajax.php"]
+        if "sitemap" in self.routes:
+            lines.append(f"Sitemap: {root}{self.sitemap_path().lstrip('/')}")
+        return Response(200, "text/plain; charset=utf-8", ("\n".join(lines) + "\n").encode())
+
+    def _sitemaps(self, path: str, query: dict[str, list[str]], root: str) -> Response | None:
+        yoast = self.config["sitemap"] == "yoast"
+        children = {
+            ("/post-sitemap.xml" if yoast else "/wp-sitemap-posts-post-1.xml"): [
+                (root + self.article_path(a).lstrip("/"), a.get("modified") or a["published"]) for a in self.articles
+            ],
+            ("/page-sitemap.xml" if yoast else "/wp-sitemap-posts-page-1.xml"): [
+                (f"{root}{slug}/", None) for slug in self.config.get("pages", {})
+            ],
+            ("/category-sitemap.xml" if yoast else "/wp-sitemap-taxonomies-category-1.xml"): [
+                (f"{root}category/{slug}/", None) for slug in self.config["categories"]
+            ],
+        }
+        if path not in children and path != self.sitemap_path():
+            return None
+        if "sitemap" not in self.routes:
+            return self._not_found(root)
+        if path == self.sitemap_path():
+            entries = "".join(f"<sitemap><loc>{root}{p.lstrip('/')}</loc></sitemap>" for p in children)
+            xml = f'<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</sitemapindex>\n'
+        else:
+            urls = "".join(
+                f"<url><loc>{escape(loc)}</loc>{f'<lastmod>{lastmod}</lastmod>' if lastmod else ''}</url>"
+                for loc, lastmod in children[path]
+            )
+            xml = f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>\n'
+        return Response(200, "application/xml; charset=UTF-8", xml.encode("utf-8"))
+
+    def _feed(self, path: str, query: dict[str, list[str]], root: str) -> Response | None:
+        if path not in ("/feed/", "/feed", "/feed/atom/"):
+            return None
+        if "feed" not in self.routes or path.rstrip("/") + "/" != self.feed_path():
+            return self._not_found(root)
+        items = [self._summary(a, root) for a in self.articles]
+        if self.config["feed"] == "atom":
+            return Response(200, "application/atom+xml; charset=UTF-8", self._atom(items, root).encode("utf-8"))
+        return Response(200, "application/rss+xml; charset=UTF-8", self._rss(items, root).encode("utf-8"))
+
+    def _rss(self, items: list[dict[str, Any]], root: str) -> str:
+        entries = "".join(
+            f"<item><title>{escape(i['title'])}</title><link>{escape(i['url'])}</link>"
+            f"<pubDate>{format_datetime(datetime.fromisoformat(i['published']))}</pubDate>"
+            f"<category><![CDATA[{self.config['categories'][i['category']['slug']]}]]></category>"
+            f"<guid isPermaLink=\"false\">{root}?p={i['id']}</guid>"
+            f"<description><![CDATA[{i['excerpt']}]]></description></item>"
+            for i in items
+        )
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">'
+            f"<channel><title>{escape(self.config['name'])}</title><link>{root}</link>"
+            f"<description>{escape(self.config['description'])}</description>{entries}</channel></rss>\n"
+        )
+
+    def _atom(self, items: list[dict[str, Any]], root: str) -> str:
+        entries = "".join(
+            f"<entry><title type=\"html\">{escape(i['title'])}</title>"
+            f"<link rel=\"alternate\" type=\"text/html\" href=\"{escape(i['url'])}\"/>"
+            f"<id>{root}?p={i['id']}</id><published>{i['published']}</published>"
+            f"<updated>{i.get('modified') or i['published']}</updated>"
+            f"<summary type=\"html\">{escape(i['excerpt'])}</summary></entry>"
+            for i in items
+        )
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
+            f"<title>{escape(self.config['name'])}</title><id>{root}</id>"
+            f"<link rel=\"alternate\" href=\"{root}\"/>{entries}</feed>\n"
+        )
+
+    def _api(self, path: str, query: dict[str, list[str]], root: str) -> Response | None:
+        if not path.startswith("/wp-json"):
+            return None
+        if "api" not in self.routes:
+            return self._not_found(root)
+        if path.rstrip("/") != "/wp-json/wp/v2/posts":
+            return Response(200, "application/json; charset=UTF-8", json.dumps({"name": self.config["name"]}).encode())
+        page = int(query.get("page", ["1"])[0])
+        per_page = min(100, int(query.get("per_page", [str(API_PER_PAGE)])[0]))
+        total_pages = max(1, math.ceil(len(self.articles) / per_page))
+        if page > total_pages:
+            error = {"code": "rest_post_invalid_page_number", "message": "The page number requested is larger than the number of pages available.", "data": {"status": 400}}
+            return Response(400, "application/json; charset=UTF-8", json.dumps(error).encode())
+        chosen = self.articles[(page - 1) * per_page : page * per_page]
+        posts = [
+            {
+                "id": a["id"],
+                "date": a["published"][:19],
+                "modified": (a.get("modified") or a["published"])[:19],
+                "slug": a["slug"],
+                "link": root + self.article_path(a).lstrip("/"),
+                "title": {"rendered": a["title"]},
+                "excerpt": {"rendered": f"<p>{a['paragraphs'][0][:160]}</p>"},
+            }
+            for a in chosen
+        ]
+        headers = {"X-WP-Total": str(len(self.articles)), "X-WP-TotalPages": str(total_pages)}
+        return Response(200, "application/json; charset=UTF-8", json.dumps(posts, ensure_ascii=False).encode("utf-8"), headers)
