@@ -15,7 +15,7 @@ from crawler.progress import summary
 from crawler.spiders.base import NewsSpider
 from crawler.spiders.cms import GenericNewsSpider
 
-QUIET_LOGGERS = ("scrapy.middleware", "scrapy.addons", "scrapy.extensions.telnet", "scrapy.utils.log")
+QUIET_LOGGERS = ("scrapy.middleware", "scrapy.addons", "scrapy.crawler", "scrapy.utils.log")
 
 
 class UnknownSiteError(LookupError):

@@ -71,7 +71,8 @@ class NewsSpider(scrapy.Spider):
         if isinstance(self.routes, str):
             self.routes = tuple(r for r in self.routes.split(",") if r)
         self.article_pattern = re.compile(self.article_url_pattern) if self.article_url_pattern else None
-        self.links = LinkExtractor(allow_domains=self.allowed_domains, deny=DENY, unique=True)
+        # LinkExtractor's allow_domains misses IP hosts (127.0.0.1); see on_site() instead.
+        self.links = LinkExtractor(deny=DENY, unique=True)
         self.extraction_rules = ExtractionRules(
             cleanup_selectors=tuple(self.cleanup_selectors),
             date_selectors=tuple(self.date_selectors),
@@ -88,6 +89,11 @@ class NewsSpider(scrapy.Spider):
         unknown = set(self.routes) - set(ROUTES) if not isinstance(self.routes, str) else set()
         if unknown:
             raise IncompleteSiteError(f"site {self.name}: unknown routes {sorted(unknown)}; use {ROUTES}")
+
+    @property
+    def site_id(self) -> str:
+        """What the archive's `site` column holds: the spider name; for --url, the host."""
+        return self.name
 
     def url(self, path: str) -> str:
         return urljoin(self.base_url, path)
@@ -167,7 +173,12 @@ class NewsSpider(scrapy.Spider):
         for href in response.css(", ".join(PAGINATION)).getall():
             yield Request(response.urljoin(href), callback=self.parse_listing, errback=self.on_discovery_error)
         for link in self.links.extract_links(response):
-            yield self.page_request(link.url, candidate=False)
+            if self.on_site(link.url):
+                yield self.page_request(link.url, candidate=False)
+
+    def on_site(self, url: str) -> bool:
+        host = urlsplit(url).hostname or ""
+        return any(host == domain or host.endswith("." + domain) for domain in self.allowed_domains)
 
     # -- pages ------------------------------------------------------------------------
     def page_request(self, url: str, candidate: bool = True) -> Request:
@@ -184,7 +195,7 @@ class NewsSpider(scrapy.Spider):
                 final_url=response.url,
                 http_status=response.status,
                 html=response.text,
-                site=self.name,
+                site=self.site_id,
                 agency=self.agency,
                 fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             )
@@ -200,7 +211,7 @@ class NewsSpider(scrapy.Spider):
         status = failure.value.response.status if failure.check(HttpError) else None
         reason = f"HTTP {status}" if status else f"{type(failure.value).__name__}: {failure.value}"
         self.logger.warning("could not fetch %s: %s", request.url, reason)
-        yield FetchFailure(url=request.url, site=self.name, reason=reason, http_status=status)
+        yield FetchFailure(url=request.url, site=self.site_id, reason=reason, http_status=status)
 
     def on_discovery_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]

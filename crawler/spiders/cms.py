@@ -7,6 +7,7 @@ themes that do not use them, so the generic family (for `crawl --url`) applies t
 from __future__ import annotations
 
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 from crawler.spiders.base import NewsSpider
 
@@ -22,12 +23,7 @@ WORDPRESS_CLEANUP = (
     ".related-post",
     ".post-navigation",
     ".author-box",
-    # tagDiv Newspaper and common WordPress plugins.
-    ".td-a-rec",
-    ".td-post-sharing-top",
-    ".td-post-sharing-bottom",
-    ".td_block_related_posts",
-    ".td-post-next-prev",
+    # Common WordPress share / related-post plugins.
     ".sharedaddy",
     ".jp-relatedposts",
     ".addtoany_share_save_container",
@@ -35,7 +31,7 @@ WORDPRESS_CLEANUP = (
     "#comments",
     ".comments-area",
 )
-WORDPRESS_DATES = (".post-meta-date", ".meta-date", "time.entry-date", ".entry-date", ".td-post-date", ".post-date")
+WORDPRESS_DATES = (".post-meta-date", ".meta-date", "time.entry-date", ".entry-date", ".post-date")
 JOOMLA_CLEANUP = (".sharethis", ".pagenav", ".items-more", ".jcomments", ".addthis_toolbox")
 JOOMLA_DATES = (".published", ".create", "dd.published time")
 DRUPAL_CLEANUP = (".block-addtoany", ".links.inline", ".field--name-field-related", "#block-views-related")
@@ -75,3 +71,7 @@ class GenericNewsSpider(NewsSpider):
         self.base_url = base_url
         self.agency = agency or (base_url.split("//")[-1].split("/")[0] if base_url else "")
         super().__init__(**kwargs)
+
+    @property
+    def site_id(self) -> str:
+        return urlsplit(self.base_url).netloc

@@ -1,0 +1,80 @@
+"""Shared fixtures: mirror sites served from 127.0.0.1, the real CLI, archives on disk."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlite_utils import Database
+
+from archive.migrations import migrations
+from mirror.server import serving
+from mirror.site import ROUTES, SITES, MirrorSite
+
+FILES = Path(__file__).parent / "files"
+GOVARCHIVE = Path(sys.executable).parent / "govarchive"
+
+
+def read_fixture(*parts: str) -> str:
+    return (FILES.joinpath(*parts)).read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def memory_db() -> Database:
+    db = Database(memory=True)
+    migrations.apply(db)
+    return db
+
+
+@pytest.fixture
+def site_copy(tmp_path: Path) -> Callable[[str], Path]:
+    """A writable copy of a bundled mirror site, for tests that edit or break it."""
+
+    def copy(name: str) -> Path:
+        target = tmp_path / "sites" / name
+        shutil.copytree(SITES / name, target)
+        return target
+
+    return copy
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[..., str]]:
+    """serve(site, routes=...) -> base URL of the site on 127.0.0.1; stopped after the test."""
+    contexts: list[Any] = []
+
+    def start(site: str | Path, routes: frozenset[str] = ROUTES) -> str:
+        context = serving(MirrorSite(site, frozenset(routes)))
+        contexts.append(context)
+        return context.__enter__()
+
+    yield start
+    for context in reversed(contexts):
+        context.__exit__(None, None, None)
+
+
+def run_cli(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """The installed `govarchive` command, as a user runs it."""
+    env = {**os.environ, "GOVARCHIVE_PROGRESS_INTERVAL": "0"}
+    result = subprocess.run([str(GOVARCHIVE), *args], capture_output=True, text=True, env=env, timeout=300)
+    if check and result.returncode != 0:
+        raise AssertionError(f"govarchive {' '.join(args)} exited {result.returncode}\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def rows(db_path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(db_path) as connection:
+        return connection.execute(sql, params).fetchall()
+
+
+def site_articles(site: str | Path) -> list[dict[str, Any]]:
+    folder = Path(site) if Path(site).is_dir() else SITES / str(site)
+    return json.loads((folder / "articles.json").read_text("utf-8"))

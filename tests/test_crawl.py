@@ -1,0 +1,143 @@
+"""End to end: the real `govarchive crawl` against mirror sites served from 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from crawler.extract import normalize_text
+from mirror.site import ROUTES, MirrorSite
+from tests.conftest import rows, run_cli, site_articles
+
+ALL_ARTICLES = site_articles("cdd-mirror")
+
+
+def clean_text(article: dict) -> str:
+    """The source paragraphs as the archive should hold them: normalised, blank-line separated."""
+    return "\n\n".join(" ".join(normalize_text(p).split()) for p in article["paragraphs"])
+
+
+def crawl(base_url: str, db: Path, *extra: str) -> str:
+    return run_cli("crawl", "--url", base_url, "--db", str(db), *extra).stdout
+
+
+def archived(db: Path) -> dict[str, dict]:
+    names = [r[1] for r in rows(db, "pragma table_info(articles)")]
+    return {r[0]: dict(zip(names, r, strict=True)) for r in rows(db, f"select {', '.join(names)} from articles")}
+
+
+def expected_urls(base_url: str, site: str = "cdd-mirror") -> set[str]:
+    mirror = MirrorSite(site)
+    return {base_url + mirror.article_path(a).lstrip("/") for a in mirror.articles}
+
+
+@pytest.fixture(scope="module")
+def full_crawl(tmp_path_factory):
+    """The whole mirror crawled once with every route; shared by the read-only checks."""
+    from mirror.server import serving
+
+    db = tmp_path_factory.mktemp("full") / "archive.db"
+    with serving(MirrorSite("cdd-mirror")) as base_url:
+        first = crawl(base_url, db)
+        before = archived(db)
+        second = crawl(base_url, db)
+        yield base_url, db, first, before, second
+
+
+def test_every_article_archived_once_and_nothing_else(full_crawl) -> None:
+    base_url, db, *_ = full_crawl
+    assert set(archived(db)) == expected_urls(base_url)
+    assert len(archived(db)) == len(ALL_ARTICLES) == 23
+
+
+def test_body_is_the_article_text_only(full_crawl) -> None:
+    base_url, db, *_ = full_crawl
+    stored = archived(db)
+    mirror = MirrorSite("cdd-mirror")
+    for article in mirror.articles:
+        row = stored[base_url + mirror.article_path(article).lstrip("/")]
+        assert row["body"] == clean_text(article), row["url"]
+
+
+def test_dates_are_common_era_with_offset(full_crawl) -> None:
+    base_url, db, *_ = full_crawl
+    stored = archived(db)
+    mirror = MirrorSite("cdd-mirror")
+    for article in mirror.articles:
+        row = stored[base_url + mirror.article_path(article).lstrip("/")]
+        assert row["published"][:10] == article["published"][:10], (row["url"], article["visible_date"])
+        assert row["published"].endswith("+07:00")
+        if article["date_in_meta"]:
+            assert row["published"] == article["published"]
+
+
+def test_each_metadata_field_is_stored(full_crawl) -> None:
+    base_url, db, *_ = full_crawl
+    row = archived(db)[base_url + "news-017/"]
+    assert row["title"] == "พช.คว้า 3 รางวัลเลิศรัฐ การันตีคุณภาพการบริหารจัดการภาครัฐ"
+    assert row["site"] == base_url.split("/")[2]
+    assert row["agency"] == base_url.split("/")[2]
+    assert row["published"] == "2023-08-30T14:05:00+07:00"
+    assert row["modified"] == "2023-08-31T09:12:00+07:00"
+    assert json.loads(row["authors"]) == ["กลุ่มประชาสัมพันธ์"]
+    assert row["language"] == "th"
+    assert json.loads(row["categories"]) == ["ข่าวกิจกรรม"]
+    assert json.loads(row["tags"]) == ["รางวัลเลิศรัฐ", "PMQA"]
+    assert row["image"] == base_url + "wp-content/uploads/2023/08/photo-117.jpg"
+    assert row["source_url"].startswith(base_url)
+    assert row["http_status"] == 200
+    assert row["fetched_at"].endswith("+00:00")
+    assert len(row["sha256"]) == 64
+    assert row["extractor"].startswith("trafilatura ")
+
+
+def test_second_crawl_adds_and_changes_nothing(full_crawl) -> None:
+    base_url, db, first, before, second = full_crawl
+    assert "23 new" in first
+    assert "0 new, 0 updated, 23 unchanged" in second
+    after = archived(db)
+    strip = lambda rows: {u: {k: v for k, v in r.items() if k != "fetched_at"} for u, r in rows.items()}  # noqa: E731
+    assert strip(after) == strip(before)
+
+
+@pytest.mark.parametrize("route", sorted(ROUTES))
+def test_each_discovery_route_alone_finds_every_article(route: str, serve, tmp_path: Path) -> None:
+    base_url = serve("cdd-mirror", routes=frozenset({route}))
+    db = tmp_path / "archive.db"
+    crawl(base_url, db)
+    assert set(archived(db)) == expected_urls(base_url)
+
+
+def test_broken_pages_land_in_failures_and_the_crawl_goes_on(serve, site_copy, tmp_path: Path) -> None:
+    folder = site_copy("cdd-mirror")
+    articles = site_articles(folder)
+    articles[0]["broken"] = "empty"
+    articles[1]["http_status"] = 500
+    (folder / "articles.json").write_text(json.dumps(articles, ensure_ascii=False), encoding="utf-8")
+    base_url = serve(folder)
+    db = tmp_path / "archive.db"
+    output = crawl(base_url, db)
+    mirror = MirrorSite(folder)
+    broken = {base_url + mirror.article_path(a).lstrip("/"): a for a in articles[:2]}
+    assert set(archived(db)) == expected_urls(base_url) - set(broken)
+    reasons = {url: (reason, status) for url, reason, status in rows(db, "select url, reason, http_status from failures")}
+    empty_url, error_url = broken
+    assert reasons[empty_url] == ("extraction: no main text found on the page", 200)
+    assert reasons[error_url] == ("HTTP 500", 500)
+    assert "2 failures" in output
+
+
+def test_a_wordpress_site_never_tuned_for_is_archived_exactly(serve, tmp_path: Path) -> None:
+    base_url = serve("unseen-portal")
+    db = tmp_path / "archive.db"
+    crawl(base_url, db)
+    stored = archived(db)
+    assert set(stored) == expected_urls(base_url, "unseen-portal")
+    mirror = MirrorSite("unseen-portal")
+    for article in mirror.articles:
+        row = stored[base_url + mirror.article_path(article).lstrip("/")]
+        assert row["body"] == clean_text(article), row["url"]
+        assert row["published"][:10] == article["published"][:10]
+    assert "0 new" in crawl(base_url, db)

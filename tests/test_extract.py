@@ -1,0 +1,110 @@
+"""Extraction on saved pages of the CDD-style mirror (WordPress, Digiqole theme)."""
+
+import json
+
+import pytest
+
+from crawler.extract import ExtractionError, ExtractionRules, extract, normalize_text
+from crawler.spiders.cdd import CddSpider
+from tests.conftest import read_fixture, site_articles
+
+URL = "https://www.cdd.go.th/news-017/"
+RULES = ExtractionRules(cleanup_selectors=CddSpider.cleanup_selectors, date_selectors=CddSpider.date_selectors)
+BOILERPLATE = [
+    "Digiqole ad",
+    "Social sharing",
+    "Facebook Comments",
+    "Related post",
+    "Facebook",
+    "Twitter",
+    "Pinterest",
+    "Previous post",
+    "Next post",
+    "ข่าวล่าสุด",  # sidebar
+    "สายด่วน",  # sidebar widget
+    "สงวนลิขสิทธิ์",  # footer
+    "นโยบายเว็บไซต์",  # footer
+    "views",
+]
+
+
+@pytest.fixture(scope="module")
+def seed():
+    return extract(read_fixture("cdd-mirror", "article-seed.html"), URL, RULES)
+
+
+def source(article_id: int) -> dict:
+    return next(a for a in site_articles("cdd-mirror") if a["id"] == article_id)
+
+
+@pytest.mark.parametrize("phrase", BOILERPLATE)
+def test_seed_body_has_no_boilerplate(seed, phrase: str) -> None:
+    assert phrase not in seed.body
+
+
+def test_seed_body_is_exactly_the_four_paragraphs(seed) -> None:
+    assert seed.body == "\n\n".join(source(117)["paragraphs"])
+    assert len(seed.body.split("\n\n")) == 4
+
+
+def test_related_post_titles_stay_out_of_the_body(seed) -> None:
+    related = [a["title"] for a in site_articles("cdd-mirror") if a["id"] != 117]
+    assert not [title for title in related if title in seed.body]
+
+
+def test_seed_metadata(seed) -> None:
+    assert seed.title == "พช.คว้า 3 รางวัลเลิศรัฐ การันตีคุณภาพการบริหารจัดการภาครัฐ"
+    assert seed.published == "2023-08-30T14:05:00+07:00"
+    assert seed.modified == "2023-08-31T09:12:00+07:00"
+    assert seed.authors == ["กลุ่มประชาสัมพันธ์"]
+    assert seed.language == "th"
+    assert seed.categories == ["ข่าวกิจกรรม"]
+    assert seed.tags == ["รางวัลเลิศรัฐ", "PMQA"]
+    assert seed.image == "https://www.cdd.go.th/wp-content/uploads/2023/08/photo-117.jpg"
+    assert seed.url == "https://www.cdd.go.th/news-017/"
+    assert seed.extractor.startswith("trafilatura ")
+
+
+def test_canonical_url_wins_over_the_fetched_url() -> None:
+    page = extract(read_fixture("cdd-mirror", "article-seed.html"), "https://www.cdd.go.th/?p=117", RULES)
+    assert page.url == "https://www.cdd.go.th/news-017/"
+
+
+@pytest.mark.parametrize(
+    ("fixture", "expected"),
+    [
+        ("article-thai-digits-date-only.html", "2017-12-21T00:00:00+07:00"),  # ๒๑ ธันวาคม ๒๕๖๐
+        ("article-abbreviated-date-only.html", "2017-05-02T00:00:00+07:00"),  # 2 พ.ค. 60
+    ],
+)
+def test_visible_thai_date_is_used_when_no_meta_date(fixture: str, expected: str) -> None:
+    page = extract(read_fixture("cdd-mirror", fixture), URL, RULES)
+    assert page.published == expected
+    assert page.modified is None
+
+
+def test_visible_date_found_without_theme_selectors() -> None:
+    page = extract(read_fixture("cdd-mirror", "article-thai-digits-date-only.html"), URL, ExtractionRules())
+    assert page.published == "2017-12-21T00:00:00+07:00"
+
+
+def test_english_post_on_a_thai_site_is_english() -> None:
+    page = extract(read_fixture("cdd-mirror", "article-english.html"), URL, RULES)
+    assert page.language == "en"
+    assert page.title == "Healthy Eating Tips"
+    assert page.published == "2024-02-06T10:15:00+07:00"
+
+
+@pytest.mark.parametrize("rules", [RULES, ExtractionRules()], ids=["digiqole-rules", "no-rules"])
+def test_article_with_empty_body_is_an_extraction_error(rules: ExtractionRules) -> None:
+    with pytest.raises(ExtractionError, match="no main text"):
+        extract(read_fixture("cdd-mirror", "article-empty-body.html"), URL, rules)
+
+
+def test_invisible_characters_and_decomposed_text_are_normalised() -> None:
+    assert normalize_text("เลิศ\u200bรัฐ\u00ad") == "เลิศรัฐ"
+    assert normalize_text("e\u0301") == "\u00e9"
+
+
+def test_extracted_fields_serialise_to_json(seed) -> None:
+    assert json.loads(json.dumps(seed.as_dict(), ensure_ascii=False))["title"] == seed.title

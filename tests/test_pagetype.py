@@ -1,0 +1,33 @@
+"""Only article pages are archived: listings, tag pages and static pages are told apart."""
+
+import re
+
+import pytest
+from parsel import Selector
+
+from crawler.pagetype import page_kind
+from tests.conftest import read_fixture
+
+
+@pytest.mark.parametrize(
+    ("fixture", "kind"),
+    [
+        ("article-seed.html", "article"),
+        ("article-english.html", "article"),
+        ("article-thai-digits-date-only.html", "article"),
+        ("listing-home.html", "listing"),
+        ("listing-category-page-2.html", "listing"),
+        ("listing-tag.html", "listing"),
+        ("page-about.html", "other"),
+    ],
+)
+def test_wordpress_pages_are_classified(fixture: str, kind: str) -> None:
+    assert page_kind(Selector(text=read_fixture("cdd-mirror", fixture)), "https://www.cdd.go.th/x/") == kind
+
+
+def test_declared_article_url_pattern_decides_when_the_page_gives_no_signal() -> None:
+    bare = Selector(text=read_fixture("plain", "no-signals.html"))
+    pattern = re.compile(r"/news/\d+$")
+    assert page_kind(bare, "https://example.go.th/news/12", pattern) == "article"
+    assert page_kind(bare, "https://example.go.th/about", pattern) == "listing"
+    assert page_kind(bare, "https://example.go.th/news/12") == "other"

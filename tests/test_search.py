@@ -1,0 +1,58 @@
+"""Search finds Thai words mid-sentence, ranks by relevance and highlights the match."""
+
+import pytest
+from sqlite_utils import Database
+
+from archive.search import search
+from archive.store import ArchiveWriter
+
+ARTICLES = [
+    ("a", "พช.คว้า 3 รางวัลเลิศรัฐ", "นายอรรษิษฐ์ มอบรางวัลเลิศรัฐ ประจำปี 2566 ให้สำนักงานพัฒนาชุมชนจังหวัดร้อยเอ็ด"),
+    ("b", "ส่งเสริมสินค้าOTOP", "กรมการพัฒนาชุมชนจัดงานแสดงสินค้าOTOP ประจำปี ที่เมืองทองธานี"),
+    ("c", "Village fund meeting", "The Community Development Department met village fund committees in Khon Kaen."),
+    ("d", "เลิศรัฐ เลิศรัฐ เลิศรัฐ", "รางวัลเลิศรัฐ สาขาบริการภาครัฐ รางวัลเลิศรัฐ สาขาคุณภาพ และรางวัลเลิศรัฐ สาขาการมีส่วนร่วม"),
+]
+
+
+@pytest.fixture
+def db(memory_db: Database) -> Database:
+    writer = ArchiveWriter(memory_db)
+    for key, title, body in ARTICLES:
+        writer.write_article({"url": key, "site": "t", "title": title, "body": body, "http_status": 200})
+    return memory_db
+
+
+def urls(db: Database, query: str) -> list[str]:
+    return [hit.url for hit in search(db, query)]
+
+
+def test_thai_word_found_in_the_middle_of_a_run(db: Database) -> None:
+    assert sorted(urls(db, "เลิศรัฐ")) == ["a", "d"]
+
+
+def test_more_relevant_article_ranks_first(db: Database) -> None:
+    assert urls(db, "เลิศรัฐ")[0] == "d"
+
+
+def test_latin_inside_thai_and_english_case_insensitive(db: Database) -> None:
+    assert urls(db, "otop") == ["b"]
+    assert urls(db, "VILLAGE FUND") == ["c"]
+
+
+def test_all_terms_are_required(db: Database) -> None:
+    assert urls(db, "เลิศรัฐ ร้อยเอ็ด") == ["a"]
+
+
+def test_short_terms_are_matched_not_dropped(db: Database) -> None:
+    assert sorted(urls(db, "ปี")) == ["a", "b"]
+    assert urls(db, "เลิศรัฐ 66") == ["a"]
+
+
+def test_snippet_highlights_the_match(db: Database) -> None:
+    (hit,) = search(db, "ร้อยเอ็ด")
+    assert "[ร้อยเอ็ด]" in hit.snippet
+
+
+def test_fts_syntax_in_queries_is_taken_literally(db: Database) -> None:
+    assert urls(db, 'OTOP" OR "x') == []
+    assert urls(db, "NEAR(") == []
