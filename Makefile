@@ -26,7 +26,7 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy crawler archive mirror
+	$(BIN)/mypy crawler archive mirror tests
 
 format: install
 	$(BIN)/ruff check --fix .

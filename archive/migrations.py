@@ -32,18 +32,18 @@ FTS_COLUMNS = ["title", "body"]
 
 @migrations()
 def create_articles(db: Database) -> None:
-    db["articles"].create(ARTICLE_COLUMNS, pk="url", not_null={"site", "title", "body"})
-    db["articles"].create_index(["site", "published"])
+    db.table("articles").create(ARTICLE_COLUMNS, pk="url", not_null={"site", "title", "body"})
+    db.table("articles").create_index(["site", "published"])
 
 
 @migrations()
 def create_failures(db: Database) -> None:
-    db["failures"].create(
+    db.table("failures").create(
         {"id": int, "url": str, "site": str, "reason": str, "http_status": int, "time": str},
         pk="id",
         not_null={"url", "reason", "time"},
     )
-    db["failures"].create_index(["url"])
+    db.table("failures").create_index(["url"])
 
 
 @migrations()
@@ -52,4 +52,4 @@ def index_articles_with_trigrams(db: Database) -> None:
 
     Kept in sync by triggers; datasette finds it as the articles table's search index.
     """
-    db["articles"].enable_fts(FTS_COLUMNS, tokenize="trigram", create_triggers=True)
+    db.table("articles").enable_fts(FTS_COLUMNS, tokenize="trigram", create_triggers=True)

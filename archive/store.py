@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlite_utils import Database
@@ -17,7 +17,7 @@ LIST_COLUMNS = ("authors", "categories", "tags")
 
 
 def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def body_hash(body: str) -> str:
@@ -48,16 +48,18 @@ class ArchiveWriter:
         with self.db.atomic():
             existing = self.db.execute("select sha256, title from articles where url = ?", [row["url"]]).fetchone()
             if existing is None:
-                self.db["articles"].insert(row)
+                self.db.table("articles").insert(row)
                 return "new"
             if existing == (row["sha256"], row["title"]):
-                self.db["articles"].update(row["url"], {"fetched_at": row["fetched_at"], "http_status": row["http_status"]})
+                self.db.table("articles").update(
+                    row["url"], {"fetched_at": row["fetched_at"], "http_status": row["http_status"]}
+                )
                 return "unchanged"
-            self.db["articles"].update(row["url"], row)
+            self.db.table("articles").update(row["url"], row)
             return "updated"
 
     def record_failure(self, url: str, reason: str, site: str | None = None, http_status: int | None = None) -> None:
         with self.db.atomic():
-            self.db["failures"].insert(
+            self.db.table("failures").insert(
                 {"url": url, "site": site, "reason": reason, "http_status": http_status, "time": utc_now()}
             )

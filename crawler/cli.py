@@ -6,8 +6,10 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import BinaryIO
 
 import click
+from sqlite_utils import Database
 
 from archive.db import DEFAULT_PATH, open_existing
 from archive.search import search as search_archive
@@ -112,16 +114,16 @@ def search(query: str, limit: int, as_json: bool, db_path: Path) -> None:
 @click.argument("file", type=click.File("rb"))
 @click.option("--url", default="http://localhost/", help="URL the page was fetched from (for relative links).")
 @click.option("--json", "as_json", is_flag=True, help="Print every field as JSON, not just the body.")
-def extract(file: click.utils.LazyFile, url: str, as_json: bool) -> None:
+def extract(file: BinaryIO, url: str, as_json: bool) -> None:
     """Show what the archive would store for one saved page (FILE, or - for stdin).
 
     \b
     Example:
       govarchive extract --json --url https://www.cdd.go.th/news/1 page.html
     """
+    from crawler.encoding import decode_html
     from crawler.extract import ExtractionError
     from crawler.extract import extract as extract_page
-    from crawler.encoding import decode_html
 
     try:
         extracted = extract_page(decode_html(file.read()), url)
@@ -167,7 +169,7 @@ def serve(port: int, db_path: Path) -> None:
     os.execv(sys.executable, args)
 
 
-def _open(db_path: Path):  # type: ignore[no-untyped-def]
+def _open(db_path: Path) -> Database:
     try:
         return open_existing(db_path)
     except FileNotFoundError as error:

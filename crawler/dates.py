@@ -45,14 +45,16 @@ _ERA = r"(?:(?P<era>พ\.?\s?ศ\.?|ค\.?\s?ศ\.?)\s*)?"
 THAI_NAMED_DATE = re.compile(
     rf"(?P<day>\d{{1,2}})\s*(?P<month>{_MONTH_ALTERNATIVES})\s*{_ERA}(?P<year>\d{{4}}|\d{{2}})(?!\d){_TIME}"
 )
-NUMERIC_DATE = re.compile(rf"(?<!\d)(?P<day>\d{{1,2}})/(?P<month>\d{{1,2}})/{_ERA}(?P<year>\d{{4}}|\d{{2}})(?!\d){_TIME}")
+NUMERIC_DATE = re.compile(
+    rf"(?<!\d)(?P<day>\d{{1,2}})/(?P<month>\d{{1,2}})/{_ERA}(?P<year>\d{{4}}|\d{{2}})(?!\d){_TIME}"
+)
 BANGKOK = ZoneInfo("Asia/Bangkok")
 
 
 def to_ce_year(year_text: str, era: str | None = None) -> int | None:
     """Read a year as Thai pages write it; None when it cannot be a plausible year."""
     year = int(year_text)
-    era_is_ce = bool(era) and era.replace(" ", "").replace(".", "").startswith("ค")
+    era_is_ce = era is not None and era.replace(" ", "").replace(".", "").startswith("ค")
     if len(year_text) == 2:
         return 2000 + year if era_is_ce else 2500 + year - BE_OFFSET
     if era_is_ce:

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 import trafilatura
 from parsel import Selector
+from trafilatura.settings import Document
 
 from crawler.dates import iso, parse_date, parse_thai_date
 
@@ -97,19 +98,19 @@ def extract(html: str, url: str, rules: ExtractionRules = ExtractionRules()) -> 
         include_tables=True,
         date_extraction_params={"extensive_search": False, "original_date": True},
     )
-    if doc is None or not (doc.text or "").strip():
+    if not isinstance(doc, Document) or not (doc.text or "").strip():
         raise ExtractionError("no main text found on the page")
     title = normalize_text(_first(page, ('meta[property="og:title"]::attr(content)', "h1 ::text")) or doc.title or "")
     if not title:
         raise ExtractionError("no title found on the page")
     return Extracted(
         title=title,
-        body=_body(doc.text, title),
+        body=_body(doc.text or "", title),
         url=_canonical(page, url),
         published=iso(_published(page, jsonld, rules, tz) or parse_date(doc.date, tz)),
         modified=iso(parse_date(_first(page, MODIFIED_META) or _jsonld_value(jsonld, "dateModified"), tz)),
         authors=_authors(page, jsonld, doc.author),
-        language=_language(page, jsonld, doc.text),
+        language=_language(page, jsonld, doc.text or ""),
         categories=_unique(doc.categories or page.css('meta[property="article:section"]::attr(content)').getall()),
         tags=_unique(doc.tags or page.css('meta[property="article:tag"]::attr(content)').getall()),
         image=_absolute(url, _first(page, ('meta[property="og:image"]::attr(content)',)) or doc.image),

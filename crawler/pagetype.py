@@ -42,5 +42,3 @@ def _schema_types(page: Selector) -> set[str]:
     for value in page.css("[itemtype]::attr(itemtype)").getall():
         types.add(value.rstrip("/").rsplit("/", 1)[-1])
     return types
-
-

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from scrapy.crawler import Crawler
@@ -56,7 +56,6 @@ class ExtractPipeline:
             **fields,
         )
 
-
     def _failure(self, item: FetchedPage, reason: str) -> FetchFailure:
         self.stats.inc_value("govarchive/extraction_failed")
         return FetchFailure(url=item.final_url, site=item.site, reason=reason, http_status=item.http_status)
@@ -69,7 +68,12 @@ class ValidatePipeline:
         if not isinstance(item, Article):
             return item
         if not item.title.strip() or len(item.body) < MIN_BODY_CHARS:
-            return FetchFailure(url=item.url, site=item.site, reason="validation: empty title or body too short", http_status=item.http_status)
+            return FetchFailure(
+                url=item.url,
+                site=item.site,
+                reason="validation: empty title or body too short",
+                http_status=item.http_status,
+            )
         for field in ("published", "modified"):
             value = getattr(item, field)
             if value and not _plausible(value):
@@ -80,8 +84,8 @@ class ValidatePipeline:
 
 def _plausible(value: str) -> bool:
     when = datetime.fromisoformat(value)
-    now = datetime.now(timezone.utc) + timedelta(days=1)
-    return EARLIEST_PLAUSIBLE_YEAR <= when.year and when <= now
+    now = datetime.now(UTC) + timedelta(days=1)
+    return when.year >= EARLIEST_PLAUSIBLE_YEAR and when <= now
 
 
 class ArchivePipeline:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from scrapy.crawler import Crawler, CrawlerProcess
@@ -45,7 +45,8 @@ def project_settings(db_path: str, overrides: dict[str, Any] | None = None) -> S
 def site_classes(settings: Settings) -> dict[str, type[NewsSpider]]:
     """Registered sites: Scrapy's spider loader is the registry."""
     loader = SpiderLoader.from_settings(settings)
-    return {name: loader.load(name) for name in sorted(loader.list()) if name != GenericNewsSpider.name}
+    names = [name for name in sorted(loader.list()) if name != GenericNewsSpider.name]
+    return {name: cast(type[NewsSpider], loader.load(name)) for name in names}
 
 
 def unthrottle_loopback(settings: Settings, urls: list[str]) -> None:

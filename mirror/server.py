@@ -17,7 +17,7 @@ def make_handler(site: MirrorSite) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+        def do_GET(self) -> None:
             root = f"http://{self.headers.get('Host', '127.0.0.1')}/"
             response = site.render(self.path, root)
             self.send_response(response.status)

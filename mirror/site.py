@@ -12,8 +12,8 @@ import json
 import math
 import zlib
 from dataclasses import dataclass, field
-from email.utils import format_datetime
 from datetime import datetime
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -171,11 +171,15 @@ class MirrorSite:
         heading, paragraphs = pages[slug]
         ctx = self._context(root)
         page_id = list(pages).index(slug) + 2
-        return self._html("page.html", heading=heading, paragraphs=paragraphs, page_id=page_id, canonical=root + slug + "/", **ctx)
+        return self._html(
+            "page.html", heading=heading, paragraphs=paragraphs, page_id=page_id, canonical=root + slug + "/", **ctx
+        )
 
     def _not_found(self, root: str) -> Response:
         ctx = self._context(root)
-        return self._html("page.html", 404, heading="Page not found", paragraphs=["Nothing here."], page_id=0, canonical=root, **ctx)
+        return self._html(
+            "page.html", 404, heading="Page not found", paragraphs=["Nothing here."], page_id=0, canonical=root, **ctx
+        )
 
     # -- listings ---------------------------------------------------------------------
     def _listing(self, path: str, query: dict[str, list[str]], root: str) -> Response | None:
@@ -211,9 +215,7 @@ class MirrorSite:
             **self._context(root),
         )
 
-    def _listing_selection(
-        self, segments: list[str], root: str
-    ) -> tuple[list[dict[str, Any]] | None, str, str, str]:
+    def _listing_selection(self, segments: list[str], root: str) -> tuple[list[dict[str, Any]] | None, str, str, str]:
         if not segments:
             return self.articles, self.config["name"], "home blog", root
         if len(segments) != 2:
@@ -221,7 +223,12 @@ class MirrorSite:
         kind, slug = segments
         if kind == "category" and slug in self.config["categories"]:
             chosen = [a for a in self.articles if a["category"] == slug]
-            return chosen, self.config["categories"][slug], f"archive category category-{slug}", f"{root}category/{slug}/"
+            return (
+                chosen,
+                self.config["categories"][slug],
+                f"archive category category-{slug}",
+                f"{root}category/{slug}/",
+            )
         if kind == "tag":
             chosen = [a for a in self.articles if any(self._slug(t) == slug for t in a["tags"])]
             return (chosen or None), f"Tag: {slug}", f"archive tag tag-{slug}", f"{root}tag/{slug}/"
@@ -280,7 +287,7 @@ class MirrorSite:
             f"<item><title>{escape(i['title'])}</title><link>{escape(i['url'])}</link>"
             f"<pubDate>{format_datetime(datetime.fromisoformat(i['published']))}</pubDate>"
             f"<category><![CDATA[{self.config['categories'][i['category']['slug']]}]]></category>"
-            f"<guid isPermaLink=\"false\">{root}?p={i['id']}</guid>"
+            f'<guid isPermaLink="false">{root}?p={i["id"]}</guid>'
             f"<description><![CDATA[{i['excerpt']}]]></description></item>"
             for i in items
         )
@@ -292,17 +299,17 @@ class MirrorSite:
 
     def _atom(self, items: list[dict[str, Any]], root: str) -> str:
         entries = "".join(
-            f"<entry><title type=\"html\">{escape(i['title'])}</title>"
-            f"<link rel=\"alternate\" type=\"text/html\" href=\"{escape(i['url'])}\"/>"
+            f'<entry><title type="html">{escape(i["title"])}</title>'
+            f'<link rel="alternate" type="text/html" href="{escape(i["url"])}"/>'
             f"<id>{root}?p={i['id']}</id><published>{i['published']}</published>"
             f"<updated>{i.get('modified') or i['published']}</updated>"
-            f"<summary type=\"html\">{escape(i['excerpt'])}</summary></entry>"
+            f'<summary type="html">{escape(i["excerpt"])}</summary></entry>'
             for i in items
         )
         return (
             '<?xml version="1.0" encoding="UTF-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
             f"<title>{escape(self.config['name'])}</title><id>{root}</id>"
-            f"<link rel=\"alternate\" href=\"{root}\"/>{entries}</feed>\n"
+            f'<link rel="alternate" href="{root}"/>{entries}</feed>\n'
         )
 
     def _api(self, path: str, query: dict[str, list[str]], root: str) -> Response | None:
@@ -316,7 +323,11 @@ class MirrorSite:
         per_page = min(100, int(query.get("per_page", [str(API_PER_PAGE)])[0]))
         total_pages = max(1, math.ceil(len(self.articles) / per_page))
         if page > total_pages:
-            error = {"code": "rest_post_invalid_page_number", "message": "The page number requested is larger than the number of pages available.", "data": {"status": 400}}
+            error = {
+                "code": "rest_post_invalid_page_number",
+                "message": "The page number requested is larger than the number of pages available.",
+                "data": {"status": 400},
+            }
             return Response(400, "application/json; charset=UTF-8", json.dumps(error).encode())
         chosen = self.articles[(page - 1) * per_page : page * per_page]
         posts = [
@@ -332,4 +343,6 @@ class MirrorSite:
             for a in chosen
         ]
         headers = {"X-WP-Total": str(len(self.articles)), "X-WP-TotalPages": str(total_pages)}
-        return Response(200, "application/json; charset=UTF-8", json.dumps(posts, ensure_ascii=False).encode("utf-8"), headers)
+        return Response(
+            200, "application/json; charset=UTF-8", json.dumps(posts, ensure_ascii=False).encode("utf-8"), headers
+        )

@@ -33,7 +33,7 @@ def record(**changes) -> dict:
 
 def test_first_write_is_new_and_stores_every_column(memory_db: Database) -> None:
     assert ArchiveWriter(memory_db).write_article(record()) == "new"
-    row = memory_db["articles"].get("https://www.cdd.go.th/news-017/")
+    row = memory_db.table("articles").get("https://www.cdd.go.th/news-017/")
     assert set(row) == set(ARTICLE_COLUMNS)
     assert json.loads(row["authors"]) == ["กลุ่มประชาสัมพันธ์"]
     assert row["sha256"] == body_hash(record()["body"])
@@ -43,15 +43,15 @@ def test_same_content_again_adds_no_row(memory_db: Database) -> None:
     writer = ArchiveWriter(memory_db)
     writer.write_article(record())
     assert writer.write_article(record(fetched_at="2026-11-25T10:00:00+00:00")) == "unchanged"
-    assert memory_db["articles"].count == 1
-    assert memory_db["articles"].get(record()["url"])["fetched_at"] == "2026-11-25T10:00:00+00:00"
+    assert memory_db.table("articles").count == 1
+    assert memory_db.table("articles").get(record()["url"])["fetched_at"] == "2026-11-25T10:00:00+00:00"
 
 
 def test_changed_body_updates_the_row_and_the_index(memory_db: Database) -> None:
     writer = ArchiveWriter(memory_db)
     writer.write_article(record())
     assert writer.write_article(record(body="ข้อความแก้ไขใหม่ เรื่องกองทุนหมู่บ้าน")) == "updated"
-    assert memory_db["articles"].count == 1
+    assert memory_db.table("articles").count == 1
     assert search(memory_db, "กองทุนหมู่บ้าน")
     assert not search(memory_db, "อรรษิษฐ์")
 
@@ -63,7 +63,7 @@ def test_unknown_fields_are_refused(memory_db: Database) -> None:
 
 def test_failures_are_recorded_with_reason_and_time(memory_db: Database) -> None:
     ArchiveWriter(memory_db).record_failure("https://x.go.th/a", "HTTP 500", "cdd", 500)
-    failure = next(memory_db["failures"].rows)
+    failure = next(memory_db.table("failures").rows)
     assert (failure["url"], failure["reason"], failure["http_status"]) == ("https://x.go.th/a", "HTTP 500", 500)
     assert failure["time"]
 
@@ -74,7 +74,7 @@ def test_migrations_are_named_and_idempotent(tmp_path) -> None:
     db = open_archive(path)
     applied = [m.name for m in migrations.applied(db)]
     assert applied == ["create_articles", "create_failures", "index_articles_with_trigrams"]
-    assert db["articles"].detect_fts() == "articles_fts"
+    assert db.table("articles").detect_fts() == "articles_fts"
     assert db.journal_mode == "wal"
 
 

@@ -94,7 +94,7 @@ def test_each_metadata_field_is_stored(full_crawl) -> None:
 
 
 def test_second_crawl_adds_and_changes_nothing(full_crawl) -> None:
-    base_url, db, first, before, second = full_crawl
+    _, db, first, before, second = full_crawl
     assert "23 new" in first
     assert "0 new, 0 updated, 23 unchanged" in second
     after = archived(db)
@@ -122,7 +122,9 @@ def test_broken_pages_land_in_failures_and_the_crawl_goes_on(serve, site_copy, t
     mirror = MirrorSite(folder)
     broken = {base_url + mirror.article_path(a).lstrip("/"): a for a in articles[:2]}
     assert set(archived(db)) == expected_urls(base_url) - set(broken)
-    reasons = {url: (reason, status) for url, reason, status in rows(db, "select url, reason, http_status from failures")}
+    reasons = {
+        url: (reason, status) for url, reason, status in rows(db, "select url, reason, http_status from failures")
+    }
     empty_url, error_url = broken
     assert reasons[empty_url] == ("extraction: no main text found on the page", 200)
     assert reasons[error_url] == ("HTTP 500", 500)

@@ -67,7 +67,14 @@ def test_unreadable_date_is_none() -> None:
 
 @pytest.mark.parametrize(
     ("year", "era", "expected"),
-    [("2566", None, 2023), ("66", None, 2023), ("2023", None, 2023), ("2023", "ค.ศ.", 2023), ("23", "ค.ศ.", 2023), ("1200", None, None)],
+    [
+        ("2566", None, 2023),
+        ("66", None, 2023),
+        ("2023", None, 2023),
+        ("2023", "ค.ศ.", 2023),
+        ("23", "ค.ศ.", 2023),
+        ("1200", None, None),
+    ],
 )
 def test_years_are_read_as_thai_pages_mean_them(year: str, era: str | None, expected: int | None) -> None:
     assert to_ce_year(year, era) == expected

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator, Iterator
-from datetime import datetime, timezone
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
@@ -104,24 +104,27 @@ class NewsSpider(scrapy.Spider):
             yield request
 
     def start_requests(self) -> Iterator[Request]:
-        quiet = {"errback": self.on_discovery_error}
         if "sitemap" in self.routes:
-            yield Request(self.url("robots.txt"), callback=self.parse_robots, **quiet)
+            yield self.discovery_request(self.url("robots.txt"), self.parse_robots)
             for url in self.sitemap_urls:
-                yield Request(self.url(url), callback=self.parse_sitemap, **quiet)
+                yield self.discovery_request(self.url(url), self.parse_sitemap)
         if "feed" in self.routes:
             for url in self.feed_urls:
-                yield Request(self.url(url), callback=self.parse_feed, **quiet)
+                yield self.discovery_request(self.url(url), self.parse_feed)
         if "api" in self.routes:
-            yield Request(self.url(WP_API_POSTS.format(page=1)), callback=self.parse_api, cb_kwargs={"page": 1}, **quiet)
+            yield self.discovery_request(self.url(WP_API_POSTS.format(page=1)), self.parse_api, page=1)
         if "listings" in self.routes or "feed" in self.routes:
             for url in self.listing_urls:
-                yield Request(self.url(url), callback=self.parse_listing, **quiet)
+                yield self.discovery_request(self.url(url), self.parse_listing)
+
+    def discovery_request(self, url: str, callback: Callable[..., Any], **cb_kwargs: Any) -> Request:
+        """Sitemaps, feeds, API pages, listings: a missing one is normal, not a failure."""
+        return Request(url, callback=callback, cb_kwargs=cb_kwargs, errback=self.on_discovery_error)
 
     # -- discovery routes -------------------------------------------------------------
     def parse_robots(self, response: Response) -> Iterator[Request]:
         for url in sitemap_urls_from_robots(response.body, base_url=response.url):
-            yield Request(url, callback=self.parse_sitemap, errback=self.on_discovery_error)
+            yield self.discovery_request(url, self.parse_sitemap)
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         body = gunzip(response.body) if response.body[:2] == b"\x1f\x8b" else response.body
@@ -135,7 +138,7 @@ class NewsSpider(scrapy.Spider):
             if not loc:
                 continue
             if sitemap.type == "sitemapindex":
-                yield Request(loc, callback=self.parse_sitemap, errback=self.on_discovery_error)
+                yield self.discovery_request(loc, self.parse_sitemap)
             else:
                 yield self.page_request(loc)
 
@@ -158,20 +161,21 @@ class NewsSpider(scrapy.Spider):
                 yield self.page_request(post["link"])
         total_pages = int(response.headers.get(b"X-WP-TotalPages", b"1") or 1)
         if page < total_pages:
-            next_url = self.url(WP_API_POSTS.format(page=page + 1))
-            yield Request(next_url, callback=self.parse_api, cb_kwargs={"page": page + 1}, errback=self.on_discovery_error)
+            yield self.discovery_request(self.url(WP_API_POSTS.format(page=page + 1)), self.parse_api, page=page + 1)
 
     def parse_listing(self, response: Response) -> Iterator[Request]:
         """Home and listing pages: feeds announced in <head>, then (listings route) every link."""
         if not isinstance(response, TextResponse):
             return
         if "feed" in self.routes:
-            for href in response.css(", ".join(f'link[rel="alternate"][type="{t}"]::attr(href)' for t in FEED_TYPES)).getall():
-                yield Request(response.urljoin(href), callback=self.parse_feed, errback=self.on_discovery_error)
+            for href in response.css(
+                ", ".join(f'link[rel="alternate"][type="{t}"]::attr(href)' for t in FEED_TYPES)
+            ).getall():
+                yield self.discovery_request(response.urljoin(href), self.parse_feed)
         if "listings" not in self.routes:
             return
         for href in response.css(", ".join(PAGINATION)).getall():
-            yield Request(response.urljoin(href), callback=self.parse_listing, errback=self.on_discovery_error)
+            yield self.discovery_request(response.urljoin(href), self.parse_listing)
         for link in self.links.extract_links(response):
             if self.on_site(link.url):
                 yield self.page_request(link.url, candidate=False)
@@ -197,7 +201,7 @@ class NewsSpider(scrapy.Spider):
                 html=response.text,
                 site=self.site_id,
                 agency=self.agency,
-                fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
             )
         elif kind == "listing":
             yield from self.parse_listing(response)
@@ -208,7 +212,7 @@ class NewsSpider(scrapy.Spider):
         if not request.meta.get("candidate"):
             self.logger.debug("skipped link %s: %s", request.url, failure.value)
             return
-        status = failure.value.response.status if failure.check(HttpError) else None
+        status = failure.value.response.status if isinstance(failure.value, HttpError) else None
         reason = f"HTTP {status}" if status else f"{type(failure.value).__name__}: {failure.value}"
         self.logger.warning("could not fetch %s: %s", request.url, reason)
         yield FetchFailure(url=request.url, site=self.site_id, reason=reason, http_status=status)

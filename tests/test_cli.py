@@ -1,0 +1,121 @@
+"""The `govarchive` command as users run it: help everywhere, JSON out, clear errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from crawler.cli import cli
+from tests.conftest import FILES, run_cli
+
+COMMANDS = sorted(cli.commands)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_a_description(command: str) -> None:
+    result = CliRunner().invoke(cli, [command, "--help"])
+    assert result.exit_code == 0
+    assert cli.commands[command].help, f"{command} has no help text"
+    assert "Usage:" in result.output
+
+
+def test_the_expected_commands_exist() -> None:
+    assert {"crawl", "search", "extract", "stats", "serve", "sites"} <= set(COMMANDS)
+
+
+@pytest.fixture(scope="module")
+def demo_archive(tmp_path_factory) -> Path:
+    from mirror.server import serving
+    from mirror.site import MirrorSite
+
+    db = tmp_path_factory.mktemp("cli") / "archive.db"
+    with serving(MirrorSite("cdd-mirror")) as base_url:
+        run_cli("crawl", "--url", base_url, "--db", str(db))
+    return db
+
+
+def test_search_json_lists_ranked_hits_with_snippets(demo_archive: Path) -> None:
+    out = run_cli("search", "รางวัลเลิศรัฐ", "--json", "--db", str(demo_archive)).stdout
+    hits = json.loads(out)
+    assert hits and {"url", "title", "published", "snippet"} <= set(hits[0])
+    assert hits[0]["url"].endswith("/news-017/")
+    assert "[รางวัลเลิศรัฐ]" in hits[0]["snippet"]
+
+
+def test_search_limit(demo_archive: Path) -> None:
+    hits = json.loads(run_cli("search", "กระทรวง", "--json", "--limit", "2", "--db", str(demo_archive)).stdout)
+    assert len(hits) == 2
+
+
+def test_search_text_output_shows_title_date_and_url(demo_archive: Path) -> None:
+    out = run_cli("search", "เลิศรัฐ", "--db", str(demo_archive)).stdout
+    assert "พช.คว้า 3 รางวัลเลิศรัฐ" in out and "2023-08-30T14:05:00+07:00" in out and "/news-017/" in out
+
+
+def test_db_can_come_from_the_environment(demo_archive: Path, monkeypatch) -> None:
+    monkeypatch.setenv("GOVARCHIVE_DB", str(demo_archive))
+    assert "23 articles" in run_cli("stats").stdout
+
+
+def test_stats_reports_articles_per_site(demo_archive: Path) -> None:
+    out = run_cli("stats", "--db", str(demo_archive)).stdout
+    assert "23 articles" in out and "2016-11-18" in out and "2024-06-18" in out
+
+
+def test_extract_prints_the_clean_body() -> None:
+    out = run_cli("extract", str(FILES / "cdd-mirror" / "article-seed.html")).stdout
+    assert out.startswith("นายอรรษิษฐ์ สัมพันธรัตน์") and "Digiqole ad" not in out
+
+
+def test_extract_json_from_stdin_has_every_field() -> None:
+    html = (FILES / "cdd-mirror" / "article-seed.html").read_bytes()
+    runner = CliRunner()
+    result = runner.invoke(cli, ["extract", "--json", "--url", "https://www.cdd.go.th/?p=117", "-"], input=html)
+    fields = json.loads(result.output)
+    assert fields["published"] == "2023-08-30T14:05:00+07:00"
+    assert fields["url"] == "https://www.cdd.go.th/news-017/"
+    assert set(fields) >= {
+        "title",
+        "body",
+        "modified",
+        "authors",
+        "language",
+        "categories",
+        "tags",
+        "image",
+        "extractor",
+    }
+
+
+def test_extract_of_a_page_without_text_fails_clearly() -> None:
+    result = run_cli("extract", str(FILES / "cdd-mirror" / "article-empty-body.html"), check=False)
+    assert result.returncode == 1 and "nothing to archive" in result.stderr
+
+
+def test_reading_a_missing_archive_says_what_to_do(tmp_path: Path) -> None:
+    result = run_cli("stats", "--db", str(tmp_path / "none.db"), check=False)
+    assert result.returncode == 1 and "govarchive crawl" in result.stderr
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_crawl_without_a_target_is_a_usage_error() -> None:
+    result = CliRunner().invoke(cli, ["crawl"])
+    assert result.exit_code == 2 and "--url" in result.output
+
+
+def test_crawl_of_an_unknown_site_names_the_sites_command() -> None:
+    result = CliRunner().invoke(cli, ["crawl", "no-such-agency"])
+    assert result.exit_code == 2 and "govarchive sites" in result.output
+
+
+def test_crawl_of_an_unreachable_site_exits_non_zero(tmp_path: Path) -> None:
+    result = run_cli("crawl", "--url", "http://127.0.0.1:9/", "--db", str(tmp_path / "a.db"), check=False)
+    assert result.returncode == 1 and "FAILED" in result.stdout
+
+
+def test_sites_lists_cdd_first_target() -> None:
+    out = run_cli("sites").stdout
+    assert "cdd\tกรมการพัฒนาชุมชน\tCommunity Development Department\thttps://www.cdd.go.th/\twordpress" in out

@@ -1,0 +1,78 @@
+"""`govarchive serve` starts a real datasette whose search finds Thai words in the archive."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import GOVARCHIVE, run_cli
+
+STARTUP_SECONDS = 30
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get_json(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.loads(response.read())
+
+
+@pytest.fixture(scope="module")
+def datasette(tmp_path_factory) -> Iterator[tuple[str, Path]]:
+    from mirror.server import serving
+    from mirror.site import MirrorSite
+
+    db = tmp_path_factory.mktemp("serve") / "archive.db"
+    with serving(MirrorSite("cdd-mirror")) as base_url:
+        run_cli("crawl", "--url", base_url, "--db", str(db))
+    port = free_port()
+    process = subprocess.Popen([str(GOVARCHIVE), "serve", "--db", str(db), "--port", str(port)])
+    root = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            get_json(f"{root}/-/versions.json")
+            break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail("datasette did not start")
+    yield root, db
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def search(root: str, query: str) -> list[dict]:
+    url = f"{root}/archive/articles.json?_search={urllib.parse.quote(query)}&_shape=objects&_size=max"
+    return get_json(url)["rows"]
+
+
+def test_datasette_search_box_finds_a_thai_word_mid_sentence(datasette) -> None:
+    hits = search(datasette[0], "เลิศรัฐ")
+    assert [h["url"].rsplit("/", 2)[-2] for h in hits] == ["news-017"]
+
+
+def test_datasette_serves_the_database_under_the_file_stem(datasette) -> None:
+    tables = {t["name"] for t in get_json(f"{datasette[0]}/archive.json")["tables"]}
+    assert {"articles", "failures", "articles_fts"} <= tables
+
+
+@pytest.mark.parametrize("query", ["กรมการพัฒนาชุมชน", "OTOP", "climate", "ประชาชน"])
+def test_datasette_and_the_cli_find_the_same_articles(datasette, query: str) -> None:
+    root, db = datasette
+    cli_hits = json.loads(run_cli("search", query, "--json", "--limit", "1000", "--db", str(db)).stdout)
+    served = {h["url"] for h in search(root, query)}
+    assert served and served == {h["url"] for h in cli_hits}
