@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: check install demo test lint format serve clean
+.PHONY: check install demo test lint format serve bench clean
 
 check: lint test
 
@@ -26,11 +26,15 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy crawler archive mirror tests
+	$(BIN)/mypy crawler archive mirror bench tests
 
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+bench: install
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m bench.run
 
 serve: install
 	$(BIN)/govarchive serve --db data/demo.db

@@ -12,6 +12,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from archive.text import normalize_text
+
 TRIGRAM = 3
 HIGHLIGHT = ("[", "]")
 SNIPPET_TOKENS = 64  # the most FTS5 allows; with trigrams, about 64 characters
@@ -36,7 +38,7 @@ def fts_query(terms: list[str]) -> str:
 
 
 def search(db: Database, query: str, limit: int = 20) -> list[Hit]:
-    terms = query.split()
+    terms = normalize_text(query).split()
     if not terms:
         return []
     long_terms = [t for t in terms if len(t) >= TRIGRAM]

@@ -17,27 +17,27 @@ from dateutil import parser as dateutil_parser
 
 THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 BE_OFFSET = 543
+THAI_MONTHS = (
+    "มกราคม",
+    "กุมภาพันธ์",
+    "มีนาคม",
+    "เมษายน",
+    "พฤษภาคม",
+    "มิถุนายน",
+    "กรกฎาคม",
+    "สิงหาคม",
+    "กันยายน",
+    "ตุลาคม",
+    "พฤศจิกายน",
+    "ธันวาคม",
+)
+THAI_MONTH_ABBR = ("ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.")
 MONTHS: dict[str, int] = {}
-for number, (full, abbr) in enumerate(
-    [
-        ("มกราคม", "ม.ค."),
-        ("กุมภาพันธ์", "ก.พ."),
-        ("มีนาคม", "มี.ค."),
-        ("เมษายน", "เม.ย."),
-        ("พฤษภาคม", "พ.ค."),
-        ("มิถุนายน", "มิ.ย."),
-        ("กรกฎาคม", "ก.ค."),
-        ("สิงหาคม", "ส.ค."),
-        ("กันยายน", "ก.ย."),
-        ("ตุลาคม", "ต.ค."),
-        ("พฤศจิกายน", "พ.ย."),
-        ("ธันวาคม", "ธ.ค."),
-    ],
-    start=1,
-):
+for number, (full, abbr) in enumerate(zip(THAI_MONTHS, THAI_MONTH_ABBR, strict=True), start=1):
     MONTHS[full] = number
     MONTHS[abbr] = number
-    MONTHS[abbr.replace(".", "")] = number  # "มค" / "ส.ค" written without dots
+    MONTHS[abbr.rstrip(".")] = number  # "ส.ค 66": the last dot left out
+    MONTHS[abbr.replace(".", "")] = number  # "สค 66": no dots at all
 
 _MONTH_ALTERNATIVES = "|".join(re.escape(m) for m in sorted(MONTHS, key=len, reverse=True))
 _TIME = r"(?:\s*(?:เวลา|,)?\s*(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?:[:.](?P<second>\d{2}))?\s*(?:น\.?|นาฬิกา)?)?"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -24,10 +23,10 @@ import trafilatura
 from parsel import Selector
 from trafilatura.settings import Document
 
+from archive.text import normalize_text
 from crawler.dates import iso, parse_date, parse_thai_date
 
 EXTRACTOR = f"trafilatura {version('trafilatura')}"
-INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 THAI_LETTER = re.compile(r"[\u0e00-\u0e7f]")
 THAI_TEXT_SHARE = 0.3  # above this share of Thai letters, the text is Thai
 FOREIGN_TEXT_SHARE = 0.02  # below it, a page declared Thai is not
@@ -75,11 +74,6 @@ class Extracted:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def normalize_text(text: str) -> str:
-    """NFC, without the invisible characters that split Thai words in the index."""
-    return unicodedata.normalize("NFC", text).translate(INVISIBLE)
 
 
 def extract(html: str, url: str, rules: ExtractionRules = ExtractionRules()) -> Extracted:

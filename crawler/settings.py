@@ -28,6 +28,9 @@ DOWNLOAD_TIMEOUT = 60
 # Loopback targets (the offline mirror, test servers) are ours: no delay needed there.
 GOVARCHIVE_UNTHROTTLED_HOSTS = ("127.0.0.1", "localhost", "::1")
 
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.EncodingFixMiddleware": 950,  # close to the downloader: first to see bodies
+}
 ITEM_PIPELINES = {
     "crawler.pipelines.ExtractPipeline": 100,
     "crawler.pipelines.ValidatePipeline": 200,

@@ -121,8 +121,12 @@ class MirrorSite:
         }
 
     def _html(self, template: str, status: int = 200, **context: Any) -> Response:
-        body = self.env.get_template(template).render(**context).encode("utf-8")
-        return Response(status, "text/html; charset=UTF-8", body)
+        """Pages in the site's `charset`; `charset_header` may contradict it ("" = none),
+        as old Thai sites' servers do."""
+        charset = self.config.get("charset", "utf-8")
+        body = self.env.get_template(template).render(**context).encode(charset, errors="xmlcharrefreplace")
+        header = self.config.get("charset_header", charset)
+        return Response(status, f"text/html; charset={header}" if header else "text/html", body)
 
     def _article(self, a: dict[str, Any], root: str) -> Response:
         if a.get("http_status", 200) >= 500:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.extract import normalize_text
+from archive.text import normalize_text
 from mirror.site import ROUTES, MirrorSite
 from tests.conftest import rows, run_cli, site_articles
 

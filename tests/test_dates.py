@@ -29,6 +29,8 @@ BKK = ZoneInfo("Asia/Bangkok")
         ("31 ธันวาคม 2566", datetime(2023, 12, 31, tzinfo=BKK)),
         ("15 มีนาคม 2562", datetime(2019, 3, 15, tzinfo=BKK)),
         ("๕ ก.ย. ๖๒", datetime(2019, 9, 5, tzinfo=BKK)),
+        ("5 ก.ย 62", datetime(2019, 9, 5, tzinfo=BKK)),
+        ("5 กย 62", datetime(2019, 9, 5, tzinfo=BKK)),
         ("ประกาศเมื่อ 3 พฤษภาคม 2561 โดยกลุ่มประชาสัมพันธ์", datetime(2018, 5, 3, tzinfo=BKK)),
     ],
 )

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from crawler.extract import ExtractionError, ExtractionRules, extract, normalize_text
+from archive.text import normalize_text
+from crawler.extract import ExtractionError, ExtractionRules, extract
 from crawler.spiders.cdd import CddSpider
 from tests.conftest import read_fixture, site_articles
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import subprocess
@@ -29,6 +30,28 @@ def get_json(url: str) -> dict:
         return json.loads(response.read())
 
 
+@contextlib.contextmanager
+def start_datasette(db: Path) -> Iterator[str]:
+    """`govarchive serve` on a free port; yields the root URL once datasette answers."""
+    port = free_port()
+    process = subprocess.Popen([str(GOVARCHIVE), "serve", "--db", str(db), "--port", str(port)])
+    root = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
+            try:
+                get_json(f"{root}/-/versions.json")
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    pytest.fail("datasette did not start")
+                time.sleep(0.2)
+        yield root
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
 @pytest.fixture(scope="module")
 def datasette(tmp_path_factory) -> Iterator[tuple[str, Path]]:
     from mirror.server import serving
@@ -37,22 +60,8 @@ def datasette(tmp_path_factory) -> Iterator[tuple[str, Path]]:
     db = tmp_path_factory.mktemp("serve") / "archive.db"
     with serving(MirrorSite("cdd-mirror")) as base_url:
         run_cli("crawl", "--url", base_url, "--db", str(db))
-    port = free_port()
-    process = subprocess.Popen([str(GOVARCHIVE), "serve", "--db", str(db), "--port", str(port)])
-    root = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        try:
-            get_json(f"{root}/-/versions.json")
-            break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail("datasette did not start")
-    yield root, db
-    process.terminate()
-    process.wait(timeout=10)
+    with start_datasette(db) as root:
+        yield root, db
 
 
 def search(root: str, query: str) -> list[dict]:

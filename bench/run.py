@@ -1,0 +1,42 @@
+"""`make bench`: run every benchmark and write BENCHMARKS.md."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import thai_search
+
+BENCHMARKS: dict[str, Callable[[], str]] = {
+    "thai_search": thai_search.run,
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument("--only", choices=sorted(BENCHMARKS), action="append", help="run only these")
+    parser.add_argument("--out", type=Path, default=Path("BENCHMARKS.md"))
+    args = parser.parse_args()
+    sections = []
+    for name in args.only or BENCHMARKS:
+        started = time.perf_counter()
+        print(f"bench: {name} ...", flush=True)
+        sections.append(BENCHMARKS[name]())
+        print(f"bench: {name} done in {time.perf_counter() - started:.0f} s", flush=True)
+    header = (
+        "# Benchmarks\n\n"
+        f"Written by `make bench` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
+        f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} CPUs, "
+        f"{platform.machine()}. Ratios are against baselines measured in the same run.\n\n"
+    )
+    args.out.write_text(header + "\n".join(sections), encoding="utf-8")
+    print(f"bench: wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
