@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from archive.text import normalize_text
+from archive.text import digit_variants, normalize_text
 
 TRIGRAM = 3
 HIGHLIGHT = ("[", "]")
@@ -33,8 +33,23 @@ class Hit:
 
 
 def fts_query(terms: list[str]) -> str:
-    """Each term as a quoted phrase, all required: no FTS syntax leaks from user input."""
-    return " ".join('"' + term.replace('"', '""') + '"' for term in terms)
+    """Each term as a quoted phrase, all required: no FTS syntax leaks from user input.
+    A term with digits matches them written in Thai or Arabic digits."""
+
+    def phrase(text: str) -> str:
+        return '"' + text.replace('"', '""') + '"'
+
+    def alternatives(term: str) -> str:
+        variants = digit_variants(term)
+        return phrase(term) if len(variants) == 1 else "(" + " OR ".join(map(phrase, variants)) + ")"
+
+    return " ".join(alternatives(term) for term in terms)
+
+
+def contains_sql(column: str, term: str) -> tuple[str, list[str]]:
+    """A substring test for one term (any digit form), for terms too short for trigrams."""
+    variants = digit_variants(term)
+    return "(" + " or ".join(f"instr({column}, ?) > 0" for _ in variants) + ")", variants
 
 
 def search(db: Database, query: str, limit: int = 20) -> list[Hit]:
@@ -49,7 +64,8 @@ def search(db: Database, query: str, limit: int = 20) -> list[Hit]:
 
 
 def _ranked(db: Database, long_terms: list[str], short_terms: list[str], limit: int) -> list[Hit]:
-    where = "".join(" and instr(articles.title || ' ' || articles.body, ?) > 0" for _ in short_terms)
+    tests = [contains_sql("articles.title || ' ' || articles.body", term) for term in short_terms]
+    where = "".join(f" and {sql}" for sql, _ in tests)
     sql = f"""
         select articles.url, articles.title, articles.published, articles.site,
                snippet(articles_fts, 1, ?, ?, '…', {SNIPPET_TOKENS}) as snippet
@@ -58,23 +74,26 @@ def _ranked(db: Database, long_terms: list[str], short_terms: list[str], limit: 
         order by articles_fts.rank
         limit ?
     """
-    params = [*HIGHLIGHT, fts_query(long_terms), *short_terms, limit]
+    params = [*HIGHLIGHT, fts_query(long_terms), *(p for _, ps in tests for p in ps), limit]
     return [Hit(*row) for row in db.execute(sql, params).fetchall()]
 
 
 def _scan(db: Database, terms: list[str], limit: int) -> list[Hit]:
-    where = " and ".join("instr(title || ' ' || body, ?) > 0" for _ in terms)
+    """Short terms only: no index can help, so scan, newest first."""
+    tests = [contains_sql("title || ' ' || body", term) for term in terms]
+    where = " and ".join(sql for sql, _ in tests)
     sql = f"select url, title, published, site, body from articles where {where} order by published desc limit ?"
     hits = []
-    for url, title, published, site, body in db.execute(sql, [*terms, limit]).fetchall():
-        hits.append(Hit(url, title, published, site, _highlight(body, terms[0])))
+    for url, title, published, site, body in db.execute(sql, [*(p for _, ps in tests for p in ps), limit]).fetchall():
+        hits.append(Hit(url, title, published, site, _highlight(body, digit_variants(terms[0]))))
     return hits
 
 
-def _highlight(body: str, term: str) -> str:
-    at = body.find(term)
-    if at < 0:
+def _highlight(body: str, variants: list[str]) -> str:
+    found = [(body.find(v), v) for v in variants if v in body]
+    if not found:
         return body[:SHORT_SNIPPET_CHARS] + "…"
+    at, term = min(found)
     start = max(0, at - SHORT_SNIPPET_CHARS // 2)
     end = at + len(term) + SHORT_SNIPPET_CHARS // 2
     marked = body[start:at] + HIGHLIGHT[0] + term + HIGHLIGHT[1] + body[at + len(term) : end]

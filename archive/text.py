@@ -15,3 +15,13 @@ INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 def normalize_text(text: str) -> str:
     """NFC, without the invisible characters that split Thai words in the index."""
     return unicodedata.normalize("NFC", text).translate(INVISIBLE)
+
+
+THAI_TO_ARABIC_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+ARABIC_TO_THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
+
+
+def digit_variants(term: str) -> list[str]:
+    """A term as written, with Arabic digits, with Thai digits: pages use both for one year."""
+    variants = [term, term.translate(THAI_TO_ARABIC_DIGITS), term.translate(ARABIC_TO_THAI_DIGITS)]
+    return list(dict.fromkeys(variants))

@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 
 from dateutil import parser as dateutil_parser
 
-THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+from archive.text import THAI_TO_ARABIC_DIGITS
+
 BE_OFFSET = 543
 THAI_MONTHS = (
     "มกราคม",
@@ -68,7 +69,7 @@ def to_ce_year(year_text: str, era: str | None = None) -> int | None:
 
 def parse_thai_date(text: str, tz: tzinfo = BANGKOK) -> datetime | None:
     """The first Thai-written date in `text`, as an aware datetime in CE, or None."""
-    text = text.translate(THAI_DIGITS)
+    text = text.translate(THAI_TO_ARABIC_DIGITS)
     for pattern in (THAI_NAMED_DATE, NUMERIC_DATE):
         match = pattern.search(text)
         if match:

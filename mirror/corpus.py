@@ -14,11 +14,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from archive.text import ARABIC_TO_THAI_DIGITS
 from crawler.dates import THAI_MONTH_ABBR, THAI_MONTHS
 from mirror.site import SITES
 
 BKK = timezone(timedelta(hours=7))
-TO_THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
 DATE_LINE = re.compile(r"วัน\S*ที่ (\d{1,2}) (\S+) (\d{4})")
 TITLE_PREFIX = re.compile(r"^รัฐบาลไทย-[^-]+-")
 SOURCE_LINE = "ที่มา"
@@ -42,7 +42,7 @@ def thai_date_text(when: datetime, style: int) -> str:
         f"{day} {month} {be}",
         f"{day} {month_abbr} {be % 100:02d}",
         f"วันที่ {day} {month} พ.ศ. {be}",
-        f"{day} {month} {be}".translate(TO_THAI_DIGITS),
+        f"{day} {month} {be}".translate(ARABIC_TO_THAI_DIGITS),
         f"{day:02d}/{when.month:02d}/{be} {when:%H:%M} น.",
         f"{day} {month} {be} เวลา {when:%H:%M} น.",
     )

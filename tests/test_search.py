@@ -10,6 +10,7 @@ ARTICLES = [
     ("a", "พช.คว้า 3 รางวัลเลิศรัฐ", "นายอรรษิษฐ์ มอบรางวัลเลิศรัฐ ประจำปี 2566 ให้สำนักงานพัฒนาชุมชนจังหวัดร้อยเอ็ด"),
     ("b", "ส่งเสริมสินค้าOTOP", "กรมการพัฒนาชุมชนจัดงานแสดงสินค้าOTOP ประจำปี ที่เมืองทองธานี"),
     ("c", "Village fund meeting", "The Community Development Department met village fund committees in Khon Kaen."),
+    ("e", "ประกาศผลรางวัล", "ประกาศเมื่อวันที่ ๒๙ สิงหาคม ๒๕๖๖ ณ ทำเนียบรัฐบาล"),
     ("d", "เลิศรัฐ เลิศรัฐ เลิศรัฐ", "รางวัลเลิศรัฐ สาขาบริการภาครัฐ รางวัลเลิศรัฐ สาขาคุณภาพ และรางวัลเลิศรัฐ สาขาการมีส่วนร่วม"),
 ]
 
@@ -56,3 +57,10 @@ def test_snippet_highlights_the_match(db: Database) -> None:
 def test_fts_syntax_in_queries_is_taken_literally(db: Database) -> None:
     assert urls(db, 'OTOP" OR "x') == []
     assert urls(db, "NEAR(") == []
+
+
+def test_thai_and_arabic_digits_find_each_other(db: Database) -> None:
+    assert sorted(urls(db, "2566")) == ["a", "e"]
+    assert sorted(urls(db, "๒๕๖๖")) == ["a", "e"]
+    assert urls(db, "29 สิงหาคม") == ["e"]
+    assert urls(db, "๒๙ สิงหาคม") == ["e"]
