@@ -28,6 +28,44 @@ ARTICLE_COLUMNS: dict[str, type] = {
     "extractor": str,  # name and version
 }
 FTS_COLUMNS = ["title", "body"]
+# Added to `articles` by add_capture_columns: provenance of the current version, and state.
+ARTICLE_STATE_COLUMNS: dict[str, type] = {
+    "final_url": str,  # after redirects
+    "etag": str,  # validators for conditional re-fetches
+    "last_modified": str,
+    "version": int,  # the current version's number
+    "crawl_run": int,
+    "removed_at": str,  # UTC; set when the page answers 404/410, cleared if it returns
+}
+# The capture of one version: where its raw response lies in the WARC files.
+CAPTURE_COLUMNS: dict[str, type] = {"warc_file": str, "warc_offset": int, "warc_length": int}
+VERSION_COLUMNS: dict[str, type] = {
+    "id": int,
+    "article_url": str,
+    "version": int,
+    **{k: v for k, v in ARTICLE_COLUMNS.items() if k not in ("url", "site", "agency")},
+    "final_url": str,
+    "crawl_run": int,
+    **CAPTURE_COLUMNS,
+}
+RUN_COLUMNS: dict[str, type] = {
+    "id": int,
+    "site": str,
+    "started": str,  # UTC
+    "finished": str,
+    "status": str,  # running | ok | failed | killed
+    "pages": int,  # responses received
+    "downloads": int,  # full (200) downloads
+    "not_modified": int,  # 304 answers to conditional requests
+    "new": int,
+    "updated": int,
+    "unchanged": int,
+    "removed": int,
+    "failures": int,
+    "http_errors": str,  # JSON: status -> count
+    "stop_reason": str,  # Scrapy's finish reason, or why the run failed
+    "pid": int,
+}
 
 
 @migrations()
@@ -53,3 +91,28 @@ def index_articles_with_trigrams(db: Database) -> None:
     Kept in sync by triggers; datasette finds it as the articles table's search index.
     """
     db.table("articles").enable_fts(FTS_COLUMNS, tokenize="trigram", create_triggers=True)
+
+
+@migrations()
+def add_capture_columns(db: Database) -> None:
+    for column, kind in ARTICLE_STATE_COLUMNS.items():
+        db.table("articles").add_column(column, kind)
+    db.execute("update articles set version = 1")
+
+
+@migrations()
+def create_article_versions(db: Database) -> None:
+    """Every distinct text a page has had; articles archived before this step become version 1."""
+    versions = db.table("article_versions")
+    versions.create(VERSION_COLUMNS, pk="id", not_null={"article_url", "version", "body"})
+    versions.create_index(["article_url", "version"], unique=True)
+    copied = [c for c in VERSION_COLUMNS if c in ARTICLE_COLUMNS or c in ARTICLE_STATE_COLUMNS]
+    db.execute(
+        f"insert into article_versions (article_url, {', '.join(copied)}) select url, {', '.join(copied)} from articles"
+    )
+
+
+@migrations()
+def create_crawl_runs(db: Database) -> None:
+    db.table("crawl_runs").create(RUN_COLUMNS, pk="id", not_null={"site", "started", "status"})
+    db.table("crawl_runs").create_index(["site", "started"])

@@ -43,7 +43,7 @@ def fts_query(terms: list[str]) -> str:
         variants = digit_variants(term)
         return phrase(term) if len(variants) == 1 else "(" + " OR ".join(map(phrase, variants)) + ")"
 
-    return " ".join(alternatives(term) for term in terms)
+    return " AND ".join(alternatives(term) for term in terms)
 
 
 def contains_sql(column: str, term: str) -> tuple[str, list[str]]:

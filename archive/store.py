@@ -1,5 +1,10 @@
-"""Write articles and failures. Records are plain JSON-able dicts, so this writer can run
-in its own process fed by a queue from many crawler workers."""
+"""Write articles, their versions, failures and crawl runs.
+
+Records are plain JSON-able dicts, so this writer can run in its own process fed by a
+queue from many crawler workers. A record holds the `articles` columns plus, optionally,
+the version's provenance (`final_url`, `crawl_run`, `etag`, `last_modified`) and its WARC
+pointer (`warc_file`, `warc_offset`, `warc_length`).
+"""
 
 from __future__ import annotations
 
@@ -10,10 +15,26 @@ from typing import Any, Literal
 
 from sqlite_utils import Database
 
-from archive.migrations import ARTICLE_COLUMNS
+from archive.migrations import ARTICLE_COLUMNS, ARTICLE_STATE_COLUMNS, CAPTURE_COLUMNS, VERSION_COLUMNS
 
 Outcome = Literal["new", "updated", "unchanged"]
 LIST_COLUMNS = ("authors", "categories", "tags")
+ACCEPTED = set(ARTICLE_COLUMNS) | set(ARTICLE_STATE_COLUMNS) | set(CAPTURE_COLUMNS)
+GONE_STATUSES = (404, 410)
+# What re-extraction derives again from a capture.
+REWRITTEN = (
+    "title",
+    "body",
+    "sha256",
+    "published",
+    "modified",
+    "authors",
+    "language",
+    "categories",
+    "tags",
+    "image",
+    "extractor",
+)
 
 
 def utc_now() -> str:
@@ -26,7 +47,7 @@ def body_hash(body: str) -> str:
 
 def to_row(record: dict[str, Any]) -> dict[str, Any]:
     """An article record as a row: lists as JSON, hash computed, unknown keys refused."""
-    unknown = set(record) - set(ARTICLE_COLUMNS)
+    unknown = set(record) - ACCEPTED
     if unknown:
         raise ValueError(f"unknown article fields: {sorted(unknown)}")
     row = dict(record)
@@ -38,28 +59,107 @@ def to_row(record: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+def version_row(row: dict[str, Any], number: int) -> dict[str, Any]:
+    version = {k: row.get(k) for k in VERSION_COLUMNS if k not in ("id", "article_url", "version")}
+    return {**version, "article_url": row["url"], "version": number}
+
+
 class ArchiveWriter:
     def __init__(self, db: Database) -> None:
         self.db = db
 
     def write_article(self, record: dict[str, Any]) -> Outcome:
-        """Insert or update by canonical URL; a re-crawl never adds a second row."""
+        """Insert or update by canonical URL; a changed text becomes a new version.
+
+        A re-crawl never adds a second article row, and an unchanged page no new version.
+        """
         row = to_row(record)
+        article = {k: v for k, v in row.items() if k not in CAPTURE_COLUMNS}
         with self.db.atomic():
-            existing = self.db.execute("select sha256, title from articles where url = ?", [row["url"]]).fetchone()
+            existing = self.db.execute(
+                "select sha256, title, version from articles where url = ?", [row["url"]]
+            ).fetchone()
             if existing is None:
-                self.db.table("articles").insert(row)
+                self.db.table("articles").insert({**article, "version": 1, "removed_at": None})
+                self.db.table("article_versions").insert(version_row(row, 1))
                 return "new"
-            if existing == (row["sha256"], row["title"]):
-                self.db.table("articles").update(
-                    row["url"], {"fetched_at": row["fetched_at"], "http_status": row["http_status"]}
-                )
+            sha256, title, number = existing
+            if (sha256, title) == (row["sha256"], row["title"]):
+                self._touch(row)
                 return "unchanged"
-            self.db.table("articles").update(row["url"], row)
+            number = (number or 0) + 1
+            self.db.table("articles").update(row["url"], {**article, "version": number, "removed_at": None})
+            self.db.table("article_versions").insert(version_row(row, number))
             return "updated"
 
-    def record_failure(self, url: str, reason: str, site: str | None = None, http_status: int | None = None) -> None:
+    def rewrite_version(self, url: str, number: int, extracted: dict[str, Any]) -> bool:
+        """Replace a version's derived text and metadata (re-extraction); the capture stays.
+
+        The article row follows when this is its current version. Returns whether the text changed.
+        """
+        fields = {k: v for k, v in to_row({**extracted, "url": url}).items() if k in REWRITTEN}
+        with self.db.atomic():
+            before = self.db.execute(
+                "select id, sha256, title from article_versions where article_url = ? and version = ?", [url, number]
+            ).fetchone()
+            if before is None:
+                raise LookupError(f"{url} has no version {number}")
+            self.db.table("article_versions").update(before[0], fields)
+            self.db.execute(
+                f"update articles set {', '.join(f'{k} = ?' for k in fields)} where url = ? and version = ?",
+                [*fields.values(), url, number],
+            )
+        return (before[1], before[2]) != (fields["sha256"], fields["title"])
+
+    def _touch(self, row: dict[str, Any]) -> None:
+        keep = ("fetched_at", "http_status", "etag", "last_modified", "crawl_run")
+        self.db.table("articles").update(row["url"], {k: row.get(k) for k in keep} | {"removed_at": None})
+
+    def not_modified(self, url: str, fetched_at: str, crawl_run: int | None = None) -> bool:
+        """A 304 to a conditional re-fetch: the page is unchanged as of `fetched_at`."""
+        with self.db.atomic():
+            cursor = self.db.execute(
+                "update articles set fetched_at = ?, crawl_run = ?, removed_at = null where url = ? or source_url = ?",
+                [fetched_at, crawl_run, url, url],
+            )
+            return cursor.rowcount > 0
+
+    def record_failure(self, url: str, reason: str, site: str | None = None, http_status: int | None = None) -> bool:
+        """Log the failure; a known article answering 404/410 is marked removed (never deleted).
+
+        Returns whether an archived article was marked removed.
+        """
         with self.db.atomic():
             self.db.table("failures").insert(
                 {"url": url, "site": site, "reason": reason, "http_status": http_status, "time": utc_now()}
             )
+            if http_status not in GONE_STATUSES:
+                return False
+            cursor = self.db.execute(
+                "update articles set removed_at = ? where (url = ? or source_url = ?) and removed_at is null",
+                [utc_now(), url, url],
+            )
+            return cursor.rowcount > 0
+
+    # -- crawl runs -------------------------------------------------------------------
+    def start_run(self, site: str, pid: int) -> int:
+        with self.db.atomic():
+            table = self.db.table("crawl_runs").insert(
+                {"site": site, "started": utc_now(), "status": "running", "pid": pid}
+            )
+            return int(table.last_pk or 0)
+
+    def finish_run(self, run_id: int, status: str, figures: dict[str, Any]) -> None:
+        known = {k: v for k, v in figures.items() if k in self.db.table("crawl_runs").columns_dict}
+        with self.db.atomic():
+            self.db.table("crawl_runs").update(run_id, {**known, "status": status, "finished": utc_now()})
+
+    def close_abandoned_runs(self, site: str, live_pid: int) -> int:
+        """Runs left 'running' by a killed process (the caller holds the site's lock)."""
+        with self.db.atomic():
+            cursor = self.db.execute(
+                "update crawl_runs set status = 'killed', stop_reason = 'process ended without finishing' "
+                "where site = ? and status = 'running' and pid != ?",
+                [site, live_pid],
+            )
+            return cursor.rowcount

@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TextIO
 
 import click
 from sqlite_utils import Database
@@ -17,6 +17,8 @@ from archive.stats import site_stats
 
 EXIT_SITE_FAILED = 1  # a site could not be crawled (unreachable, nothing fetched, aborted)
 EXIT_USAGE = 2  # click's own code for bad usage
+EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the lock; cron can simply try later
+EXIT_UNHEALTHY = 1  # govarchive check found problems
 
 db_option = click.option(
     "--db",
@@ -46,7 +48,15 @@ def cli() -> None:
 @cli.command()
 @click.argument("sites", nargs=-1)
 @click.option("--url", help="Base URL of a site that has no module of its own.")
+@click.option(
+    "--all", "all_sites", is_flag=True, help="Crawl every registered site; one failing does not stop the rest."
+)
 @click.option("--agency", default="", help="Agency name to store with --url (default: the host name).")
+@click.option(
+    "--refresh", is_flag=True, help="Re-fetch every known article (conditionally: unchanged pages cost a 304)."
+)
+@click.option("--max-pages", type=int, default=0, help="Stop each site after this many responses (0: no limit).")
+@click.option("--max-seconds", type=int, default=0, help="Stop each site after this many seconds (0: no limit).")
 @click.option(
     "--routes",
     default="sitemap,feed,api,listings",
@@ -54,34 +64,57 @@ def cli() -> None:
     help="Discovery routes to use, comma-separated.",
 )
 @db_option
-def crawl(sites: tuple[str, ...], url: str | None, agency: str, routes: str, db_path: Path) -> None:
-    """Crawl SITES (see `govarchive sites`) or the site at --url into the archive.
+def crawl(
+    sites: tuple[str, ...],
+    url: str | None,
+    all_sites: bool,
+    agency: str,
+    refresh: bool,
+    max_pages: int,
+    max_seconds: int,
+    routes: str,
+    db_path: Path,
+) -> None:
+    """Crawl SITES (see `govarchive sites`), every site (--all), or the site at --url.
 
-    Progress is logged as the crawl runs and a summary printed per site at the end.
-    Exit status: 0 when every site was crawled, 1 when a site could not be.
+    Incremental: known, unchanged articles are not downloaded again (see --refresh).
+    Progress is logged as the crawl runs, a summary printed per site at the end, and each
+    run recorded in the archive's crawl_runs table.
 
+    \b
+    Exit status:
+      0   every site was crawled
+      1   a site failed: unreachable, aborted, or more than 20% of its pages failed
+      2   usage error
+      75  another crawl of the same site into the same archive is running
     \b
     Example:
       govarchive crawl --url http://127.0.0.1:8765/ --db data/demo.db
     """
-    from crawler.run import UnknownSiteError
+    from crawler.progress import describe
+    from crawler.run import UnknownSiteError, project_settings, site_classes
     from crawler.run import crawl as run_crawl
 
-    if not sites and not url:
-        raise click.UsageError("name a site (govarchive sites lists them) or give --url BASE_URL")
+    chosen = list(sites) + (list(site_classes(project_settings(str(db_path)))) if all_sites else [])
+    if not chosen and not url:
+        raise click.UsageError("name a site (govarchive sites lists them), use --all, or give --url BASE_URL")
     spider_args = {"routes": routes}
     if url and agency:
         spider_args["agency"] = agency
+    overrides = {"CLOSESPIDER_PAGECOUNT": max_pages, "CLOSESPIDER_TIMEOUT": max_seconds}
     try:
-        results = run_crawl(str(db_path), list(sites), url, spider_args)
+        results = run_crawl(str(db_path), chosen, url, spider_args, overrides, refresh=refresh)
     except UnknownSiteError as error:
         raise click.UsageError(str(error)) from error
-    from crawler.progress import describe
-
     for result in results:
-        status = "ok" if result.ok else f"FAILED ({result.finish_reason}, {result.figures['pages']} pages)"
+        if result.status == "locked":
+            click.echo(f"{result.site}: {result.message}", err=True)
+            continue
+        status = "ok" if result.ok else f"FAILED ({result.message})"
         click.echo(f"{result.site}: {status}: {describe(result.figures)}")
     click.echo(f"archive: {db_path}")
+    if any(r.status == "locked" for r in results):
+        sys.exit(EXIT_LOCKED)
     if not all(r.ok for r in results):
         sys.exit(EXIT_SITE_FAILED)
 
@@ -147,6 +180,90 @@ def stats(db_path: Path) -> None:
             f"{row.site}: {row.articles} articles, published {row.oldest or '?'} .. {row.newest or '?'}, "
             f"{row.failures} failures"
         )
+
+
+@cli.command()
+@click.argument("url")
+@click.option("--from", "old", type=int, help="Older version number (default: the one before --to).")
+@click.option("--to", "new", type=int, help="Newer version number (default: the latest).")
+@db_option
+def diff(url: str, old: int | None, new: int | None, db_path: Path) -> None:
+    """Show what changed in an article between two archived versions (a unified diff).
+
+    \b
+    Example:
+      govarchive diff https://www.cdd.go.th/news-017/ --from 1 --to 2
+    """
+    from archive.history import NoSuchVersionError
+    from archive.history import diff as version_diff
+
+    try:
+        click.echo(version_diff(_open(db_path), url, old, new) or "no difference")
+    except NoSuchVersionError as error:
+        raise click.ClickException(str(error)) from error
+
+
+@cli.command()
+@click.option("--site", help="Only this site's articles.")
+@db_option
+def reextract(site: str | None, db_path: Path) -> None:
+    """Rebuild text and metadata of every version from its WARC capture, offline.
+
+    Uses the current extractor and records its version; the network is not touched.
+    """
+    from crawler.reextract import reextract as run_reextract
+    from crawler.run import project_settings, site_classes
+
+    registry = site_classes(project_settings(str(db_path)))
+    report = run_reextract(_open(db_path), str(db_path), registry, site)
+    unchanged = report.versions - report.changed - report.failed - report.without_capture
+    click.echo(
+        f"{report.versions} versions: {report.changed} changed, {unchanged} unchanged, "
+        f"{report.without_capture} without a capture, {report.failed} failed"
+    )
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("--site", help="Only this site's articles.")
+@click.option("--since", help="Only articles published on or after this date (YYYY-MM-DD).")
+@click.option(
+    "--output", "-o", type=click.File("w", encoding="utf-8"), default="-", help="File to write (default: stdout)."
+)
+@db_option
+def export(fmt: str, site: str | None, since: str | None, output: TextIO, db_path: Path) -> None:
+    """Stream the current version of each article, with metadata and provenance.
+
+    \b
+    Example:
+      govarchive export --format csv --site cdd --since 2023-01-01 -o cdd.csv
+    """
+    from archive.export import export as run_export
+
+    count = run_export(_open(db_path), output, fmt, site, since)
+    click.echo(f"exported {count} articles", err=True)
+
+
+@cli.command()
+@db_option
+def check(db_path: Path) -> None:
+    """Exit non-zero, saying why, when a site is stale, its last run failed, or it fails often.
+
+    For cron and monitoring: `govarchive check || mail -s "govarchive" you@example.org`.
+    """
+    from archive.health import check as health_check
+    from crawler.run import project_settings, site_classes
+
+    registry = site_classes(project_settings(str(db_path)))
+    intervals = {name: spider.expected_interval_days for name, spider in registry.items()}
+    db = _open(db_path)
+    crawled = {row[0] for row in db.execute("select distinct site from crawl_runs").fetchall()}
+    problems = health_check(db, {s: d for s, d in intervals.items() if s in crawled})
+    for problem in problems:
+        click.echo(f"{problem.site}: {problem.reason}")
+    if problems:
+        sys.exit(EXIT_UNHEALTHY)
+    click.echo("all sites healthy")
 
 
 @cli.command()

@@ -7,20 +7,33 @@ from dataclasses import dataclass, field
 
 @dataclass
 class FetchedPage:
-    """An article page as fetched; the extract pipeline turns it into an Article."""
+    """An article page as fetched; capture writes it to WARC, extract makes an Article."""
 
     source_url: str  # the URL requested (before redirects)
     final_url: str
     http_status: int
-    html: str
+    body: bytes
+    encoding: str  # as chosen by crawler.encoding
+    headers: list[tuple[str, str]]
     site: str
     agency: str
     fetched_at: str  # UTC, ISO 8601
+    crawl_run: int | None = None
+    warc_file: str | None = None  # set by CapturePipeline
+    warc_offset: int | None = None
+    warc_length: int | None = None
+
+    @property
+    def html(self) -> str:
+        return self.body.decode(self.encoding, errors="replace")
+
+    def header(self, name: str) -> str | None:
+        return next((v for k, v in self.headers if k.lower() == name.lower()), None)
 
 
 @dataclass
 class Article:
-    """One archived article; fields are the columns of the `articles` table."""
+    """One archived article: the `articles` columns plus this version's provenance."""
 
     url: str
     site: str
@@ -38,6 +51,23 @@ class Article:
     categories: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     image: str | None = None
+    final_url: str | None = None
+    crawl_run: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    warc_file: str | None = None
+    warc_offset: int | None = None
+    warc_length: int | None = None
+
+
+@dataclass
+class NotModified:
+    """A known article answered 304 to a conditional request: unchanged, nothing downloaded."""
+
+    url: str
+    site: str
+    fetched_at: str
+    crawl_run: int | None = None
 
 
 @dataclass

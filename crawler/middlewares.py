@@ -1,10 +1,21 @@
-"""Downloader middleware: re-read responses whose declared encoding is wrong."""
+"""Downloader middlewares: encoding repair, network statistics, Retry-After."""
 
 from __future__ import annotations
 
 import logging
+import time
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
+from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Request, Response, TextResponse
+from scrapy.settings import Settings
+from scrapy.statscollectors import StatsCollector
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet import reactor
+from twisted.internet.task import deferLater
 
 from crawler.encoding import choose_encoding
 
@@ -23,3 +34,68 @@ class EncodingFixMiddleware:
             log.info("%s: declared encoding %s is wrong; read as %s", response.url, response.encoding, encoding)
             return response.replace(encoding=encoding)
         return response
+
+
+class NetworkStats:
+    """Counts what really crossed the network, below the HTTP cache: full downloads vs 304s."""
+
+    def __init__(self, stats: StatsCollector) -> None:
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> NetworkStats:
+        assert crawler.stats is not None
+        return cls(crawler.stats)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if "cached" not in response.flags:
+            if response.status == 304:
+                self.stats.inc_value("govarchive/http_304")
+            elif response.status == 200:
+                self.stats.inc_value("govarchive/downloads")
+            elif response.status >= 400:
+                self.stats.inc_value(f"govarchive/http_errors/{response.status}")
+        return response
+
+
+class RetryAfterMiddleware(RetryMiddleware):
+    """Scrapy's retries, plus: a 429/503 with Retry-After pauses the whole site that long."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        self.max_wait = settings.getfloat("GOVARCHIVE_MAX_RETRY_AFTER")
+        self.paused_until: dict[str, float] = {}
+
+    async def process_request(self, request: Request) -> None:
+        wait = self.paused_until.get(_slot(request), 0) - time.monotonic()
+        if wait > 0:
+            await maybe_deferred_to_future(deferLater(reactor, wait, lambda: None))
+
+    def process_response(  # type: ignore[override]  # Scrapy 2.13+ drops the spider argument
+        self, request: Request, response: Response
+    ) -> Request | Response:
+        if response.status in (429, 503):
+            seconds = _retry_after_seconds(response.headers.get(b"Retry-After"))
+            if seconds is not None:
+                wait = min(seconds, self.max_wait)
+                log.info("%s asked to wait %.0f s (Retry-After); pausing %s", response.url, wait, _slot(request))
+                self.paused_until[_slot(request)] = time.monotonic() + wait
+        return super().process_response(request, response)
+
+
+def _slot(request: Request) -> str:
+    return str(request.meta.get("download_slot") or urlsplit(request.url).netloc)
+
+
+def _retry_after_seconds(value: bytes | None) -> float | None:
+    """Retry-After as seconds or an HTTP date; None when absent or unreadable."""
+    if not value:
+        return None
+    text = value.decode("latin-1").strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

@@ -1,4 +1,4 @@
-"""Item pipelines, in order: extract -> validate -> archive. One job each.
+"""Item pipelines, in order: capture -> extract -> validate -> archive. One job each.
 
 Only ArchivePipeline touches the database, and only through archive.store, with plain
 dict records, so the writer could move to its own process behind a queue.
@@ -16,12 +16,46 @@ from scrapy.exceptions import DropItem
 
 from archive.db import open_archive
 from archive.store import ArchiveWriter
+from archive.warc import Capture, CaptureWriter
 from crawler.extract import ExtractionError, ExtractionRules, extract
-from crawler.items import Article, FetchedPage, FetchFailure
+from crawler.items import Article, FetchedPage, FetchFailure, NotModified
 
 log = logging.getLogger(__name__)
 MIN_BODY_CHARS = 40  # shorter than a sentence: a stub or an error page, not an article
 EARLIEST_PLAUSIBLE_YEAR = 1990
+
+
+class CapturePipeline:
+    """Writes every fetched article response to this run's WARC file, before anything else."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.writer: CaptureWriter | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CapturePipeline:
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        spider = self.crawler.spider
+        name = getattr(spider, "site_id", None) or (spider.name if spider else "crawl")
+        self.writer = CaptureWriter(self.crawler.settings.get("GOVARCHIVE_DB"), name)
+
+    def close_spider(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, FetchedPage):
+            assert self.writer is not None, "open_spider was not called"
+            capture = Capture(item.final_url, item.http_status, item.headers, item.body)
+            pointer = self.writer.write(capture, item.fetched_at)
+            item.warc_file, item.warc_offset, item.warc_length = (
+                pointer.warc_file,
+                pointer.warc_offset,
+                pointer.warc_length,
+            )
+        return item
 
 
 class ExtractPipeline:
@@ -46,19 +80,31 @@ class ExtractPipeline:
         except Exception as error:  # a page that breaks a parser must not stop the crawl
             log.exception("extraction crashed on %s", item.final_url)
             return self._failure(item, f"extraction crashed: {type(error).__name__}: {error}")
-        fields = extracted.as_dict()
-        return Article(
-            site=item.site,
-            agency=item.agency,
-            source_url=item.source_url,
-            http_status=item.http_status,
-            fetched_at=item.fetched_at,
-            **fields,
-        )
+        return article_from(item, extracted.as_dict())
 
     def _failure(self, item: FetchedPage, reason: str) -> FetchFailure:
-        self.stats.inc_value("govarchive/extraction_failed")
+        if self.stats:
+            self.stats.inc_value("govarchive/extraction_failed")
         return FetchFailure(url=item.final_url, site=item.site, reason=reason, http_status=item.http_status)
+
+
+def article_from(page: FetchedPage, fields: dict[str, Any]) -> Article:
+    """The Article for a fetched page and its extracted fields, with the page's provenance."""
+    return Article(
+        site=page.site,
+        agency=page.agency,
+        source_url=page.source_url,
+        final_url=page.final_url,
+        http_status=page.http_status,
+        fetched_at=page.fetched_at,
+        crawl_run=page.crawl_run,
+        etag=page.header("ETag"),
+        last_modified=page.header("Last-Modified"),
+        warc_file=page.warc_file,
+        warc_offset=page.warc_offset,
+        warc_length=page.warc_length,
+        **fields,
+    )
 
 
 class ValidatePipeline:
@@ -68,28 +114,28 @@ class ValidatePipeline:
         if not isinstance(item, Article):
             return item
         if not item.title.strip() or len(item.body) < MIN_BODY_CHARS:
-            return FetchFailure(
-                url=item.url,
-                site=item.site,
-                reason="validation: empty title or body too short",
-                http_status=item.http_status,
-            )
-        for field in ("published", "modified"):
-            value = getattr(item, field)
-            if value and not _plausible(value):
-                log.warning("%s: implausible %s date %s left empty", item.url, field, value)
-                setattr(item, field, None)
+            reason = "validation: empty title or body too short"
+            return FetchFailure(url=item.url, site=item.site, reason=reason, http_status=item.http_status)
+        for name in ("published", "modified"):
+            value = getattr(item, name)
+            if value and not plausible(value):
+                log.warning("%s: implausible %s date %s left empty", item.url, name, value)
+                setattr(item, name, None)
+        if item.published is None:
+            log.warning("%s: no publication date found; left empty", item.url)
         return item
 
 
-def _plausible(value: str) -> bool:
+def plausible(value: str) -> bool:
+    """Not before the web archives of Thai agencies begin, never in the future."""
     when = datetime.fromisoformat(value)
-    now = datetime.now(UTC) + timedelta(days=1)
-    return when.year >= EARLIEST_PLAUSIBLE_YEAR and when <= now
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.year >= EARLIEST_PLAUSIBLE_YEAR and when <= datetime.now(UTC) + timedelta(days=1)
 
 
 class ArchivePipeline:
-    """Writes Articles and FetchFailures to the archive named by the GOVARCHIVE_DB setting."""
+    """Writes Articles, 304s and FetchFailures to the archive named by GOVARCHIVE_DB."""
 
     def __init__(self, crawler: Crawler, db_path: str) -> None:
         self.stats = crawler.stats
@@ -109,11 +155,16 @@ class ArchivePipeline:
 
     def process_item(self, item: Any) -> Any:
         assert self.writer is not None, "open_spider was not called"
+        assert self.stats is not None
         if isinstance(item, FetchFailure):
-            self.writer.record_failure(item.url, item.reason, item.site, item.http_status)
-            self.stats.inc_value("govarchive/failures")
+            removed = self.writer.record_failure(item.url, item.reason, item.site, item.http_status)
+            self.stats.inc_value("govarchive/removed" if removed else "govarchive/failures")
             raise DropItem(f"recorded failure for {item.url}: {item.reason}")
-        if isinstance(item, Article):
+        if isinstance(item, NotModified):
+            self.writer.not_modified(item.url, item.fetched_at, item.crawl_run)
+            self.stats.inc_value("govarchive/articles_unchanged")
+            self.stats.inc_value("govarchive/not_modified")
+        elif isinstance(item, Article):
             outcome = self.writer.write_article(dataclasses.asdict(item))
             self.stats.inc_value(f"govarchive/articles_{outcome}")
         return item

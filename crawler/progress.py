@@ -3,26 +3,37 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 from twisted.internet import task
 
 log = logging.getLogger("govarchive.progress")
-COUNTERS = ("articles_new", "articles_updated", "articles_unchanged", "failures")
+COUNTERS = (
+    "articles_new",
+    "articles_updated",
+    "articles_unchanged",
+    "failures",
+    "removed",
+    "downloads",
+    "not_modified",
+)
 
 
-def summary(stats: dict[str, object]) -> dict[str, int]:
+def summary(stats: dict[str, Any]) -> dict[str, int]:
     """The crawl's figures, from Scrapy stats."""
-    figures = {name: int(stats.get(f"govarchive/{name}", 0) or 0) for name in COUNTERS}  # type: ignore[call-overload]
-    figures["pages"] = int(stats.get("response_received_count", 0) or 0)  # type: ignore[call-overload]
+    figures = {name: int(stats.get(f"govarchive/{name}", 0) or 0) for name in COUNTERS}
+    figures["not_modified"] = int(stats.get("govarchive/http_304", 0) or 0)
+    figures["pages"] = int(stats.get("response_received_count", 0) or 0)
     return figures
 
 
 def describe(figures: dict[str, int]) -> str:
     return (
-        f"{figures['pages']} pages fetched, {figures['articles_new']} new, "
-        f"{figures['articles_updated']} updated, {figures['articles_unchanged']} unchanged articles, "
+        f"{figures['pages']} pages ({figures['downloads']} downloaded, {figures['not_modified']} not modified), "
+        f"{figures['articles_new']} new, {figures['articles_updated']} updated, "
+        f"{figures['articles_unchanged']} unchanged, {figures['removed']} removed articles, "
         f"{figures['failures']} failures"
     )
 

@@ -28,10 +28,25 @@ DOWNLOAD_TIMEOUT = 60
 # Loopback targets (the offline mirror, test servers) are ours: no delay needed there.
 GOVARCHIVE_UNTHROTTLED_HOSTS = ("127.0.0.1", "localhost", "::1")
 
+GOVARCHIVE_MAX_RETRY_AFTER = 600.0  # seconds; a longer Retry-After is capped
+# Incremental crawls: known articles are not fetched again unless --refresh, a sitemap
+# lastmod newer than our copy, or this many days since we fetched them.
+GOVARCHIVE_REVISIT_DAYS = float(os.environ.get("GOVARCHIVE_REVISIT_DAYS", "30"))
+# Discovery pages (sitemaps, feeds, listings) are revalidated with conditional requests
+# through Scrapy's RFC 2616 cache; run.py puts it beside the archive (HTTPCACHE_DIR).
+HTTPCACHE_ENABLED = True
+HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
+HTTPCACHE_STORAGE = "scrapy.extensions.httpcache.FilesystemCacheStorage"
+HTTPCACHE_GZIP = True
+
 DOWNLOADER_MIDDLEWARES = {
-    "crawler.middlewares.EncodingFixMiddleware": 950,  # close to the downloader: first to see bodies
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.RetryAfterMiddleware": 550,
+    "crawler.middlewares.EncodingFixMiddleware": 950,  # below the cache: fixes what is stored too
+    "crawler.middlewares.NetworkStats": 990,  # closest to the network: sees real 200s and 304s
 }
 ITEM_PIPELINES = {
+    "crawler.pipelines.CapturePipeline": 50,
     "crawler.pipelines.ExtractPipeline": 100,
     "crawler.pipelines.ValidatePipeline": 200,
     "crawler.pipelines.ArchivePipeline": 300,

@@ -19,7 +19,7 @@ def make_handler(site: MirrorSite) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             root = f"http://{self.headers.get('Host', '127.0.0.1')}/"
-            response = site.render(self.path, root)
+            response = site.respond(self.path, root, self.headers.get("If-None-Match"))
             self.send_response(response.status)
             self.send_header("Content-Type", response.content_type)
             self.send_header("Content-Length", str(len(response.body)))

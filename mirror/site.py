@@ -8,8 +8,11 @@ prove that each route alone finds every article.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import threading
+import time
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -41,6 +44,14 @@ def site_dir(name_or_path: str | Path) -> Path:
     return path if path.is_dir() else SITES / str(name_or_path)
 
 
+@dataclass(frozen=True)
+class Answer:
+    path: str
+    status: int
+    sha256: str  # of the body sent
+    at: float  # time.monotonic()
+
+
 class MirrorSite:
     """Renders every URL of one site; `routes` says which discovery routes exist."""
 
@@ -52,6 +63,10 @@ class MirrorSite:
         self.folder = folder
         self.routes = frozenset(routes)
         self.config: dict[str, Any] = json.loads((folder / "site.json").read_text("utf-8"))
+        self.log: list[Answer] = []  # every answer, for tests to inspect
+        self.delay = 0.0  # seconds to wait before answering an article page
+        self.retry_after: dict[str, int] = {}  # path -> seconds: answer 429 once, then serve
+        self.lock = threading.Lock()
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(THEMES / self.config["theme"]),
             autoescape=True,
@@ -74,6 +89,26 @@ class MirrorSite:
         return "/sitemap_index.xml" if self.config["sitemap"] == "yoast" else "/wp-sitemap.xml"
 
     # -- dispatch ---------------------------------------------------------------------
+    def respond(self, target: str, root: str, if_none_match: str | None = None) -> Response:
+        """`render`, as an HTTP server answers: ETag validators, 304s, injected faults, a log."""
+        path = urlsplit(target).path
+        with self.lock:
+            wait = self.retry_after.pop(path, None)
+        if wait is not None:
+            response = Response(429, "text/plain", b"slow down", {"Retry-After": str(wait)})
+        else:
+            response = self.render(target, root)
+            if self.delay and self._article_at(path) is not None:
+                time.sleep(self.delay)
+            etag = '"' + hashlib.sha1(response.body).hexdigest()[:20] + '"'
+            if response.status == 200:
+                response.headers["ETag"] = etag
+                if if_none_match == etag:
+                    response = Response(304, response.content_type, b"", {"ETag": etag})
+        with self.lock:
+            self.log.append(Answer(path, response.status, hashlib.sha256(response.body).hexdigest(), time.monotonic()))
+        return response
+
     def render(self, target: str, root: str) -> Response:
         """Answer one request path (with query) for a site served at `root` (ends in /)."""
         parts = urlsplit(target)

@@ -26,7 +26,8 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
 from crawler.extract import ExtractionRules
-from crawler.items import FetchedPage, FetchFailure
+from crawler.incremental import Revisits
+from crawler.items import FetchedPage, FetchFailure, NotModified
 from crawler.pagetype import page_kind
 
 ROUTES = ("sitemap", "feed", "api", "listings")
@@ -35,6 +36,7 @@ WP_API_POSTS = "wp-json/wp/v2/posts?per_page=100&page={page}"
 FEED_TYPES = ("application/rss+xml", "application/atom+xml")
 # Never archive targets: admin, login, feeds, comment replies, search, API, uploads.
 DENY = (r"/wp-(admin|login|json|content|includes)", r"/feed/?", r"[?&](replytocom|s|share)=", r"/xmlrpc\.php")
+PAGE_NUMBER = re.compile(r"/page/\d+/?$|[?&]paged?=\d+")
 PAGINATION = ('link[rel="next"]::attr(href)', 'a[rel="next"]::attr(href)', "a.next::attr(href)")
 
 
@@ -61,9 +63,18 @@ class NewsSpider(scrapy.Spider):
     date_selectors: tuple[str, ...] = ()
     expected_interval_days: int = 7
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        revisits: Revisits | None = None,
+        crawl_run: int | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._check_declarations()
+        self.revisits = revisits or Revisits()
+        self.crawl_run = crawl_run
+        self.seen: set[str] = set()
         if not self.base_url.endswith("/"):
             self.base_url += "/"
         if not getattr(self, "allowed_domains", None):
@@ -118,7 +129,10 @@ class NewsSpider(scrapy.Spider):
                 yield self.discovery_request(self.url(url), self.parse_listing)
 
     def discovery_request(self, url: str, callback: Callable[..., Any], **cb_kwargs: Any) -> Request:
-        """Sitemaps, feeds, API pages, listings: a missing one is normal, not a failure."""
+        """Sitemaps, feeds, API pages, listings: a missing one is normal, not a failure.
+
+        These go through Scrapy's HTTP cache, so a re-crawl revalidates them (304)."""
+        self.seen.add(url)
         return Request(url, callback=callback, cb_kwargs=cb_kwargs, errback=self.on_discovery_error)
 
     # -- discovery routes -------------------------------------------------------------
@@ -140,7 +154,7 @@ class NewsSpider(scrapy.Spider):
             if sitemap.type == "sitemapindex":
                 yield self.discovery_request(loc, self.parse_sitemap)
             else:
-                yield self.page_request(loc)
+                yield from self.page_request(loc, lastmod=entry.get("lastmod"))
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
         feed = Selector(text=response.text, type="xml")
@@ -148,7 +162,7 @@ class NewsSpider(scrapy.Spider):
         links = feed.xpath("//item/link/text()").getall()
         links += feed.xpath("//entry/link[@rel='alternate' or not(@rel)]/@href").getall()
         for link in links:
-            yield self.page_request(response.urljoin(link.strip()))
+            yield from self.page_request(response.urljoin(link.strip()))
 
     def parse_api(self, response: Response, page: int) -> Iterator[Request]:
         try:
@@ -156,11 +170,11 @@ class NewsSpider(scrapy.Spider):
         except ValueError:
             self.logger.info("no WordPress API at %s", response.url)
             return
-        for post in posts if isinstance(posts, list) else []:
-            if isinstance(post, dict) and post.get("link"):
-                yield self.page_request(post["link"])
+        links = [p["link"] for p in posts if isinstance(p, dict) and p.get("link")] if isinstance(posts, list) else []
+        for link in links:
+            yield from self.page_request(link)
         total_pages = int(response.headers.get(b"X-WP-TotalPages", b"1") or 1)
-        if page < total_pages:
+        if page < total_pages and not self.only_known(links):
             yield self.discovery_request(self.url(WP_API_POSTS.format(page=page + 1)), self.parse_api, page=page + 1)
 
     def parse_listing(self, response: Response) -> Iterator[Request]:
@@ -174,34 +188,66 @@ class NewsSpider(scrapy.Spider):
                 yield self.discovery_request(response.urljoin(href), self.parse_feed)
         if "listings" not in self.routes:
             return
-        for href in response.css(", ".join(PAGINATION)).getall():
-            yield self.discovery_request(response.urljoin(href), self.parse_listing)
-        for link in self.links.extract_links(response):
-            if self.on_site(link.url):
-                yield self.page_request(link.url, candidate=False)
+        links = [link.url for link in self.links.extract_links(response) if self.on_site(link.url)]
+        next_pages = [response.urljoin(href) for href in response.css(", ".join(PAGINATION)).getall()]
+        if self.only_known([u for u in links if u not in next_pages and not PAGE_NUMBER.search(u)]):
+            return  # an incremental crawl has reached what it already holds: stop paging
+        for url in next_pages:
+            yield self.discovery_request(url, self.parse_listing)
+        for url in links:
+            yield from self.page_request(url, candidate=False)
+
+    def only_known(self, links: list[str]) -> bool:
+        """An incremental crawl stops paging when a page links only to what it already has."""
+        if self.revisits.refresh or not any(map(self.revisits.is_known, links)):
+            return False
+        return all(self.revisits.is_known(url) or url in self.seen for url in links)
 
     def on_site(self, url: str) -> bool:
         host = urlsplit(url).hostname or ""
         return any(host == domain or host.endswith("." + domain) for domain in self.allowed_domains)
 
     # -- pages ------------------------------------------------------------------------
-    def page_request(self, url: str, candidate: bool = True) -> Request:
-        """`candidate`: a route named this URL as content, so a fetch error is a failure."""
-        return Request(url, callback=self.parse_page, errback=self.on_page_error, meta={"candidate": candidate})
+    def page_request(self, url: str, candidate: bool = True, lastmod: str | None = None) -> Iterator[Request]:
+        """A request for a possible article, unless it is known and unchanged.
+
+        `candidate`: a route named this URL as content, so a fetch error is a failure.
+        """
+        decision = self.revisits.decide(url, lastmod)
+        if decision == "skip" or url in self.seen:
+            return
+        self.seen.add(url)
+        # Pages named by a feed, sitemap or the API are articles: their capture goes to WARC,
+        # not to the HTTP cache. Links from listings may be anything (about, contact, tags):
+        # cached, so a re-crawl revalidates them with a 304 instead of downloading them again.
+        meta: dict[str, Any] = {"candidate": candidate, "dont_cache": candidate}
+        headers = {}
+        if decision == "conditional":
+            headers = self.revisits.conditional_headers(url)
+            meta["handle_httpstatus_list"] = [304]
+        yield Request(url, callback=self.parse_page, errback=self.on_page_error, meta=meta, headers=headers)
 
     def parse_page(self, response: Response) -> Iterator[Any]:
         if not isinstance(response, TextResponse):
             return
+        source_url = response.meta.get("redirect_urls", [response.url])[0]
+        fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
+        if response.status == 304:
+            yield NotModified(url=source_url, site=self.site_id, fetched_at=fetched_at, crawl_run=self.crawl_run)
+            return
         kind = page_kind(response.selector, response.url, self.article_pattern)
         if kind == "article":
             yield FetchedPage(
-                source_url=response.meta.get("redirect_urls", [response.url])[0],
+                source_url=source_url,
                 final_url=response.url,
                 http_status=response.status,
-                html=response.text,
+                body=response.body,
+                encoding=response.encoding,
+                headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, vs in response.headers.items() for v in vs],
                 site=self.site_id,
                 agency=self.agency,
-                fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                fetched_at=fetched_at,
+                crawl_run=self.crawl_run,
             )
         elif kind == "listing":
             yield from self.parse_listing(response)

@@ -6,7 +6,7 @@ themes that do not use them, so the generic family (for `crawl --url`) applies t
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from crawler.spiders.base import NewsSpider
@@ -67,7 +67,7 @@ class GenericNewsSpider(NewsSpider):
     cleanup_selectors = WORDPRESS_CLEANUP + JOOMLA_CLEANUP + DRUPAL_CLEANUP
     date_selectors = WORDPRESS_DATES + JOOMLA_DATES + DRUPAL_DATES
 
-    def __init__(self, base_url: str = "", agency: str = "", **kwargs: object) -> None:
+    def __init__(self, base_url: str = "", agency: str = "", **kwargs: Any) -> None:
         self.base_url = base_url
         self.agency = agency or (base_url.split("//")[-1].split("/")[0] if base_url else "")
         super().__init__(**kwargs)

@@ -1,0 +1,61 @@
+"""Is each site being archived as it should? The answers behind `govarchive check`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlite_utils import Database
+
+FAILURE_RATE_ALERT = 0.2
+DEFAULT_INTERVAL_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Problem:
+    site: str
+    reason: str
+
+
+def last_runs(db: Database) -> dict[str, tuple[str, str, int, int, str]]:
+    """Per site: status, started, failures, articles seen, stop reason of its latest finished run."""
+    sql = """
+        select site, status, started, coalesce(failures, 0),
+               coalesce(new, 0) + coalesce(updated, 0) + coalesce(unchanged, 0), coalesce(stop_reason, '')
+        from crawl_runs r
+        where id = (select max(id) from crawl_runs where site = r.site and status != 'running')
+    """
+    return {row[0]: row[1:] for row in db.execute(sql).fetchall()}
+
+
+def newest_article(db: Database) -> dict[str, str]:
+    """Per site: when its newest article was first archived (by its earliest version)."""
+    sql = """
+        select a.site, max(v.fetched_at) from articles a
+        join article_versions v on v.article_url = a.url and v.version = 1
+        group by a.site
+    """
+    return dict(db.execute(sql).fetchall())
+
+
+def check(db: Database, intervals: dict[str, int], now: datetime | None = None) -> list[Problem]:
+    """Problems per site: stale (no new article for longer than expected), last run failed,
+    failure rate high. `intervals` gives each site's expected days between articles."""
+    now = now or datetime.now(UTC)
+    problems = []
+    runs, newest = last_runs(db), newest_article(db)
+    for site in sorted(set(runs) | set(newest) | set(intervals)):
+        run = runs.get(site)
+        if run is None:
+            problems.append(Problem(site, "never crawled"))
+            continue
+        status, started, failures, seen, stop_reason = run
+        if status != "ok":
+            problems.append(Problem(site, f"last run ({started}) {status}: {stop_reason}"))
+        if failures and failures / (failures + seen) > FAILURE_RATE_ALERT:
+            problems.append(Problem(site, f"last run: {failures} failures for {seen} articles"))
+        interval = intervals.get(site, DEFAULT_INTERVAL_DAYS)
+        latest = newest.get(site)
+        if latest is None or now - datetime.fromisoformat(latest) > timedelta(days=interval):
+            problems.append(Problem(site, f"no new article for over {interval} days (newest archived {latest})"))
+    return problems

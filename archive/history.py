@@ -1,0 +1,109 @@
+"""Reading the archive's history: known pages (for incremental crawls), versions, diffs."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from archive.warc import Pointer
+
+
+@dataclass(frozen=True)
+class KnownPage:
+    """What a re-crawl needs to decide whether, and how, to fetch a page again."""
+
+    url: str
+    fetched_at: str
+    etag: str | None
+    last_modified: str | None
+
+
+@dataclass(frozen=True)
+class Version:
+    article_url: str
+    version: int
+    fetched_at: str
+    title: str
+    body: str
+    pointer: Pointer | None
+    site: str
+
+
+VERSION_FIELDS = (
+    "v.article_url, v.version, v.fetched_at, v.title, v.body, v.warc_file, v.warc_offset, v.warc_length, a.site"
+)
+
+
+class NoSuchVersionError(LookupError):
+    pass
+
+
+def known_pages(db: Database, site: str) -> dict[str, KnownPage]:
+    """Every archived article of `site`, under its canonical and its fetched URL."""
+    known: dict[str, KnownPage] = {}
+    sql = "select url, source_url, final_url, fetched_at, etag, last_modified from articles where site = ?"
+    for url, source_url, final_url, fetched_at, etag, last_modified in db.execute(sql, [site]).fetchall():
+        page = KnownPage(source_url or url, fetched_at, etag, last_modified)
+        for key in {url, source_url, final_url} - {None}:
+            known[key] = page
+    return known
+
+
+def version_numbers(db: Database, url: str) -> list[int]:
+    rows = db.execute("select version from article_versions where article_url = ? order by version", [url])
+    return [r[0] for r in rows.fetchall()]
+
+
+def get_version(db: Database, url: str, number: int) -> Version:
+    sql = f"""
+        select {VERSION_FIELDS}
+        from article_versions v join articles a on a.url = v.article_url
+        where v.article_url = ? and v.version = ?
+    """
+    row = db.execute(sql, [url, number]).fetchone()
+    if row is None:
+        raise NoSuchVersionError(f"{url} has no version {number} (versions: {version_numbers(db, url) or 'none'})")
+    return _version(row)
+
+
+def _version(row: tuple) -> Version:  # type: ignore[type-arg]
+    url, number, fetched_at, title, body, warc_file, offset, length, site = row
+    pointer = Pointer(warc_file, offset, length) if warc_file else None
+    return Version(url, number, fetched_at, title, body, pointer, site)
+
+
+def iter_versions(db: Database, site: str | None = None) -> Iterator[Version]:
+    """Every version (of one site), oldest first, streamed."""
+    sql = f"""
+        select {VERSION_FIELDS}
+        from article_versions v join articles a on a.url = v.article_url
+        where ? is null or a.site = ?
+        order by v.article_url, v.version
+    """
+    for row in db.execute(sql, [site, site]):
+        yield _version(row)
+
+
+def diff(db: Database, url: str, old: int | None = None, new: int | None = None) -> str:
+    """Unified diff of title and text between two versions (default: the last two)."""
+    numbers = version_numbers(db, url)
+    if not numbers:
+        raise NoSuchVersionError(f"{url} is not in the archive")
+    new = new if new is not None else numbers[-1]
+    old = old if old is not None else (numbers[-2] if len(numbers) > 1 else numbers[-1])
+    before, after = get_version(db, url, old), get_version(db, url, new)
+    lines = difflib.unified_diff(
+        _lines(before),
+        _lines(after),
+        fromfile=f"{url} version {old} ({before.fetched_at})",
+        tofile=f"{url} version {new} ({after.fetched_at})",
+        lineterm="",
+    )
+    return "\n".join(lines)
+
+
+def _lines(version: Version) -> list[str]:
+    return [f"# {version.title}", "", *version.body.split("\n")]

@@ -1,0 +1,106 @@
+"""Raw captures as standard WARC files (warcio): the evidence behind every archived version.
+
+One gzipped WARC file per crawl run and site, in `warc/` beside the archive file. Each
+fetched article response (status line, headers, body bytes as received after transfer
+decoding) becomes a `response` record; its (file, offset, length) is stored with the version
+so the exact bytes can be read back, re-extracted, or replayed with tools such as pywb.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http import HTTPStatus
+from importlib.metadata import version
+from io import BytesIO
+from pathlib import Path
+from typing import BinaryIO
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+WARC_DIR = "warc"
+# Headers that describe the transfer, not the payload we store (Scrapy has already decoded
+# gzip and chunking), and would make a replay tool misread the body.
+TRANSFER_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
+
+
+@dataclass(frozen=True)
+class Pointer:
+    """Where one record lies: file (relative to the archive's folder), byte offset, length."""
+
+    warc_file: str
+    warc_offset: int
+    warc_length: int
+
+
+@dataclass(frozen=True)
+class Capture:
+    url: str
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+def warc_dir(db_path: str | Path) -> Path:
+    return Path(db_path).resolve().parent / WARC_DIR
+
+
+class CaptureWriter:
+    """Appends response records to one WARC file; opened per crawl run."""
+
+    def __init__(self, db_path: str | Path, name: str) -> None:
+        self.root = Path(db_path).resolve().parent
+        folder = warc_dir(db_path)
+        folder.mkdir(parents=True, exist_ok=True)
+        safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+        self.path = folder / f"{safe}-{stamp}.warc.gz"
+        self.file: BinaryIO = self.path.open("ab")
+        self.writer = WARCWriter(self.file, gzip=True)
+        info = {"software": f"govarchive (warcio {version('warcio')})", "format": "WARC File Format 1.1"}
+        self.writer.write_record(self.writer.create_warcinfo_record(self.path.name, info))
+
+    def write(self, capture: Capture, fetched_at: str) -> Pointer:
+        headers = [(k, v) for k, v in capture.headers if k.lower() not in TRANSFER_HEADERS]
+        headers.append(("Content-Length", str(len(capture.body))))
+        http_headers = StatusAndHeaders(f"{capture.status} {_reason(capture.status)}", headers, protocol="HTTP/1.1")
+        record = self.writer.create_warc_record(
+            capture.url,
+            "response",
+            payload=BytesIO(capture.body),
+            http_headers=http_headers,
+            warc_headers_dict={"WARC-Date": _warc_date(fetched_at)},
+        )
+        offset = self.file.tell()
+        self.writer.write_record(record)
+        self.file.flush()
+        return Pointer(str(self.path.relative_to(self.root)), offset, self.file.tell() - offset)
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def read_capture(db_path: str | Path, pointer: Pointer) -> Capture:
+    """The response stored at `pointer`, read back from its WARC file."""
+    path = Path(db_path).resolve().parent / pointer.warc_file
+    with path.open("rb") as file:
+        file.seek(pointer.warc_offset)
+        record = next(iter(ArchiveIterator(file)))
+        assert record.http_headers is not None, f"no HTTP response at {pointer}"
+        body = record.content_stream().read()
+        status = int(record.http_headers.get_statuscode())
+        return Capture(record.rec_headers.get_header("WARC-Target-URI"), status, record.http_headers.headers, body)
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
+
+
+def _warc_date(iso: str) -> str:
+    return datetime.fromisoformat(iso).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

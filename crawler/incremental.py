@@ -1,0 +1,52 @@
+"""Which known pages a re-crawl fetches again, and how.
+
+A page already archived is skipped, unless the run is a refresh, the site says it changed
+since we fetched it (sitemap lastmod), or it is due for a revisit; then it is fetched with
+a conditional request (If-None-Match / If-Modified-Since), so an unchanged page costs a 304.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from archive.history import KnownPage
+from crawler.dates import parse_date
+
+Decision = Literal["fetch", "conditional", "skip"]
+
+
+@dataclass
+class Revisits:
+    known: dict[str, KnownPage] = field(default_factory=dict)
+    refresh: bool = False
+    revisit_days: float = 30.0
+
+    def decide(self, url: str, lastmod: str | None = None) -> Decision:
+        page = self.known.get(url)
+        if page is None:
+            return "fetch"
+        if self.refresh or self._changed_since(page, lastmod) or self._due(page):
+            return "conditional"
+        return "skip"
+
+    def is_known(self, url: str) -> bool:
+        return url in self.known
+
+    def conditional_headers(self, url: str) -> dict[str, str]:
+        page = self.known[url]
+        headers = {}
+        if page.etag:
+            headers["If-None-Match"] = page.etag
+        if page.last_modified:
+            headers["If-Modified-Since"] = page.last_modified
+        return headers
+
+    def _changed_since(self, page: KnownPage, lastmod: str | None) -> bool:
+        changed, fetched = parse_date(lastmod, UTC), parse_date(page.fetched_at, UTC)
+        return changed is not None and fetched is not None and changed > fetched
+
+    def _due(self, page: KnownPage) -> bool:
+        fetched = parse_date(page.fetched_at, UTC)
+        return fetched is None or datetime.now(UTC) - fetched > timedelta(days=self.revisit_days)
