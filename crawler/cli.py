@@ -228,7 +228,11 @@ def reextract(site: str | None, db_path: Path) -> None:
 @click.option("--site", help="Only this site's articles.")
 @click.option("--since", help="Only articles published on or after this date (YYYY-MM-DD).")
 @click.option(
-    "--output", "-o", type=click.File("w", encoding="utf-8"), default="-", help="File to write (default: stdout)."
+    "--output",
+    "-o",
+    type=click.File("w", encoding="utf-8", lazy=False),
+    default="-",
+    help="File to write (default: stdout).",
 )
 @db_option
 def export(fmt: str, site: str | None, since: str | None, output: TextIO, db_path: Path) -> None:

@@ -115,6 +115,9 @@ class NewsSpider(scrapy.Spider):
             yield request
 
     def start_requests(self) -> Iterator[Request]:
+        if self.revisits.refresh:  # every known article, even those no route lists any more
+            for url in sorted({page.url for page in self.revisits.known.values()}):
+                yield from self.page_request(url)
         if "sitemap" in self.routes:
             yield self.discovery_request(self.url("robots.txt"), self.parse_robots)
             for url in self.sitemap_urls:
