@@ -1,0 +1,20 @@
+#!/bin/sh
+# Scheduled crawl, for cron and systemd: crawl, append to a dated log, then run the health check.
+# Usage: ops/crawl.sh [govarchive crawl arguments]   (default: --all registered sites)
+# Environment: GOVARCHIVE_DB (default data/archive.db), GOVARCHIVE_LOG_DIR (default data/logs).
+# Exit status: the crawl's (0 ok, 1 a site failed, 75 another run holds the lock),
+# else 1 when `govarchive check` finds a problem.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+db="${GOVARCHIVE_DB:-data/archive.db}"
+logs="${GOVARCHIVE_LOG_DIR:-data/logs}"
+mkdir -p "$logs"
+log="$logs/crawl-$(date -u +%Y-%m-%d).log"
+[ $# -gt 0 ] || set -- --all
+echo "== $(date -u +%Y-%m-%dT%H:%M:%SZ) crawl $*" >>"$log"
+.venv/bin/govarchive crawl --db "$db" "$@" >>"$log" 2>&1
+status=$?
+echo "== crawl exit $status" >>"$log"
+[ "$status" -eq 75 ] && exit 75   # overlapping run: nothing wrong, try next time
+.venv/bin/govarchive check --db "$db" >>"$log" 2>&1 || [ "$status" -ne 0 ] || status=1
+exit "$status"

@@ -1,0 +1,156 @@
+"""Unattended crawls from cron: incremental, one at a time, survive SIGKILL, honest health."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+from mirror.corpus import build_site
+from mirror.site import MirrorSite
+from tests.conftest import FILES, GOVARCHIVE, rows, run_cli
+
+CORPUS = FILES / "thaigov-text" / "text"
+EXIT_LOCKED = 75
+
+
+def start_crawl(base_url: str, db: Path) -> subprocess.Popen[str]:
+    env = {**os.environ, "GOVARCHIVE_PROGRESS_INTERVAL": "0"}
+    command = [str(GOVARCHIVE), "crawl", "--url", base_url, "--db", str(db)]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def wait_for(condition, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("condition not met in time")
+        time.sleep(0.05)
+
+
+def count(db: Path, sql: str) -> int:
+    try:
+        with sqlite3.connect(db, timeout=5) as connection:
+            return connection.execute(sql).fetchone()[0]
+    except sqlite3.OperationalError:  # table not created yet
+        return 0
+
+
+def test_second_crawl_of_an_unchanged_site_downloads_little_and_adds_nothing(serve, tmp_path: Path) -> None:
+    folder = build_site(CORPUS, tmp_path / "site")
+    site = MirrorSite(folder)
+    from mirror.server import serving
+
+    db = tmp_path / "a.db"
+    with serving(site) as base_url:
+        run_cli("crawl", "--url", base_url, "--db", str(db))
+        first = sum(a.status == 200 for a in site.log)
+        before = rows(db, "select count(*) from articles union all select count(*) from article_versions")
+        site.log.clear()
+        out = run_cli("crawl", "--url", base_url, "--db", str(db)).stdout
+        second = sum(a.status == 200 for a in site.log)
+    assert first > 300
+    assert second <= 0.10 * first, f"second crawl downloaded {second} pages, first {first}"
+    assert rows(db, "select count(*) from articles union all select count(*) from article_versions") == before
+    assert "0 new, 0 updated" in out
+
+
+def test_a_second_crawl_started_during_the_first_exits_with_the_lock_code(serve, tmp_path: Path) -> None:
+    site = MirrorSite("cdd-mirror")
+    site.delay = 0.3
+    from mirror.server import serving
+
+    db = tmp_path / "a.db"
+    with serving(site) as base_url:
+        first = start_crawl(base_url, db)
+        wait_for(lambda: count(db, "select count(*) from crawl_runs where status = 'running'") == 1)
+        second = run_cli("crawl", "--url", base_url, "--db", str(db), check=False)
+        first.kill()
+        first.wait()
+    assert second.returncode == EXIT_LOCKED
+    assert "already running" in second.stderr
+
+
+def test_a_crawl_killed_midway_leaves_a_valid_archive_and_the_next_run_completes_it(tmp_path: Path) -> None:
+    site = MirrorSite("cdd-mirror")
+    site.delay = 0.1
+    from mirror.server import serving
+
+    db = tmp_path / "a.db"
+    with serving(site) as base_url:
+        crawl = start_crawl(base_url, db)
+        wait_for(lambda: count(db, "select count(*) from articles") >= 3)
+        crawl.send_signal(signal.SIGKILL)
+        crawl.wait()
+        partial = count(db, "select count(*) from articles")
+        assert rows(db, "pragma integrity_check") == [("ok",)]
+        assert partial < 23
+        assert (
+            count(
+                db,
+                "select count(*) from articles a where not exists "
+                "(select 1 from article_versions v where v.article_url = a.url)",
+            )
+            == 0
+        )
+        site.delay = 0
+        run_cli("crawl", "--url", base_url, "--db", str(db))
+    assert count(db, "select count(*) from articles") == 23
+    assert count(db, "select count(distinct url) from articles") == 23
+    assert count(db, "select count(*) from article_versions") == 23
+    assert rows(db, "select status from crawl_runs order by id") == [("killed",), ("ok",)]
+
+
+def test_check_fails_on_a_stale_site_and_passes_on_a_fresh_one(serve, tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    run_cli("crawl", "--url", serve("cdd-mirror"), "--db", str(db))
+    assert run_cli("check", "--db", str(db)).stdout.strip() == "all sites healthy"
+    with sqlite3.connect(db) as connection:  # as if the last new article came 30 days ago
+        connection.execute("update article_versions set fetched_at = '2026-01-01T00:00:00+00:00'")
+    result = run_cli("check", "--db", str(db), check=False)
+    assert result.returncode == 1 and "no new article for over 7 days" in result.stdout
+
+
+def test_check_reports_a_failed_last_run(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    assert run_cli("crawl", "--url", "http://127.0.0.1:9/", "--db", str(db), check=False).returncode == 1
+    result = run_cli("check", "--db", str(db), check=False)
+    assert result.returncode == 1 and "failed: no page could be fetched" in result.stdout
+
+
+def test_retry_after_is_respected(tmp_path: Path) -> None:
+    site = MirrorSite("cdd-mirror")
+    site.retry_after["/news-017/"] = 2
+    from mirror.server import serving
+
+    with serving(site) as base_url:
+        run_cli("crawl", "--url", base_url, "--db", str(tmp_path / "a.db"))
+    answers = [a for a in site.log if a.path == "/news-017/"]
+    assert [a.status for a in answers] == [429, 200]
+    assert answers[1].at - answers[0].at >= 1.9
+
+
+def test_page_budget_stops_the_run_and_is_recorded(serve, tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    run_cli("crawl", "--url", serve("cdd-mirror"), "--db", str(db), "--max-pages", "10")
+    (run,) = rows(db, "select status, stop_reason, pages from crawl_runs")
+    # Requests already in flight when the budget is reached still complete (16 at most).
+    assert run[0] == "ok" and run[1] == "closespider_pagecount" and run[2] <= 10 + 16
+
+
+def test_the_documented_crontab_line_runs_a_crawl_and_logs_it(serve, tmp_path: Path) -> None:
+    """The crontab line from ops/crontab, pointed at this checkout and a local site."""
+    repo = Path(__file__).resolve().parent.parent
+    line = next(x for x in (repo / "ops" / "crontab").read_text().splitlines() if x and not x.startswith("#"))
+    command = line.split(None, 5)[5].replace("/srv/govarchive", str(repo))
+    command = command.replace("--all", f"--url {serve('cdd-mirror')}")
+    env = {**os.environ, "GOVARCHIVE_DB": str(tmp_path / "a.db"), "GOVARCHIVE_LOG_DIR": str(tmp_path / "logs")}
+    result = subprocess.run(["/bin/sh", "-c", command], capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0 and result.stdout == "", result.stdout + result.stderr
+    (log,) = (tmp_path / "logs").glob("crawl-*.log")
+    text = log.read_text()
+    assert "23 new" in text and "== crawl exit 0" in text and "all sites healthy" in text
+    assert count(tmp_path / "a.db", "select count(*) from articles") == 23
