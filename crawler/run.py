@@ -81,13 +81,13 @@ def unthrottle_loopback(settings: Settings, urls: list[str]) -> None:
         settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 16, priority="cmdline")
 
 
-def plan(settings: Settings, sites: list[str], url: str | None, spider_args: dict[str, Any]) -> list[Job]:
+def plan(settings: Settings, sites: list[str], urls: list[str], spider_args: dict[str, Any]) -> list[Job]:
     registry = site_classes(settings)
     unknown = [s for s in sites if s not in registry]
     if unknown:
         raise UnknownSiteError(f"unknown site(s) {', '.join(unknown)}; `govarchive sites` lists them")
     jobs = [Job(registry[s], dict(spider_args), s) for s in sites]
-    if url:
+    for url in urls:
         kwargs = {"base_url": url, **spider_args}
         jobs.append(Job(GenericNewsSpider, kwargs, GenericNewsSpider(base_url=url).site_id))
     return jobs
@@ -96,14 +96,16 @@ def plan(settings: Settings, sites: list[str], url: str | None, spider_args: dic
 def crawl(
     db_path: str,
     sites: list[str] | None = None,
-    url: str | None = None,
+    urls: list[str] | None = None,
     spider_args: dict[str, Any] | None = None,
     overrides: dict[str, Any] | None = None,
     refresh: bool = False,
 ) -> list[SiteResult]:
-    """Crawl registered `sites` and/or the site at `url` into the archive at `db_path`."""
+    """Crawl registered `sites` and/or the sites at `urls` into the archive at `db_path`.
+
+    Sites run side by side in one process; one failing does not stop the others."""
     settings = project_settings(db_path, overrides)
-    jobs = plan(settings, sites or [], url, spider_args or {})
+    jobs = plan(settings, sites or [], urls or [], spider_args or {})
     unthrottle_loopback(settings, [job.kwargs.get("base_url") or job.spider_cls.base_url for job in jobs])
     writer = ArchiveWriter(open_archive(db_path))
     results: list[SiteResult] = []

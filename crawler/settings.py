@@ -44,7 +44,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RetryAfterMiddleware": 550,
     "crawler.middlewares.EncodingFixMiddleware": 950,  # below the cache: fixes what is stored too
     "crawler.middlewares.NetworkStats": 990,  # closest to the network: sees real 200s and 304s
+    "crawler.recording.RecorderMiddleware": 995,  # only when GOVARCHIVE_RECORD_DIR is set
 }
+GOVARCHIVE_RECORD_DIR = ""
 ITEM_PIPELINES = {
     "crawler.pipelines.CapturePipeline": 50,
     "crawler.pipelines.ExtractPipeline": 100,

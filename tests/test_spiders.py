@@ -21,6 +21,7 @@ def test_site_declaration_is_complete(name: str) -> None:
     assert set(spider.routes) <= set(ROUTES)
     assert spider.allowed_domains == [spider.base_url.split("/")[2]]
     assert spider.extraction_rules.timezone == "Asia/Bangkok"
+    assert spider.platform_notes, "say what is known of the platform, and how it was checked"
 
 
 def test_missing_declaration_names_what_to_set() -> None:

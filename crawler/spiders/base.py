@@ -61,7 +61,10 @@ class NewsSpider(scrapy.Spider):
     article_url_pattern: str | None = None
     cleanup_selectors: tuple[str, ...] = ()
     date_selectors: tuple[str, ...] = ()
-    expected_interval_days: int = 7
+    expected_interval_days: int = 7  # `govarchive check` alerts when no new article for longer
+    boilerplate: tuple[str, ...] = ()  # phrases of the theme that must never reach a body
+    verified: bool = False  # True only when tests/files/<name>/ holds a recording that passes
+    platform_notes: str = ""  # what is known of the site's CMS and discovery routes, and how
 
     def __init__(
         self,

@@ -11,3 +11,8 @@ class CddSpider(WordPressNewsSpider):
     language = "th"
     timezone = "Asia/Bangkok"
     expected_interval_days = 3
+    platform_notes = (
+        "WordPress with the Digiqole news theme (from the seed article: 'Digiqole ad', 'Social sharing', "
+        "'Facebook Comments', 'Related post'). The offline mirror (mirror/sites/cdd-mirror) imitates it and "
+        "passes; the real site is unverified: no page of it could be fetched from this build machine."
+    )

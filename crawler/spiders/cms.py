@@ -31,6 +31,8 @@ WORDPRESS_CLEANUP = (
     "#comments",
     ".comments-area",
 )
+# Theme texts that must never reach a body (checked by the uniform site test).
+WORDPRESS_BOILERPLATE = ("Digiqole ad", "Social sharing", "Facebook Comments", "Related post", "Leave a Reply")
 WORDPRESS_DATES = (".post-meta-date", ".meta-date", "time.entry-date", ".entry-date", ".post-date")
 JOOMLA_CLEANUP = (".sharethis", ".pagenav", ".items-more", ".jcomments", ".addthis_toolbox")
 JOOMLA_DATES = (".published", ".create", "dd.published time")
@@ -42,6 +44,7 @@ class WordPressNewsSpider(NewsSpider):
     cms: ClassVar[str] = "wordpress"
     cleanup_selectors = WORDPRESS_CLEANUP
     date_selectors = WORDPRESS_DATES
+    boilerplate = WORDPRESS_BOILERPLATE
 
 
 class JoomlaNewsSpider(NewsSpider):
@@ -60,12 +63,19 @@ class DrupalNewsSpider(NewsSpider):
     date_selectors = DRUPAL_DATES
 
 
-class GenericNewsSpider(NewsSpider):
+class AnyCmsNewsSpider(NewsSpider):
+    """A site whose CMS is not known: every family's cleanup rules (harmless where unused)."""
+
+    cms: ClassVar[str] = "generic"
+    cleanup_selectors = WORDPRESS_CLEANUP + JOOMLA_CLEANUP + DRUPAL_CLEANUP
+    date_selectors = WORDPRESS_DATES + JOOMLA_DATES + DRUPAL_DATES
+    boilerplate = WORDPRESS_BOILERPLATE
+
+
+class GenericNewsSpider(AnyCmsNewsSpider):
     """Any site, given at run time: `govarchive crawl --url BASE_URL`."""
 
     name = "generic"
-    cleanup_selectors = WORDPRESS_CLEANUP + JOOMLA_CLEANUP + DRUPAL_CLEANUP
-    date_selectors = WORDPRESS_DATES + JOOMLA_DATES + DRUPAL_DATES
 
     def __init__(self, base_url: str = "", agency: str = "", **kwargs: Any) -> None:
         self.base_url = base_url
