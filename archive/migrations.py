@@ -37,6 +37,8 @@ ARTICLE_STATE_COLUMNS: dict[str, type] = {
     "crawl_run": int,
     "removed_at": str,  # UTC; set when the page answers 404/410, cleared if it returns
 }
+# Derived from `published` by the writer, for datasette's facets by year and month.
+PERIOD_COLUMNS: dict[str, type] = {"published_year": str, "published_month": str}
 # The capture of one version: where its raw response lies in the WARC files.
 CAPTURE_COLUMNS: dict[str, type] = {"warc_file": str, "warc_offset": int, "warc_length": int}
 VERSION_COLUMNS: dict[str, type] = {
@@ -116,3 +118,13 @@ def create_article_versions(db: Database) -> None:
 def create_crawl_runs(db: Database) -> None:
     db.table("crawl_runs").create(RUN_COLUMNS, pk="id", not_null={"site", "started", "status"})
     db.table("crawl_runs").create_index(["site", "started"])
+
+
+@migrations()
+def add_publication_period_columns(db: Database) -> None:
+    for column, kind in PERIOD_COLUMNS.items():
+        db.table("articles").add_column(column, kind)
+    db.execute(
+        "update articles set published_year = substr(published, 1, 4), published_month = substr(published, 1, 7)"
+    )
+    db.table("articles").create_index(["published_month"])

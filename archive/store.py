@@ -15,11 +15,17 @@ from typing import Any, Literal
 
 from sqlite_utils import Database
 
-from archive.migrations import ARTICLE_COLUMNS, ARTICLE_STATE_COLUMNS, CAPTURE_COLUMNS, VERSION_COLUMNS
+from archive.migrations import (
+    ARTICLE_COLUMNS,
+    ARTICLE_STATE_COLUMNS,
+    CAPTURE_COLUMNS,
+    PERIOD_COLUMNS,
+    VERSION_COLUMNS,
+)
 
 Outcome = Literal["new", "updated", "unchanged"]
 LIST_COLUMNS = ("authors", "categories", "tags")
-ACCEPTED = set(ARTICLE_COLUMNS) | set(ARTICLE_STATE_COLUMNS) | set(CAPTURE_COLUMNS)
+ACCEPTED = set(ARTICLE_COLUMNS) | set(ARTICLE_STATE_COLUMNS) | set(CAPTURE_COLUMNS) | set(PERIOD_COLUMNS)
 GONE_STATUSES = (404, 410)
 # What re-extraction derives again from a capture.
 REWRITTEN = (
@@ -56,6 +62,8 @@ def to_row(record: dict[str, Any]) -> dict[str, Any]:
             row[column] = json.dumps(row[column], ensure_ascii=False)
     row["sha256"] = body_hash(row["body"])
     row.setdefault("fetched_at", utc_now())
+    published = row.get("published") or ""
+    row["published_year"], row["published_month"] = published[:4] or None, published[:7] or None
     return row
 
 
@@ -75,13 +83,14 @@ class ArchiveWriter:
         """
         row = to_row(record)
         article = {k: v for k, v in row.items() if k not in CAPTURE_COLUMNS}
+        version = {k: v for k, v in row.items() if k not in PERIOD_COLUMNS}
         with self.db.atomic():
             existing = self.db.execute(
                 "select sha256, title, version from articles where url = ?", [row["url"]]
             ).fetchone()
             if existing is None:
                 self.db.table("articles").insert({**article, "version": 1, "removed_at": None})
-                self.db.table("article_versions").insert(version_row(row, 1))
+                self.db.table("article_versions").insert(version_row(version, 1))
                 return "new"
             sha256, title, number = existing
             if (sha256, title) == (row["sha256"], row["title"]):
@@ -89,7 +98,7 @@ class ArchiveWriter:
                 return "unchanged"
             number = (number or 0) + 1
             self.db.table("articles").update(row["url"], {**article, "version": number, "removed_at": None})
-            self.db.table("article_versions").insert(version_row(row, number))
+            self.db.table("article_versions").insert(version_row(version, number))
             return "updated"
 
     def rewrite_version(self, url: str, number: int, extracted: dict[str, Any]) -> bool:
@@ -97,7 +106,9 @@ class ArchiveWriter:
 
         The article row follows when this is its current version. Returns whether the text changed.
         """
-        fields = {k: v for k, v in to_row({**extracted, "url": url}).items() if k in REWRITTEN}
+        row = to_row({**extracted, "url": url})
+        fields = {k: v for k, v in row.items() if k in REWRITTEN}
+        article_fields = fields | {k: row[k] for k in PERIOD_COLUMNS}
         with self.db.atomic():
             before = self.db.execute(
                 "select id, sha256, title from article_versions where article_url = ? and version = ?", [url, number]
@@ -106,8 +117,8 @@ class ArchiveWriter:
                 raise LookupError(f"{url} has no version {number}")
             self.db.table("article_versions").update(before[0], fields)
             self.db.execute(
-                f"update articles set {', '.join(f'{k} = ?' for k in fields)} where url = ? and version = ?",
-                [*fields.values(), url, number],
+                f"update articles set {', '.join(f'{k} = ?' for k in article_fields)} where url = ? and version = ?",
+                [*article_fields.values(), url, number],
             )
         return (before[1], before[2]) != (fields["sha256"], fields["title"])
 

@@ -381,11 +381,18 @@ def repo_root() -> Path:
 @click.option("--port", default=8001, show_default=True, help="Port on 127.0.0.1.")
 @db_option
 def serve(port: int, db_path: Path) -> None:
-    """Browse and search the archive in datasette (read-only), on 127.0.0.1."""
+    """Browse and search the archive in datasette (read-only), on 127.0.0.1.
+
+    The database is served under its file's stem (data/archive.db at /archive), with the
+    project's metadata, facets, canned queries and article view (archive/datasette/).
+    """
+    from archive.browse import datasette_command, write_metadata
+
     _open(db_path).close()
-    args = [sys.executable, "-m", "datasette", "serve", str(db_path), "--host", "127.0.0.1", "--port", str(port)]
+    metadata = write_metadata(db_path, db_path.parent / f".{db_path.stem}-datasette.yml")
     click.echo(f"serving {db_path} at http://127.0.0.1:{port}/{db_path.stem}")
-    os.execv(sys.executable, args)
+    command = datasette_command(db_path, port, metadata)
+    os.execv(command[0], command)
 
 
 def _open(db_path: Path) -> Database:

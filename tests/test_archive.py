@@ -6,7 +6,7 @@ import pytest
 from sqlite_utils import Database
 
 from archive.db import open_archive, open_existing
-from archive.migrations import ARTICLE_COLUMNS, ARTICLE_STATE_COLUMNS, migrations
+from archive.migrations import ARTICLE_COLUMNS, ARTICLE_STATE_COLUMNS, PERIOD_COLUMNS, migrations
 from archive.search import search
 from archive.stats import site_stats
 from archive.store import ArchiveWriter, body_hash
@@ -34,7 +34,8 @@ def record(**changes) -> dict:
 def test_first_write_is_new_and_stores_every_column(memory_db: Database) -> None:
     assert ArchiveWriter(memory_db).write_article(record()) == "new"
     row = memory_db.table("articles").get("https://www.cdd.go.th/news-017/")
-    assert set(row) == set(ARTICLE_COLUMNS) | set(ARTICLE_STATE_COLUMNS)
+    assert set(row) == set(ARTICLE_COLUMNS) | set(ARTICLE_STATE_COLUMNS) | set(PERIOD_COLUMNS)
+    assert (row["published_year"], row["published_month"]) == ("2023", "2023-08")
     assert row["version"] == 1 and row["removed_at"] is None
     assert json.loads(row["authors"]) == ["กลุ่มประชาสัมพันธ์"]
     assert row["sha256"] == body_hash(record()["body"])
@@ -81,6 +82,7 @@ def test_migrations_are_named_and_idempotent(tmp_path) -> None:
         "add_capture_columns",
         "create_article_versions",
         "create_crawl_runs",
+        "add_publication_period_columns",
     ]
     assert db.table("articles").detect_fts() == "articles_fts"
     assert db.journal_mode == "wal"

@@ -85,3 +85,25 @@ def test_datasette_and_the_cli_find_the_same_articles(datasette, query: str) -> 
     cli_hits = json.loads(run_cli("search", query, "--json", "--limit", "1000", "--db", str(db)).stdout)
     served = {h["url"] for h in search(root, query)}
     assert served and served == {h["url"] for h in cli_hits}
+
+
+def test_datasette_serves_while_a_crawl_writes(tmp_path: Path) -> None:
+    from archive.db import open_archive
+    from mirror.server import serving
+    from mirror.site import MirrorSite
+    from tests.test_scheduled import start_crawl
+
+    site = MirrorSite("cdd-mirror")
+    site.delay = 0.1
+    db = tmp_path / "live.db"
+    open_archive(db).close()
+    counts = []
+    with serving(site) as base_url, start_datasette(db) as root:
+        crawl = start_crawl(base_url, db)
+        while crawl.poll() is None:
+            counts.append(get_json(f"{root}/live/articles.json?_size=0")["filtered_table_rows_count"])
+            time.sleep(0.1)
+        counts.append(get_json(f"{root}/live/articles.json?_size=0")["filtered_table_rows_count"])
+    assert crawl.returncode == 0
+    assert counts == sorted(counts) and counts[-1] == 23
+    assert any(0 < n < 23 for n in counts), "datasette never saw the crawl half-way"
