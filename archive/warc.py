@@ -9,6 +9,7 @@ so the exact bytes can be read back, re-extracted, or replayed with tools such a
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -22,6 +23,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 WARC_DIR = "warc"
+GZIP_LEVEL = 1
 # Headers that describe the transfer, not the payload we store (Scrapy has already decoded
 # gzip and chunking), and would make a replay tool misread the body.
 TRANSFER_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
@@ -60,6 +62,7 @@ class CaptureWriter:
         self.path = folder / f"{safe}-{stamp}.warc.gz"
         self.file: BinaryIO = self.path.open("ab")
         self.writer = WARCWriter(self.file, gzip=True)
+        self.plain_writer = WARCWriter(BytesIO(), gzip=False)
         info = {"software": f"govarchive (warcio {version('warcio')})", "format": "WARC File Format 1.1"}
         self.writer.write_record(self.writer.create_warcinfo_record(self.path.name, info))
 
@@ -75,7 +78,7 @@ class CaptureWriter:
             warc_headers_dict={"WARC-Date": _warc_date(fetched_at)},
         )
         offset = self.file.tell()
-        self.writer.write_record(record)
+        self.file.write(gzip_member(record, self.plain_writer))
         self.file.flush()
         return Pointer(str(self.path.relative_to(self.root)), offset, self.file.tell() - offset)
 
@@ -93,6 +96,19 @@ def read_capture(db_path: str | Path, pointer: Pointer) -> Capture:
         body = record.content_stream().read()
         status = int(record.http_headers.get_statuscode())
         return Capture(record.rec_headers.get_header("WARC-Target-URI"), status, record.http_headers.headers, body)
+
+
+def gzip_member(record: object, writer: WARCWriter) -> bytes:
+    """One record as its own gzip member, as the WARC standard's .warc.gz expects.
+
+    warcio compresses at level 9; level 1 is about ten times faster for some 15% more bytes,
+    and this runs once per fetched page on the crawler's main process.
+    """
+    buffer = BytesIO()
+    writer.out = buffer
+    writer.write_record(record)
+    compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+    return compressor.compress(buffer.getvalue()) + compressor.flush()
 
 
 def _reason(status: int) -> str:

@@ -10,9 +10,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import thai_search
+from bench import pipeline, search_scale, thai_search
 
 BENCHMARKS: dict[str, Callable[[], str]] = {
+    "pipeline": pipeline.run,
+    "search_scale": search_scale.run,
     "thai_search": thai_search.run,
 }
 

@@ -27,21 +27,14 @@ from archive.text import normalize_text
 from crawler.dates import iso, parse_date, parse_thai_date
 
 EXTRACTOR = f"trafilatura {version('trafilatura')}"
-THAI_LETTER = re.compile(r"[\u0e00-\u0e7f]")
+THAI_LETTER = re.compile(r"[\u0e01-\u0e2e\u0e30-\u0e3a\u0e40-\u0e4e]")  # consonants, vowels, marks
+LETTER = re.compile(r"[^\W\d_]")
+NON_ASCII_LETTER = re.compile(r"[^\W\d_a-zA-Z]")
 THAI_TEXT_SHARE = 0.3  # above this share of Thai letters, the text is Thai
 FOREIGN_TEXT_SHARE = 0.02  # below it, a page declared Thai is not
-PUBLISHED_META = (
-    'meta[property="article:published_time"]::attr(content)',
-    'meta[itemprop="datePublished"]::attr(content)',
-    'meta[name="DC.date.issued"]::attr(content)',
-    'meta[name="date"]::attr(content)',
-    "article time[datetime]::attr(datetime)",
-)
-MODIFIED_META = (
-    'meta[property="article:modified_time"]::attr(content)',
-    'meta[itemprop="dateModified"]::attr(content)',
-    'meta[property="og:updated_time"]::attr(content)',
-)
+# <meta> keys (property, name or itemprop), read in one pass over the page's meta tags.
+PUBLISHED_META = ("article:published_time", "datePublished", "DC.date.issued", "date")
+MODIFIED_META = ("article:modified_time", "dateModified", "og:updated_time")
 VISIBLE_DATE_AREAS = ("article", "main")  # not <body>: top bars show today's date
 
 
@@ -80,9 +73,10 @@ def extract(html: str, url: str, rules: ExtractionRules = ExtractionRules()) -> 
     """What the archive stores for one article page. Raises ExtractionError."""
     page = Selector(text=normalize_text(html))
     jsonld = list(_jsonld_objects(page))
+    meta = _meta_tags(page)
     tz = ZoneInfo(rules.timezone)
-    for selector in rules.cleanup_selectors:
-        page.css(selector).drop()
+    if rules.cleanup_selectors:  # one selector group: one pass over the tree, not one per rule
+        page.css(", ".join(rules.cleanup_selectors)).drop()
     doc = trafilatura.bare_extraction(
         page.root,
         url=url,
@@ -94,20 +88,20 @@ def extract(html: str, url: str, rules: ExtractionRules = ExtractionRules()) -> 
     )
     if not isinstance(doc, Document) or not (doc.text or "").strip():
         raise ExtractionError("no main text found on the page")
-    title = normalize_text(_first(page, ('meta[property="og:title"]::attr(content)', "h1 ::text")) or doc.title or "")
+    title = normalize_text(meta.get("og:title") or _first(page, ("h1 ::text",)) or doc.title or "")
     if not title:
         raise ExtractionError("no title found on the page")
     return Extracted(
         title=title,
         body=_body(doc.text or "", title),
-        url=_canonical(page, url),
-        published=iso(_published(page, jsonld, rules, tz) or parse_date(doc.date, tz)),
-        modified=iso(parse_date(_first(page, MODIFIED_META) or _jsonld_value(jsonld, "dateModified"), tz)),
-        authors=_authors(page, jsonld, doc.author),
-        language=_language(page, jsonld, doc.text or ""),
-        categories=_unique(doc.categories or page.css('meta[property="article:section"]::attr(content)').getall()),
+        url=_canonical(page, meta, url),
+        published=iso(_published(page, meta, jsonld, rules, tz) or parse_date(doc.date, tz)),
+        modified=iso(parse_date(_meta_value(meta, MODIFIED_META) or _jsonld_value(jsonld, "dateModified"), tz)),
+        authors=_authors(page, meta, jsonld, doc.author),
+        language=_language(page, meta, jsonld, doc.text or ""),
+        categories=_unique(doc.categories or [meta.get("article:section", "")]),
         tags=_unique(doc.tags or page.css('meta[property="article:tag"]::attr(content)').getall()),
-        image=_absolute(url, _first(page, ('meta[property="og:image"]::attr(content)',)) or doc.image),
+        image=_absolute(url, meta.get("og:image") or doc.image),
     )
 
 
@@ -154,9 +148,27 @@ def _jsonld_value(objects: list[dict[str, Any]], key: str) -> str | None:
     return None
 
 
-def _published(page: Selector, jsonld: list[dict[str, Any]], rules: ExtractionRules, tz: ZoneInfo) -> datetime | None:
+def _meta_tags(page: Selector) -> dict[str, str]:
+    """Every <meta> by its property, name or itemprop (first one wins): one pass, not a query per tag."""
+    found: dict[str, str] = {}
+    for tag in page.xpath("//meta[@content]"):
+        key = tag.attrib.get("property") or tag.attrib.get("name") or tag.attrib.get("itemprop")
+        content = tag.attrib["content"].strip()
+        if key and content:
+            found.setdefault(key, content)
+    return found
+
+
+def _meta_value(meta: dict[str, str], keys: Iterable[str]) -> str | None:
+    return next((meta[k] for k in keys if k in meta), None)
+
+
+def _published(
+    page: Selector, meta: dict[str, str], jsonld: list[dict[str, Any]], rules: ExtractionRules, tz: ZoneInfo
+) -> datetime | None:
     """Machine-readable dates first; then the visible date, which on Thai pages is in BE."""
-    machine = parse_date(_first(page, PUBLISHED_META) or _jsonld_value(jsonld, "datePublished"), tz)
+    declared = _meta_value(meta, PUBLISHED_META) or _jsonld_value(jsonld, "datePublished")
+    machine = parse_date(declared or _first(page, ("article time[datetime]::attr(datetime)",)), tz)
     if machine is not None:
         return machine
     for selector in rules.date_selectors:
@@ -173,37 +185,36 @@ def _published(page: Selector, jsonld: list[dict[str, Any]], rules: ExtractionRu
     return None
 
 
-def _authors(page: Selector, jsonld: list[dict[str, Any]], fallback: str | None) -> list[str]:
+def _authors(page: Selector, meta: dict[str, str], jsonld: list[dict[str, Any]], fallback: str | None) -> list[str]:
     names: list[str] = []
     for obj in jsonld:
         author = obj.get("author")
         for person in author if isinstance(author, list) else [author]:
             if isinstance(person, dict) and isinstance(person.get("name"), str):
                 names.append(person["name"])
-    names += page.css('meta[name="author"]::attr(content), a[rel~="author"] ::text').getall()
+    names += [meta["author"]] if "author" in meta else []
+    names += page.css('a[rel~="author"] ::text').getall()
     if not names and fallback:
         names = fallback.split(";")
     return _unique(normalize_text(n) for n in names)
 
 
-def _language(page: Selector, jsonld: list[dict[str, Any]], text: str) -> str | None:
+def _language(page: Selector, meta: dict[str, str], jsonld: list[dict[str, Any]], text: str) -> str | None:
     """The article's own declaration first (a Thai site's `<html lang>` covers English posts
     too); a declared language the text's script contradicts is not trusted."""
-    declared = _jsonld_value(jsonld, "inLanguage") or _first(
-        page, ('meta[property="og:locale"]::attr(content)', "html::attr(lang)")
-    )
+    declared = _jsonld_value(jsonld, "inLanguage") or meta.get("og:locale") or _first(page, ("html::attr(lang)",))
     language = declared.replace("_", "-").split("-")[0].lower() if declared else None
-    letters = [c for c in text if c.isalpha()]
-    thai_share = sum(bool(THAI_LETTER.match(c)) for c in letters) / len(letters) if letters else 0.0
+    letters = len(LETTER.findall(text))
+    thai_share = len(THAI_LETTER.findall(text)) / letters if letters else 0.0
     if thai_share > THAI_TEXT_SHARE:
         return "th"
     if language == "th" and thai_share < FOREIGN_TEXT_SHARE:
-        return "en" if all(c.isascii() for c in letters) else None
+        return "en" if not NON_ASCII_LETTER.search(text) else None
     return language
 
 
-def _canonical(page: Selector, url: str) -> str:
-    found = _first(page, ('link[rel="canonical"]::attr(href)', 'meta[property="og:url"]::attr(content)'))
+def _canonical(page: Selector, meta: dict[str, str], url: str) -> str:
+    found = _first(page, ('link[rel="canonical"]::attr(href)',)) or meta.get("og:url")
     return _absolute(url, found) or url
 
 

@@ -17,8 +17,9 @@ from scrapy.exceptions import DropItem
 from archive.db import open_archive
 from archive.store import ArchiveWriter
 from archive.warc import Capture, CaptureWriter
-from crawler.extract import ExtractionError, ExtractionRules, extract
+from crawler.extract import ExtractionRules
 from crawler.items import Article, FetchedPage, FetchFailure, NotModified
+from crawler.workers import ExtractionPool, extract_page, worker_count
 
 log = logging.getLogger(__name__)
 MIN_BODY_CHARS = 40  # shorter than a sentence: a stub or an error page, not an article
@@ -59,33 +60,38 @@ class CapturePipeline:
 
 
 class ExtractPipeline:
-    """FetchedPage -> Article; a page with no extractable text becomes a FetchFailure."""
+    """FetchedPage -> Article, in a pool of worker processes (crawler/workers.py);
+    a page with no extractable text becomes a FetchFailure."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
+        self.workers = worker_count(crawler.settings.get("GOVARCHIVE_EXTRACT_WORKERS"))
+        self.pool: ExtractionPool | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
         return cls(crawler)
 
-    def process_item(self, item: Any) -> Any:
+    def open_spider(self) -> None:
+        if self.workers > 0:
+            self.pool = ExtractionPool(self.workers)
+
+    def close_spider(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+
+    async def process_item(self, item: Any) -> Any:
         if not isinstance(item, FetchedPage):
             return item
         rules = getattr(self.crawler.spider, "extraction_rules", ExtractionRules())
-        try:
-            extracted = extract(item.html, item.final_url, rules)
-        except ExtractionError as error:
-            return self._failure(item, f"extraction: {error}")
-        except Exception as error:  # a page that breaks a parser must not stop the crawl
-            log.exception("extraction crashed on %s", item.final_url)
-            return self._failure(item, f"extraction crashed: {type(error).__name__}: {error}")
-        return article_from(item, extracted.as_dict())
-
-    def _failure(self, item: FetchedPage, reason: str) -> FetchFailure:
-        if self.stats:
-            self.stats.inc_value("govarchive/extraction_failed")
-        return FetchFailure(url=item.final_url, site=item.site, reason=reason, http_status=item.http_status)
+        args = (item.body, item.encoding, item.final_url, rules)
+        outcome, value = await self.pool.extract(*args) if self.pool else extract_page(*args)
+        if outcome == "error":
+            if self.stats:
+                self.stats.inc_value("govarchive/extraction_failed")
+            return FetchFailure(url=item.final_url, site=item.site, reason=str(value), http_status=item.http_status)
+        return article_from(item, value)  # type: ignore[arg-type]
 
 
 def article_from(page: FetchedPage, fields: dict[str, Any]) -> Article:

@@ -47,6 +47,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.recording.RecorderMiddleware": 995,  # only when GOVARCHIVE_RECORD_DIR is set
 }
 GOVARCHIVE_RECORD_DIR = ""
+# Extraction runs in this many worker processes ("auto": one per CPU; 0: in the crawler).
+GOVARCHIVE_EXTRACT_WORKERS = os.environ.get("GOVARCHIVE_EXTRACT_WORKERS", "auto")
 ITEM_PIPELINES = {
     "crawler.pipelines.CapturePipeline": 50,
     "crawler.pipelines.ExtractPipeline": 100,

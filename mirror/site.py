@@ -66,6 +66,7 @@ class MirrorSite:
         self.log: list[Answer] = []  # every answer, for tests to inspect
         self.delay = 0.0  # seconds to wait before answering an article page
         self.retry_after: dict[str, int] = {}  # path -> seconds: answer 429 once, then serve
+        self.cache: dict[str, Response] | None = None  # set to {} to render each page once (benchmarks)
         self.lock = threading.Lock()
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(THEMES / self.config["theme"]),
@@ -77,6 +78,8 @@ class MirrorSite:
         """Re-read the articles, so a test can edit the site between two crawls."""
         articles = json.loads((self.folder / "articles.json").read_text("utf-8"))
         self.articles = sorted(articles, key=lambda a: a["published"], reverse=True)
+        self.by_path = {self.article_path(a): a for a in self.articles}
+        self.position = {id(a): n for n, a in enumerate(self.articles)}
 
     # -- URLs -------------------------------------------------------------------------
     def article_path(self, a: dict[str, Any]) -> str:
@@ -97,7 +100,7 @@ class MirrorSite:
         if wait is not None:
             response = Response(429, "text/plain", b"slow down", {"Retry-After": str(wait)})
         else:
-            response = self.render(target, root)
+            response = self._render_cached(target, root)
             if self.delay and self._article_at(path) is not None:
                 time.sleep(self.delay)
             etag = '"' + hashlib.sha1(response.body).hexdigest()[:20] + '"'
@@ -124,11 +127,17 @@ class MirrorSite:
             return self._article(article, root)
         return self._not_found(root)
 
+    def _render_cached(self, target: str, root: str) -> Response:
+        if self.cache is None:
+            return self.render(target, root)
+        key = root + target
+        if key not in self.cache:
+            self.cache[key] = self.render(target, root)
+        cached = self.cache[key]
+        return Response(cached.status, cached.content_type, cached.body, dict(cached.headers))
+
     def _article_at(self, path: str) -> dict[str, Any] | None:
-        for a in self.articles:
-            if self.article_path(a) in (path, path.rstrip("/")):
-                return a
-        return None
+        return self.by_path.get(path) or self.by_path.get(path.rstrip("/"))
 
     # -- pages ------------------------------------------------------------------------
     def _context(self, root: str) -> dict[str, Any]:
@@ -166,14 +175,14 @@ class MirrorSite:
     def _article(self, a: dict[str, Any], root: str) -> Response:
         if a.get("http_status", 200) >= 500:
             return Response(a["http_status"], "text/html; charset=UTF-8", b"<h1>Internal Server Error</h1>")
-        index = self.articles.index(a)
+        index = self.position[id(a)]
         view = self._summary(a, root)
         newer = self.articles[index - 1] if index > 0 else None
         older = self.articles[index + 1] if index + 1 < len(self.articles) else None
         view.update(
             prev=self._summary(older, root) if older else None,
             next=self._summary(newer, root) if newer else None,
-            related=[self._summary(r, root) for r in self.articles if r is not a][:3],
+            related=[self._summary(r, root) for r in self.articles[:4] if r is not a][:3],
             tags=[{"name": t, "url": f"{root}tag/{self._slug(t)}/"} for t in a["tags"]],
             views=(a["id"] * 37) % 900 + 100,
             paragraphs=[] if a.get("broken") == "empty" else a["paragraphs"],

@@ -61,9 +61,9 @@ def serve() -> Iterator[Callable[..., str]]:
         context.__exit__(None, None, None)
 
 
-def run_cli(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, check: bool = True, **env_vars: str) -> subprocess.CompletedProcess[str]:
     """The installed `govarchive` command, as a user runs it."""
-    env = {**os.environ, "GOVARCHIVE_PROGRESS_INTERVAL": "0"}
+    env = {**os.environ, "GOVARCHIVE_PROGRESS_INTERVAL": "0", **env_vars}
     result = subprocess.run([str(GOVARCHIVE), *args], capture_output=True, text=True, env=env, timeout=300)
     if check and result.returncode != 0:
         raise AssertionError(

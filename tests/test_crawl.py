@@ -141,3 +141,13 @@ def test_a_wordpress_site_never_tuned_for_is_archived_exactly(serve, tmp_path: P
         assert row["body"] == clean_text(article), row["url"]
         assert row["published"][:10] == article["published"][:10]
     assert "0 new" in crawl(base_url, db)
+
+
+def test_extraction_in_worker_processes_gives_the_same_archive_as_in_process(serve, tmp_path: Path) -> None:
+    base_url = serve("unseen-portal")
+    run_cli("crawl", "--url", base_url, "--db", str(tmp_path / "pool.db"), GOVARCHIVE_EXTRACT_WORKERS="2")
+    run_cli("crawl", "--url", base_url, "--db", str(tmp_path / "inline.db"), GOVARCHIVE_EXTRACT_WORKERS="0")
+    volatile = {"fetched_at", "crawl_run"}
+    strip = lambda db: {u: {k: v for k, v in r.items() if k not in volatile} for u, r in archived(db).items()}  # noqa: E731
+    assert strip(tmp_path / "pool.db") == strip(tmp_path / "inline.db")
+    assert len(archived(tmp_path / "pool.db")) == 12
