@@ -9,26 +9,16 @@ from pathlib import Path
 from typing import BinaryIO, TextIO
 
 import click
-from sqlite_utils import Database
 
-from archive.db import DEFAULT_PATH, open_existing
 from archive.search import search as search_archive
 from archive.stats import site_stats
+from crawler.cli_common import db_option, open_db
+from crawler.cli_sites import new_site, record, sites
 
 EXIT_SITE_FAILED = 1  # a site could not be crawled (unreachable, nothing fetched, aborted)
 EXIT_USAGE = 2  # click's own code for bad usage
 EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the lock; cron can simply try later
 EXIT_UNHEALTHY = 1  # govarchive check found problems
-
-db_option = click.option(
-    "--db",
-    "db_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=DEFAULT_PATH,
-    envvar="GOVARCHIVE_DB",
-    show_default=True,
-    help="Archive file (SQLite). Also set by GOVARCHIVE_DB.",
-)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -132,7 +122,7 @@ def search(query: str, limit: int, as_json: bool, db_path: Path) -> None:
     Example:
       govarchive search "รางวัลเลิศรัฐ" --limit 5
     """
-    hits = search_archive(_open(db_path), query, limit)
+    hits = search_archive(open_db(db_path), query, limit)
     if as_json:
         click.echo(json.dumps([h.as_dict() for h in hits], ensure_ascii=False, indent=2))
         return
@@ -173,7 +163,7 @@ def extract(file: BinaryIO, url: str, as_json: bool) -> None:
 @db_option
 def stats(db_path: Path) -> None:
     """Articles per site, with the oldest and newest publication dates."""
-    rows = site_stats(_open(db_path))
+    rows = site_stats(open_db(db_path))
     if not rows:
         click.echo("the archive is empty")
     for row in rows:
@@ -199,7 +189,7 @@ def diff(url: str, old: int | None, new: int | None, db_path: Path) -> None:
     from archive.history import diff as version_diff
 
     try:
-        click.echo(version_diff(_open(db_path), url, old, new) or "no difference")
+        click.echo(version_diff(open_db(db_path), url, old, new) or "no difference")
     except NoSuchVersionError as error:
         raise click.ClickException(str(error)) from error
 
@@ -216,7 +206,7 @@ def reextract(site: str | None, db_path: Path) -> None:
     from crawler.run import project_settings, site_classes
 
     registry = site_classes(project_settings(str(db_path)))
-    report = run_reextract(_open(db_path), str(db_path), registry, site)
+    report = run_reextract(open_db(db_path), str(db_path), registry, site)
     unchanged = report.versions - report.changed - report.failed - report.without_capture
     click.echo(
         f"{report.versions} versions: {report.changed} changed, {unchanged} unchanged, "
@@ -245,7 +235,7 @@ def export(fmt: str, site: str | None, since: str | None, output: TextIO, db_pat
     """
     from archive.export import export as run_export
 
-    count = run_export(_open(db_path), output, fmt, site, since)
+    count = run_export(open_db(db_path), output, fmt, site, since)
     click.echo(f"exported {count} articles", err=True)
 
 
@@ -261,7 +251,7 @@ def check(db_path: Path) -> None:
 
     registry = site_classes(project_settings(str(db_path)))
     intervals = {name: spider.expected_interval_days for name, spider in registry.items()}
-    db = _open(db_path)
+    db = open_db(db_path)
     crawled = {row[0] for row in db.execute("select distinct site from crawl_runs").fetchall()}
     problems = health_check(db, {s: d for s, d in intervals.items() if s in crawled})
     for problem in problems:
@@ -269,112 +259,6 @@ def check(db_path: Path) -> None:
     if problems:
         sys.exit(EXIT_UNHEALTHY)
     click.echo("all sites healthy")
-
-
-@cli.command()
-@db_option
-def sites(db_path: Path) -> None:
-    """List the registered sites: agency, base URL, CMS family, verification, last run, health.
-
-    A site is `verified` only when its recorded pages (tests/files/SITE/) pass the uniform
-    site test; every other site is `unverified`.
-    """
-    from archive.health import check as health_check
-    from crawler.run import project_settings, site_classes
-
-    registry = site_classes(project_settings(str(db_path)))
-    runs: dict[str, tuple[str, str]] = {}
-    counts: dict[str, int] = {}
-    problems: dict[str, list[str]] = {}
-    if db_path.exists():
-        db = _open(db_path)
-        runs = {
-            r[0]: (r[1], r[2])
-            for r in db.execute("select site, max(started), status from crawl_runs group by site").fetchall()
-        }
-        counts = dict(db.execute("select site, count(*) from articles group by site").fetchall())
-        intervals = {n: s.expected_interval_days for n, s in registry.items() if n in runs}
-        for problem in health_check(db, intervals):
-            problems.setdefault(problem.site, []).append(problem.reason)
-    click.echo("\t".join(["id", "agency", "agency_en", "base_url", "cms", "status", "last_run", "articles", "health"]))
-    for name, spider in registry.items():
-        last = " ".join(runs.get(name, ("never", "")))
-        health = "; ".join(problems.get(name, [])) or ("ok" if name in runs else "-")
-        status = "verified" if spider.verified else "unverified"
-        row = [name, spider.agency, spider.agency_en, spider.base_url, spider.cms, status, last.strip()]
-        click.echo("\t".join([*row, str(counts.get(name, 0)), health]))
-
-
-@cli.command()
-@click.argument("site")
-@click.option("--pages", default=5, show_default=True, help="Articles to record (plus the pages leading to them).")
-@click.option("--base-url", help="Record from this address instead of the site's own (a mirror, a staging copy).")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Folder (default: tests/files/SITE).")
-def record(site: str, pages: int, base_url: str | None, out: Path | None) -> None:
-    """Fetch a few real pages of SITE with their headers into tests/files/SITE/, for offline tests.
-
-    Runs the site's own spider, politely, and saves every response it gets (robots.txt,
-    sitemaps, feeds, listings, articles) with a manifest. Tests replay them from 127.0.0.1.
-
-    \b
-    Example:
-      govarchive record cdd --pages 5
-    """
-    import shutil
-    import tempfile
-
-    from crawler.run import UnknownSiteError
-    from crawler.run import crawl as run_crawl
-
-    folder = (out or repo_root() / "tests" / "files" / site).resolve()
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
-    overrides = {"GOVARCHIVE_RECORD_DIR": str(folder), "HTTPCACHE_ENABLED": False, "CLOSESPIDER_ITEMCOUNT": pages}
-    args = {"base_url": base_url} if base_url else {}
-    with tempfile.TemporaryDirectory() as scratch:
-        try:
-            (result,) = run_crawl(str(Path(scratch) / "record.db"), [site], [], args, overrides)
-        except UnknownSiteError as error:
-            raise click.UsageError(str(error)) from error
-    click.echo(
-        f"{site}: recorded {result.figures['pages']} responses, {result.figures['articles_new']} articles into {folder}"
-    )
-    if result.figures["articles_new"] == 0:
-        raise click.ClickException("no article was recorded: check the site's routes and article markup")
-
-
-@cli.command("new-site")
-@click.argument("site_id")
-@click.argument("base_url")
-@click.option(
-    "--cms", type=click.Choice(["wordpress", "joomla", "drupal", "generic"]), default="wordpress", show_default=True
-)
-def new_site(site_id: str, base_url: str, cms: str) -> None:
-    """Write a site module and a test that fails until the module is filled in and recorded.
-
-    \b
-    Example:
-      govarchive new-site dopa https://www.dopa.go.th/ --cms wordpress
-    Then follow CONTRIBUTING.md.
-    """
-    from crawler.scaffold import ScaffoldError
-    from crawler.scaffold import new_site as scaffold
-
-    try:
-        written = scaffold(repo_root(), site_id, base_url, cms)
-    except ScaffoldError as error:
-        raise click.UsageError(str(error)) from error
-    for path in written:
-        click.echo(f"wrote {path}")
-    click.echo(f"next: fill in {written[0].name}, run `govarchive record {site_id}`, then `make test`")
-
-
-def repo_root() -> Path:
-    """The checkout this code runs from (crawler/ sits at its top)."""
-    import crawler
-
-    return Path(crawler.__file__).resolve().parent.parent
 
 
 @cli.command()
@@ -388,18 +272,15 @@ def serve(port: int, db_path: Path) -> None:
     """
     from archive.browse import datasette_command, write_metadata
 
-    _open(db_path).close()
+    open_db(db_path).close()
     metadata = write_metadata(db_path, db_path.parent / f".{db_path.stem}-datasette.yml")
     click.echo(f"serving {db_path} at http://127.0.0.1:{port}/{db_path.stem}")
     command = datasette_command(db_path, port, metadata)
     os.execv(command[0], command)
 
 
-def _open(db_path: Path) -> Database:
-    try:
-        return open_existing(db_path)
-    except FileNotFoundError as error:
-        raise click.ClickException(str(error)) from error
+for command in (sites, record, new_site):
+    cli.add_command(command)
 
 
 def main() -> None:
