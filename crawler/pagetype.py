@@ -18,6 +18,26 @@ OTHER_BODY_CLASSES = {"page", "error404", "attachment"}
 ARTICLE_SCHEMA_TYPES = {"Article", "NewsArticle", "BlogPosting", "ReportageNews", "AnalysisNewsArticle"}
 
 
+BODY_CLASS = re.compile(r"<body\b[^>]*?\bclass\s*=\s*[\"']([^\"']*)", re.IGNORECASE)
+
+
+def quick_kind(html: str) -> PageKind | None:
+    """The kind from the `<body class>` alone, without parsing the page; None if it does not say.
+
+    Saves the crawler's main process a full parse of every article page (WordPress says
+    `single-post` there); anything less clear goes through `page_kind`.
+    """
+    match = BODY_CLASS.search(html)
+    if match is None:
+        return None
+    classes = set(match.group(1).split())
+    if classes & ARTICLE_BODY_CLASSES:
+        return "article"
+    if classes & OTHER_BODY_CLASSES:
+        return "other"
+    return None
+
+
 def page_kind(page: Selector, url: str, article_url_pattern: re.Pattern[str] | None = None) -> PageKind:
     body_classes = set((page.css("body::attr(class)").get() or "").split())
     if body_classes & ARTICLE_BODY_CLASSES:

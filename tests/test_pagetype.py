@@ -5,7 +5,7 @@ import re
 import pytest
 from parsel import Selector
 
-from crawler.pagetype import page_kind
+from crawler.pagetype import page_kind, quick_kind
 from tests.conftest import read_fixture
 
 
@@ -31,3 +31,15 @@ def test_declared_article_url_pattern_decides_when_the_page_gives_no_signal() ->
     assert page_kind(bare, "https://example.go.th/news/12", pattern) == "article"
     assert page_kind(bare, "https://example.go.th/about", pattern) == "listing"
     assert page_kind(bare, "https://example.go.th/news/12") == "other"
+
+
+@pytest.mark.parametrize(
+    ("fixture", "kind"),
+    [
+        ("article-seed.html", "article"),
+        ("page-about.html", "other"),
+        ("listing-home.html", None),  # listings are parsed anyway, for their links
+    ],
+)
+def test_quick_kind_reads_the_body_class_without_parsing(fixture: str, kind: str | None) -> None:
+    assert quick_kind(read_fixture("cdd-mirror", fixture)) == kind

@@ -28,7 +28,7 @@ from twisted.python.failure import Failure
 from crawler.extract import ExtractionRules
 from crawler.incremental import Revisits
 from crawler.items import FetchedPage, FetchFailure, NotModified
-from crawler.pagetype import page_kind
+from crawler.pagetype import page_kind, quick_kind
 
 ROUTES = ("sitemap", "feed", "api", "listings")
 REQUIRED = ("name", "agency", "base_url")
@@ -241,7 +241,7 @@ class NewsSpider(scrapy.Spider):
         if response.status == 304:
             yield NotModified(url=source_url, site=self.site_id, fetched_at=fetched_at, crawl_run=self.crawl_run)
             return
-        kind = page_kind(response.selector, response.url, self.article_pattern)
+        kind = quick_kind(response.text) or page_kind(response.selector, response.url, self.article_pattern)
         if kind == "article":
             yield FetchedPage(
                 source_url=source_url,
