@@ -6,8 +6,10 @@ dict records, so the writer could move to its own process behind a queue.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -141,11 +143,17 @@ def plausible(value: str) -> bool:
 
 
 class ArchivePipeline:
-    """Writes Articles, 304s and FetchFailures to the archive named by GOVARCHIVE_DB."""
+    """Writes Articles, 304s and FetchFailures to the archive named by GOVARCHIVE_DB.
+
+    All writes happen on one dedicated thread that owns the SQLite connection: SQLite
+    releases the GIL while it maintains the full-text index, so the reactor keeps crawling
+    meanwhile, and writes stay serialised in arrival order.
+    """
 
     def __init__(self, crawler: Crawler, db_path: str) -> None:
         self.stats = crawler.stats
         self.db_path = db_path
+        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-writer")
         self.writer: ArchiveWriter | None = None
 
     @classmethod
@@ -153,24 +161,31 @@ class ArchivePipeline:
         return cls(crawler, crawler.settings.get("GOVARCHIVE_DB"))
 
     def open_spider(self) -> None:
-        self.writer = ArchiveWriter(open_archive(self.db_path))
+        self.writer = self.thread.submit(lambda: ArchiveWriter(open_archive(self.db_path))).result()
 
     def close_spider(self) -> None:
         if self.writer is not None:
-            self.writer.db.close()
+            self.thread.submit(self.writer.db.close).result()
+        self.thread.shutdown(wait=True)
 
-    def process_item(self, item: Any) -> Any:
-        assert self.writer is not None, "open_spider was not called"
+    async def process_item(self, item: Any) -> Any:
         assert self.stats is not None
+        if not isinstance(item, FetchFailure | NotModified | Article):
+            return item
+        counters = await asyncio.wrap_future(self.thread.submit(self._write, item))
+        for counter in counters:
+            self.stats.inc_value(counter)
+        if isinstance(item, FetchFailure):
+            raise DropItem(f"recorded failure for {item.url}: {item.reason}")
+        return item
+
+    def _write(self, item: FetchFailure | NotModified | Article) -> list[str]:
+        """On the writer thread: write one item; returns the stats counters to increment."""
+        assert self.writer is not None, "open_spider was not called"
         if isinstance(item, FetchFailure):
             removed = self.writer.record_failure(item.url, item.reason, item.site, item.http_status)
-            self.stats.inc_value("govarchive/removed" if removed else "govarchive/failures")
-            raise DropItem(f"recorded failure for {item.url}: {item.reason}")
+            return ["govarchive/removed" if removed else "govarchive/failures"]
         if isinstance(item, NotModified):
             self.writer.not_modified(item.url, item.fetched_at, item.crawl_run)
-            self.stats.inc_value("govarchive/articles_unchanged")
-            self.stats.inc_value("govarchive/not_modified")
-        elif isinstance(item, Article):
-            outcome = self.writer.write_article(dataclasses.asdict(item))
-            self.stats.inc_value(f"govarchive/articles_{outcome}")
-        return item
+            return ["govarchive/articles_unchanged", "govarchive/not_modified"]
+        return [f"govarchive/articles_{self.writer.write_article(dataclasses.asdict(item))}"]
