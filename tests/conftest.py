@@ -34,6 +34,15 @@ def memory_db() -> Database:
     return db
 
 
+@pytest.fixture(scope="session")
+def mirror_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The CDD-style mirror crawled once into archive.db; for tests that only read it."""
+    db = tmp_path_factory.mktemp("mirror-archive") / "archive.db"
+    with serving(MirrorSite("cdd-mirror")) as base_url:
+        run_cli("crawl", "--url", base_url, "--db", str(db))
+    return db
+
+
 @pytest.fixture
 def site_copy(tmp_path: Path) -> Callable[[str], Path]:
     """A writable copy of a bundled mirror site, for tests that edit or break it."""

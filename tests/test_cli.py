@@ -26,15 +26,9 @@ def test_the_expected_commands_exist() -> None:
     assert {"crawl", "search", "extract", "stats", "serve", "sites"} <= set(COMMANDS)
 
 
-@pytest.fixture(scope="module")
-def demo_archive(tmp_path_factory) -> Path:
-    from mirror.server import serving
-    from mirror.site import MirrorSite
-
-    db = tmp_path_factory.mktemp("cli") / "archive.db"
-    with serving(MirrorSite("cdd-mirror")) as base_url:
-        run_cli("crawl", "--url", base_url, "--db", str(db))
-    return db
+@pytest.fixture
+def demo_archive(mirror_archive: Path) -> Path:
+    return mirror_archive
 
 
 def test_search_json_lists_ranked_hits_with_snippets(demo_archive: Path) -> None:

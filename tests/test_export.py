@@ -12,15 +12,9 @@ import pytest
 from tests.conftest import run_cli
 
 
-@pytest.fixture(scope="module")
-def archive(tmp_path_factory) -> Path:
-    from mirror.server import serving
-    from mirror.site import MirrorSite
-
-    db = tmp_path_factory.mktemp("export") / "archive.db"
-    with serving(MirrorSite("cdd-mirror")) as base_url:
-        run_cli("crawl", "--url", base_url, "--db", str(db))
-    return db
+@pytest.fixture
+def archive(mirror_archive: Path) -> Path:
+    return mirror_archive
 
 
 def test_jsonl_has_one_line_per_article_with_provenance(archive: Path) -> None:

@@ -53,15 +53,9 @@ def start_datasette(db: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def datasette(tmp_path_factory) -> Iterator[tuple[str, Path]]:
-    from mirror.server import serving
-    from mirror.site import MirrorSite
-
-    db = tmp_path_factory.mktemp("serve") / "archive.db"
-    with serving(MirrorSite("cdd-mirror")) as base_url:
-        run_cli("crawl", "--url", base_url, "--db", str(db))
-    with start_datasette(db) as root:
-        yield root, db
+def datasette(mirror_archive: Path) -> Iterator[tuple[str, Path]]:
+    with start_datasette(mirror_archive) as root:
+        yield root, mirror_archive
 
 
 def search(root: str, query: str) -> list[dict]:
