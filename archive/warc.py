@@ -61,10 +61,9 @@ class CaptureWriter:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
         self.path = folder / f"{safe}-{stamp}.warc.gz"
         self.file: BinaryIO = self.path.open("ab")
-        self.writer = WARCWriter(self.file, gzip=True)
-        self.plain_writer = WARCWriter(BytesIO(), gzip=False)
+        self.writer = WARCWriter(BytesIO(), gzip=False)  # records are gzipped by gzip_member
         info = {"software": f"govarchive (warcio {version('warcio')})", "format": "WARC File Format 1.1"}
-        self.writer.write_record(self.writer.create_warcinfo_record(self.path.name, info))
+        self.file.write(gzip_member(self.writer.create_warcinfo_record(self.path.name, info), self.writer))
 
     def write(self, capture: Capture, fetched_at: str) -> Pointer:
         headers = [(k, v) for k, v in capture.headers if k.lower() not in TRANSFER_HEADERS]
@@ -78,7 +77,7 @@ class CaptureWriter:
             warc_headers_dict={"WARC-Date": _warc_date(fetched_at)},
         )
         offset = self.file.tell()
-        self.file.write(gzip_member(record, self.plain_writer))
+        self.file.write(gzip_member(record, self.writer))
         self.file.flush()
         return Pointer(str(self.path.relative_to(self.root)), offset, self.file.tell() - offset)
 

@@ -20,7 +20,7 @@ import trafilatura
 from archive.db import open_archive
 from archive.store import ArchiveWriter
 from bench.synthetic import build
-from crawler.extract import ExtractionRules, extract
+from crawler.extract import extract
 from crawler.spiders.cdd import CddSpider
 from mirror.site import MirrorSite
 
@@ -31,7 +31,7 @@ TARGET_SHARE_OF_BOUND = 0.85
 TARGET_OVER_NAIVE = 1.7
 GOVARCHIVE = Path(sys.executable).parent / "govarchive"
 EXTRACTION_SAMPLE = 300
-RULES = ExtractionRules(CddSpider.cleanup_selectors, CddSpider.date_selectors)
+RULES = CddSpider.rules()
 
 
 @dataclass

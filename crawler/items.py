@@ -23,10 +23,6 @@ class FetchedPage:
     warc_offset: int | None = None
     warc_length: int | None = None
 
-    @property
-    def html(self) -> str:
-        return self.body.decode(self.encoding, errors="replace")
-
     def header(self, name: str) -> str | None:
         return next((v for k, v in self.headers if k.lower() == name.lower()), None)
 

@@ -16,6 +16,7 @@ from scrapy.statscollectors import StatsCollector
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
+from w3lib.encoding import resolve_encoding
 
 from crawler.encoding import choose_encoding
 
@@ -30,7 +31,7 @@ class EncodingFixMiddleware:
             return response
         content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1") or None
         encoding = choose_encoding(response.body, content_type)
-        if encoding != response.encoding and encoding.replace("-", "") != response.encoding.replace("-", ""):
+        if resolve_encoding(encoding) != resolve_encoding(response.encoding):
             log.info("%s: declared encoding %s is wrong; read as %s", response.url, response.encoding, encoding)
             return response.replace(encoding=encoding)
         return response

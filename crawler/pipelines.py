@@ -187,5 +187,5 @@ class ArchivePipeline:
             return ["govarchive/removed" if removed else "govarchive/failures"]
         if isinstance(item, NotModified):
             self.writer.not_modified(item.url, item.fetched_at, item.crawl_run)
-            return ["govarchive/articles_unchanged", "govarchive/not_modified"]
+            return ["govarchive/articles_unchanged"]
         return [f"govarchive/articles_{self.writer.write_article(dataclasses.asdict(item))}"]

@@ -17,14 +17,13 @@ COUNTERS = (
     "failures",
     "removed",
     "downloads",
-    "not_modified",
 )
 
 
 def summary(stats: dict[str, Any]) -> dict[str, int]:
     """The crawl's figures, from Scrapy stats."""
     figures = {name: int(stats.get(f"govarchive/{name}", 0) or 0) for name in COUNTERS}
-    figures["not_modified"] = int(stats.get("govarchive/http_304", 0) or 0)
+    figures["not_modified"] = int(stats.get("govarchive/http_304", 0) or 0)  # counted below the HTTP cache
     figures["pages"] = int(stats.get("response_received_count", 0) or 0)
     return figures
 

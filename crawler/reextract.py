@@ -15,9 +15,9 @@ from archive.history import iter_versions
 from archive.store import ArchiveWriter
 from archive.warc import read_capture
 from crawler.encoding import choose_encoding
-from crawler.extract import ExtractionError, ExtractionRules, extract
 from crawler.spiders.base import NewsSpider
 from crawler.spiders.cms import GenericNewsSpider
+from crawler.workers import extract_page
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +28,6 @@ class ReextractReport:
     changed: int = 0
     without_capture: int = 0
     failed: int = 0
-
-
-def rules_for(site: str, registry: dict[str, type[NewsSpider]]) -> ExtractionRules:
-    spider = registry.get(site, GenericNewsSpider)
-    return ExtractionRules(tuple(spider.cleanup_selectors), tuple(spider.date_selectors), spider.timezone)
 
 
 def reextract(
@@ -47,13 +42,11 @@ def reextract(
             continue
         capture = read_capture(db_path, version.pointer)
         content_type = next((v for k, v in capture.headers if k.lower() == "content-type"), None)
-        html = capture.body.decode(choose_encoding(capture.body, content_type), errors="replace")
-        try:
-            extracted = extract(html, capture.url, rules_for(version.site, registry))
-        except ExtractionError as error:
-            log.warning("%s version %d: %s", version.article_url, version.version, error)
+        rules = registry.get(version.site, GenericNewsSpider).rules()
+        outcome, value = extract_page(capture.body, choose_encoding(capture.body, content_type), capture.url, rules)
+        if outcome == "error":
+            log.warning("%s version %d: %s", version.article_url, version.version, value)
             report.failed += 1
-            continue
-        if writer.rewrite_version(version.article_url, version.version, extracted.as_dict()):
+        elif writer.rewrite_version(version.article_url, version.version, value):  # type: ignore[arg-type]
             report.changed += 1
     return report

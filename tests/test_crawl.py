@@ -52,21 +52,21 @@ def test_every_article_archived_once_and_nothing_else(full_crawl) -> None:
     assert len(archived(db)) == len(ALL_ARTICLES) == 23
 
 
+def with_sources(db: Path, base_url: str, site: str = "cdd-mirror") -> list[tuple[dict, dict]]:
+    """Each archived row beside the mirror article it came from."""
+    stored, mirror = archived(db), MirrorSite(site)
+    return [(stored[base_url + mirror.article_path(a).lstrip("/")], a) for a in mirror.articles]
+
+
 def test_body_is_the_article_text_only(full_crawl) -> None:
     base_url, db, *_ = full_crawl
-    stored = archived(db)
-    mirror = MirrorSite("cdd-mirror")
-    for article in mirror.articles:
-        row = stored[base_url + mirror.article_path(article).lstrip("/")]
+    for row, article in with_sources(db, base_url):
         assert row["body"] == clean_text(article), row["url"]
 
 
 def test_dates_are_common_era_with_offset(full_crawl) -> None:
     base_url, db, *_ = full_crawl
-    stored = archived(db)
-    mirror = MirrorSite("cdd-mirror")
-    for article in mirror.articles:
-        row = stored[base_url + mirror.article_path(article).lstrip("/")]
+    for row, article in with_sources(db, base_url):
         assert row["published"][:10] == article["published"][:10], (row["url"], article["visible_date"])
         assert row["published"].endswith("+07:00")
         if article["date_in_meta"]:
@@ -135,9 +135,7 @@ def test_a_wordpress_site_never_tuned_for_is_archived_exactly(serve, tmp_path: P
     crawl(base_url, db)
     stored = archived(db)
     assert set(stored) == expected_urls(base_url, "unseen-portal")
-    mirror = MirrorSite("unseen-portal")
-    for article in mirror.articles:
-        row = stored[base_url + mirror.article_path(article).lstrip("/")]
+    for row, article in with_sources(db, base_url, "unseen-portal"):
         assert row["body"] == clean_text(article), row["url"]
         assert row["published"][:10] == article["published"][:10]
     assert "0 new" in crawl(base_url, db)

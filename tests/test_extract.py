@@ -10,7 +10,7 @@ from crawler.spiders.cdd import CddSpider
 from tests.conftest import read_fixture, site_articles
 
 URL = "https://www.cdd.go.th/news-017/"
-RULES = ExtractionRules(cleanup_selectors=CddSpider.cleanup_selectors, date_selectors=CddSpider.date_selectors)
+RULES = CddSpider.rules()
 BOILERPLATE = [
     "Digiqole ad",
     "Social sharing",

@@ -87,11 +87,12 @@ class NewsSpider(scrapy.Spider):
         self.article_pattern = re.compile(self.article_url_pattern) if self.article_url_pattern else None
         # LinkExtractor's allow_domains misses IP hosts (127.0.0.1); see on_site() instead.
         self.links = LinkExtractor(deny=DENY, unique=True)
-        self.extraction_rules = ExtractionRules(
-            cleanup_selectors=tuple(self.cleanup_selectors),
-            date_selectors=tuple(self.date_selectors),
-            timezone=self.timezone,
-        )
+        self.extraction_rules = self.rules()
+
+    @classmethod
+    def rules(cls) -> ExtractionRules:
+        """What this site's family adds to extraction; also used by re-extraction, offline."""
+        return ExtractionRules(tuple(cls.cleanup_selectors), tuple(cls.date_selectors), cls.timezone)
 
     def _check_declarations(self) -> None:
         missing = [attr for attr in REQUIRED if not getattr(self, attr, None)]
