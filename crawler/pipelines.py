@@ -9,14 +9,13 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from archive.db import open_archive
+from archive.group_commit import GroupCommitWriter
 from archive.store import ArchiveWriter
 from archive.warc import Capture, CaptureWriter
 from crawler.extract import ExtractionRules
@@ -145,47 +144,48 @@ def plausible(value: str) -> bool:
 class ArchivePipeline:
     """Writes Articles, 304s and FetchFailures to the archive named by GOVARCHIVE_DB.
 
-    All writes happen on one dedicated thread that owns the SQLite connection: SQLite
-    releases the GIL while it maintains the full-text index, so the reactor keeps crawling
-    meanwhile, and writes stay serialised in arrival order.
+    All writes happen on one thread that owns the SQLite connection (archive/group_commit.py):
+    SQLite releases the GIL while it maintains the full-text index, so the reactor keeps
+    crawling meanwhile; writes stay in arrival order and are committed in groups.
     """
 
     def __init__(self, crawler: Crawler, db_path: str) -> None:
         self.stats = crawler.stats
         self.db_path = db_path
-        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-writer")
-        self.writer: ArchiveWriter | None = None
+        self.max_batch = crawler.settings.getint("GOVARCHIVE_COMMIT_MAX_WRITES")
+        self.max_delay = crawler.settings.getfloat("GOVARCHIVE_COMMIT_MAX_SECONDS")
+        self.writer: GroupCommitWriter | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
         return cls(crawler, crawler.settings.get("GOVARCHIVE_DB"))
 
     def open_spider(self) -> None:
-        self.writer = self.thread.submit(lambda: ArchiveWriter(open_archive(self.db_path))).result()
+        self.writer = GroupCommitWriter(self.db_path, self.max_batch, self.max_delay)
 
     def close_spider(self) -> None:
         if self.writer is not None:
-            self.thread.submit(self.writer.db.close).result()
-        self.thread.shutdown(wait=True)
+            self.writer.close()
+            if self.stats is not None:
+                self.stats.set_value("govarchive/commits", self.writer.batches)
 
     async def process_item(self, item: Any) -> Any:
-        assert self.stats is not None
+        assert self.stats is not None and self.writer is not None, "open_spider was not called"
         if not isinstance(item, FetchFailure | NotModified | Article):
             return item
-        counters = await asyncio.wrap_future(self.thread.submit(self._write, item))
-        for counter in counters:
-            self.stats.inc_value(counter)
+        counter = await asyncio.wrap_future(self.writer.submit(lambda writer: write_item(writer, item)))
+        self.stats.inc_value(counter)
         if isinstance(item, FetchFailure):
             raise DropItem(f"recorded failure for {item.url}: {item.reason}")
         return item
 
-    def _write(self, item: FetchFailure | NotModified | Article) -> list[str]:
-        """On the writer thread: write one item; returns the stats counters to increment."""
-        assert self.writer is not None, "open_spider was not called"
-        if isinstance(item, FetchFailure):
-            removed = self.writer.record_failure(item.url, item.reason, item.site, item.http_status)
-            return ["govarchive/removed" if removed else "govarchive/failures"]
-        if isinstance(item, NotModified):
-            self.writer.not_modified(item.url, item.fetched_at, item.crawl_run)
-            return ["govarchive/articles_unchanged"]
-        return [f"govarchive/articles_{self.writer.write_article(dataclasses.asdict(item))}"]
+
+def write_item(writer: ArchiveWriter, item: FetchFailure | NotModified | Article) -> str:
+    """On the writer thread: write one item; returns the stats counter to increment."""
+    if isinstance(item, FetchFailure):
+        removed = writer.record_failure(item.url, item.reason, item.site, item.http_status)
+        return "govarchive/removed" if removed else "govarchive/failures"
+    if isinstance(item, NotModified):
+        writer.not_modified(item.url, item.fetched_at, item.crawl_run)
+        return "govarchive/articles_unchanged"
+    return f"govarchive/articles_{writer.write_article(dataclasses.asdict(item))}"

@@ -49,6 +49,12 @@ DOWNLOADER_MIDDLEWARES = {
 GOVARCHIVE_RECORD_DIR = ""
 # Extraction runs in this many worker processes ("auto": one per CPU; 0: in the crawler).
 GOVARCHIVE_EXTRACT_WORKERS = os.environ.get("GOVARCHIVE_EXTRACT_WORKERS", "auto")
+# Archive writes are committed in groups: at most this many writes or this many seconds per
+# transaction (a killed crawl loses at most that much, which the next run fetches again).
+GOVARCHIVE_COMMIT_MAX_WRITES = 64
+GOVARCHIVE_COMMIT_MAX_SECONDS = 0.25
+# Back-pressure: responses (bytes) in processing at once, waiting for extraction or commit.
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 10_000_000
 ITEM_PIPELINES = {
     "crawler.pipelines.CapturePipeline": 50,
     "crawler.pipelines.ExtractPipeline": 100,
