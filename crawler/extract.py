@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from functools import cache
 from importlib.metadata import version
 from typing import Any
 from urllib.parse import urljoin
@@ -38,6 +39,7 @@ FOREIGN_TEXT_SHARE = 0.02  # below it, a page declared Thai is not
 PUBLISHED_META = ("article:published_time", "datePublished", "DC.date.issued", "date")
 MODIFIED_META = ("article:modified_time", "dateModified", "og:updated_time")
 VISIBLE_DATE_AREAS = ("article", "main")  # not <body>: top bars show today's date
+PLAIN_SELECTOR = re.compile(r"^([.#])([\w-]+)$")  # `.class` or `#id`, nothing more
 
 
 class ExtractionError(ValueError):
@@ -77,8 +79,7 @@ def extract(html: str, url: str, rules: ExtractionRules = ExtractionRules()) -> 
     jsonld = list(_jsonld_objects(page))
     meta = _meta_tags(page)
     tz = ZoneInfo(rules.timezone)
-    if rules.cleanup_selectors:  # one selector group: one pass over the tree, not one per rule
-        page.css(", ".join(rules.cleanup_selectors)).drop()
+    _drop(page, rules.cleanup_selectors)
     # Categories and tags before trafilatura prunes the tree; its own metadata pass is not
     # run (with_metadata=False): we read the rest ourselves, and it cost a third of the time.
     categories = extract_catstags("category", page.root) or [meta.get("article:section", "")]
@@ -109,6 +110,34 @@ def extract(html: str, url: str, rules: ExtractionRules = ExtractionRules()) -> 
         tags=_unique(normalize_text(t) for t in tags),
         image=_absolute(url, meta.get("og:image")),
     )
+
+
+def _drop(page: Selector, selectors: tuple[str, ...]) -> None:
+    """Remove boilerplate blocks, keeping the text that follows them.
+
+    Plain `.class` and `#id` rules are matched in one walk over the tree: libxml2 tests a CSS
+    class by string surgery on every element, once per rule (8 ms on a 90 KB page for the
+    WordPress family's 15 rules, against 2.5 ms for one walk). Other selectors go to parsel.
+    """
+    classes, ids, others = _split_selectors(selectors)
+    doomed = [
+        element
+        for element in page.root.iter()
+        if isinstance(element.tag, str)
+        and (element.get("id") in ids or not classes.isdisjoint((element.get("class") or "").split()))
+    ]
+    for element in doomed:
+        element.drop_tree()
+    if others:
+        page.css(", ".join(others)).drop()
+
+
+@cache
+def _split_selectors(selectors: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
+    """(classes, ids, other selectors) of a rule set."""
+    plain = [match.groups() for match in map(PLAIN_SELECTOR.match, selectors) if match]
+    others = tuple(s for s in selectors if not PLAIN_SELECTOR.match(s))
+    return frozenset(n for k, n in plain if k == "."), frozenset(n for k, n in plain if k == "#"), others
 
 
 def _htmldate(page: Selector, tz: ZoneInfo) -> datetime | None:

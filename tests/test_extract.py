@@ -109,3 +109,12 @@ def test_invisible_characters_and_decomposed_text_are_normalised() -> None:
 
 def test_extracted_fields_serialise_to_json(seed) -> None:
     assert json.loads(json.dumps(seed.as_dict(), ensure_ascii=False))["title"] == seed.title
+
+
+def test_cleanup_rules_drop_blocks_by_class_id_or_any_css_and_keep_following_text() -> None:
+    rules = ExtractionRules(cleanup_selectors=(".story-strip", "#promo", 'section[data-widget="poll"]'))
+    body = extract(read_fixture("plain", "cleanup-rules.html"), "https://x.go.th/a", rules).body
+    for removed in ("STRIP-TEXT", "PROMO-BOX-TEXT", "POLL-WIDGET-TEXT"):
+        assert removed not in body
+    assert "Text after the strip stays in the article" in body
+    assert "within three working days" in body
