@@ -20,8 +20,10 @@ from typing import Any
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
+import lxml.html
 import trafilatura
 from htmldate import find_date
+from lxml import etree
 from parsel import Selector
 from trafilatura.metadata import extract_catstags
 from trafilatura.settings import Document
@@ -39,6 +41,12 @@ FOREIGN_TEXT_SHARE = 0.02  # below it, a page declared Thai is not
 PUBLISHED_META = ("article:published_time", "datePublished", "DC.date.issued", "date")
 MODIFIED_META = ("article:modified_time", "dateModified", "og:updated_time")
 VISIBLE_DATE_AREAS = ("article", "main")  # not <body>: top bars show today's date
+HTML_CLASSES = etree.ElementDefaultClassLookup(
+    element=lxml.html.HtmlElement,
+    comment=lxml.html.HtmlComment,
+    pi=lxml.html.HtmlProcessingInstruction,
+    entity=lxml.html.HtmlEntity,
+)
 PLAIN_SELECTOR = re.compile(r"^([.#])([\w-]+)$")  # `.class` or `#id`, nothing more
 
 
@@ -75,7 +83,7 @@ class Extracted:
 
 def extract(html: str, url: str, rules: ExtractionRules = ExtractionRules()) -> Extracted:
     """What the archive stores for one article page. Raises ExtractionError."""
-    page = Selector(text=normalize_text(html))
+    page = _parse(normalize_text(html))
     jsonld = list(_jsonld_objects(page))
     meta = _meta_tags(page)
     tz = ZoneInfo(rules.timezone)
@@ -110,6 +118,17 @@ def extract(html: str, url: str, rules: ExtractionRules = ExtractionRules()) -> 
         tags=_unique(normalize_text(t) for t in tags),
         image=_absolute(url, meta.get("og:image")),
     )
+
+
+def _parse(html: str) -> Selector:
+    """The page as parsel sees it, built with a C-level element class lookup: lxml.html's own
+    lookup calls Python for every element touched (about 3,700 calls on a 90 KB page, 12% of
+    trafilatura's time). Elements are still HtmlElement, so trafilatura works unchanged."""
+    parser = lxml.html.HTMLParser(recover=True, encoding="utf-8")
+    parser.set_element_class_lookup(HTML_CLASSES)
+    body = html.strip().replace("\x00", "").encode("utf-8")
+    root = etree.fromstring(body, parser=parser) if body else None
+    return Selector(root=root if root is not None else etree.fromstring(b"<html/>", parser=parser), type="html")
 
 
 def _drop(page: Selector, selectors: tuple[str, ...]) -> None:
