@@ -1,5 +1,9 @@
 """Full-text search over the archive, ranked by bm25, with highlighted snippets.
 
+Ranking covers every match of a rarer word, and the newest RANKED_MATCHES matches of a word
+found in more articles than that: the cost of bm25 grows with the matches, and for a common
+word in a news archive the recent articles are the ones wanted (docs/performance.md).
+
 The index is FTS5 trigram (see migrations.py): every query term of 3+ characters is a
 substring match, so Thai words are found mid-sentence. Terms of 1-2 characters cannot use
 a trigram index; they are matched by a substring scan instead of being dropped silently.
@@ -18,6 +22,9 @@ TRIGRAM = 3
 HIGHLIGHT = ("[", "]")
 SNIPPET_TOKENS = 64  # the most FTS5 allows; with trigrams, about 64 characters
 SHORT_SNIPPET_CHARS = 60
+# bm25 ranks every match before LIMIT applies: for a word in most articles of a million-article
+# archive that is hundreds of milliseconds. Ranking covers the newest this-many matches.
+RANKED_MATCHES = 2_000
 
 
 @dataclass(frozen=True)
@@ -66,15 +73,21 @@ def search(db: Database, query: str, limit: int = 20) -> list[Hit]:
 def _ranked(db: Database, long_terms: list[str], short_terms: list[str], limit: int) -> list[Hit]:
     tests = [contains_sql("articles.title || ' ' || articles.body", term) for term in short_terms]
     where = "".join(f" and {sql}" for sql, _ in tests)
+    joined = "articles_fts join articles on articles.rowid = articles_fts.rowid"
+    matches = f"from {joined} where articles_fts match ?{where}"
     sql = f"""
         select articles.url, articles.title, articles.published, articles.site,
                snippet(articles_fts, 1, ?, ?, '…', {SNIPPET_TOKENS}) as snippet
-        from articles_fts join articles on articles.rowid = articles_fts.rowid
-        where articles_fts match ?{where}
+        {matches} and articles_fts.rowid >= (
+            select coalesce(min(rowid), 0) from (
+                select articles_fts.rowid as rowid {matches} order by articles_fts.rowid desc limit {RANKED_MATCHES}
+            )
+        )
         order by articles_fts.rank
         limit ?
     """
-    params = [*HIGHLIGHT, fts_query(long_terms), *(p for _, ps in tests for p in ps), limit]
+    match_params = [fts_query(long_terms), *(p for _, ps in tests for p in ps)]
+    params = [*HIGHLIGHT, *match_params, *match_params, limit]
     return [Hit(*row) for row in db.execute(sql, params).fetchall()]
 
 

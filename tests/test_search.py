@@ -3,6 +3,7 @@
 import pytest
 from sqlite_utils import Database
 
+from archive.db import open_archive
 from archive.search import search
 from archive.store import ArchiveWriter
 
@@ -64,3 +65,17 @@ def test_thai_and_arabic_digits_find_each_other(db: Database) -> None:
     assert sorted(urls(db, "๒๕๖๖")) == ["a", "e"]
     assert urls(db, "29 สิงหาคม") == ["e"]
     assert urls(db, "๒๙ สิงหาคม") == ["e"]
+
+
+def test_a_word_in_very_many_articles_is_ranked_among_its_newest_matches(tmp_path, monkeypatch) -> None:
+    """bm25 over every match is too slow for common words in a big archive (docs/performance.md)."""
+    db = open_archive(tmp_path / "a.db")
+    writer = ArchiveWriter(db)
+    for n in range(20):
+        mentions = 8 if n < 5 else 1  # the oldest five are the most relevant
+        body = " ".join(["ประชาชนได้รับประโยชน์"] * mentions) + f" ข่าวลำดับที่ {n} ของหน่วยงาน"
+        writer.write_article({"url": f"https://x.go.th/{n}", "site": "x", "title": f"ข่าว {n}", "body": body})
+    assert {hit.url for hit in search(db, "ประชาชน", limit=5)} == {f"https://x.go.th/{n}" for n in range(5)}
+    monkeypatch.setattr("archive.search.RANKED_MATCHES", 10)
+    newest = {f"https://x.go.th/{n}" for n in range(10, 20)}
+    assert {hit.url for hit in search(db, "ประชาชน", limit=5)} <= newest
