@@ -1,7 +1,11 @@
-"""Search latency on large archives: p50/p95 of Thai and English queries at 100,000 articles.
+"""Search latency on large archives: p50/p95 of Thai and English queries at 100,000 and
+1,000,000 articles.
 
-Articles are generated from real Thai government paragraphs and English text (generation time
-not counted) and indexed exactly as the archive indexes them (FTS5 trigram, via migrations).
+Articles are generated from real Thai government paragraphs and English text and indexed
+exactly as the archive indexes them (FTS5 trigram kept by triggers, via migrations), in
+batches as a crawl commits them. Generation is not counted: a generated archive is kept in
+BENCH_CACHE (default bench/.cache) and reused by later runs; building the 1,000,000-article
+one takes about 15 minutes here, once.
 """
 
 from __future__ import annotations
@@ -10,7 +14,6 @@ import json
 import os
 import random
 import statistics
-import tempfile
 import time
 from pathlib import Path
 
@@ -21,7 +24,10 @@ from mirror.site import SITES
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "files" / "thaigov-text" / "text"
-SIZES = tuple(int(n) for n in os.environ.get("BENCH_SEARCH_SIZES", "100000").split(","))
+SIZES = tuple(int(n) for n in os.environ.get("BENCH_SEARCH_SIZES", "100000,1000000").split(","))
+CACHE = Path(os.environ.get("BENCH_CACHE", ROOT / "bench" / ".cache"))
+GENERATOR_VERSION = 1  # bump when generate() changes, so cached archives are rebuilt
+TARGET_P95_MS = 50
 THAI_QUERIES = (
     "นายกรัฐมนตรี",
     "เศรษฐกิจ",
@@ -41,6 +47,7 @@ THAI_QUERIES = (
 )
 ENGLISH_QUERIES = ("health", "climate change", "tax", "safety", "nutrition", "village fund", "wheat", "mine")
 ROUNDS = 3
+COMMIT_ROWS = 5000
 
 
 def generate(db_path: Path, count: int) -> None:
@@ -64,11 +71,27 @@ def generate(db_path: Path, count: int) -> None:
                 "http_status": 200,
             }
         )
-        if len(rows) == 5000:
+        if len(rows) == COMMIT_ROWS:
             db.table("articles").insert_all(rows)
             rows = []
     db.table("articles").insert_all(rows)
     db.close()
+
+
+def cached_archive(count: int) -> tuple[Path, float | None]:
+    """The generated archive of `count` articles, and its build time if built by this run."""
+    path = CACHE / f"search-{count}-v{GENERATOR_VERSION}.db"
+    if path.exists():
+        return path, None
+    CACHE.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    for leftover in CACHE.glob(partial.name + "*"):
+        leftover.unlink()
+    print(f"bench: generating a {count:,}-article archive in {CACHE} (once; kept for later runs)", flush=True)
+    started = time.perf_counter()
+    generate(partial, count)
+    partial.rename(path)
+    return path, time.perf_counter() - started
 
 
 def latencies(db_path: Path, queries: tuple[str, ...]) -> tuple[float, float]:
@@ -87,33 +110,32 @@ def run() -> str:
     lines = [
         "## Search latency at scale",
         "",
-        "`archive.search.search` (bm25 rank, snippet, top 20), "
-        f"{ROUNDS} rounds of {len(THAI_QUERIES)} Thai and {len(ENGLISH_QUERIES)} English queries.",
+        "`archive.search.search` (bm25 rank over the newest 2,000 matches, snippet, top 20), "
+        f"{ROUNDS} rounds of {len(THAI_QUERIES)} Thai and {len(ENGLISH_QUERIES)} English queries. "
+        "Generated archives are cached in bench/.cache; building them is not counted.",
         "",
-        "| articles | text MB | Thai p50 / p95 ms | English p50 / p95 ms |",
-        "|---|---|---|---|",
+        "| articles | text MB | file MB | Thai p50 / p95 ms | English p50 / p95 ms | built in |",
+        "|---|---|---|---|---|---|",
     ]
+    verdicts = []
     for size in SIZES:
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "scale.db"
-            generate(path, size)
-            text_mb = (
-                open_archive(path).execute("select sum(length(cast(body as blob))) from articles").fetchone()[0] / 1e6
-            )
-            thai, english = latencies(path, THAI_QUERIES), latencies(path, ENGLISH_QUERIES)
+        path, built = cached_archive(size)
+        db = open_archive(path)
+        text_mb = db.execute("select sum(length(cast(body as blob))) from articles").fetchone()[0] / 1e6
+        db.close()
+        thai, english = latencies(path, THAI_QUERIES), latencies(path, ENGLISH_QUERIES)
+        built_text = f"{built:.0f} s (this run)" if built is not None else "earlier run (cached)"
         lines.append(
-            f"| {size:,} | {text_mb:.0f} | {thai[0]:.1f} / {thai[1]:.1f} | {english[0]:.1f} / {english[1]:.1f} |"
+            f"| {size:,} | {text_mb:.0f} | {path.stat().st_size / 1e6:,.0f} | {thai[0]:.1f} / {thai[1]:.1f} "
+            f"| {english[0]:.1f} / {english[1]:.1f} | {built_text} |"
         )
-        print(f"bench: search at {size:,}: thai p95 {thai[1]:.1f} ms", flush=True)
-    lines += [
-        "",
-        f"Target p95 < 50 ms at 1,000,000 articles: not measured (below). At {SIZES[-1]:,}: Thai p95 "
-        f"{thai[1]:.1f} ms, English p95 {english[1]:.1f} ms "
-        f"({'within' if max(thai[1], english[1]) < 50 else 'already over'} 50 ms; see docs/performance.md).",
-        "",
-        "1,000,000 articles were not measured: generating and indexing them takes longer than the "
-        "10-minute budget of `make bench` on this machine (set BENCH_SEARCH_SIZES=100000,1000000 to run it).",
-    ]
+        print(f"bench: search at {size:,}: thai p95 {thai[1]:.1f} ms, english p95 {english[1]:.1f} ms", flush=True)
+        worst = max(thai[1], english[1])
+        verdict = "met" if worst < TARGET_P95_MS else f"MISSED by {worst - TARGET_P95_MS:.0f} ms"
+        verdicts.append(
+            f"- {size:,} articles: worst p95 {worst:.1f} ms (target < {TARGET_P95_MS} ms at 1,000,000): {verdict}."
+        )
+    lines += ["", "Targets:", *verdicts]
     return "\n".join(lines) + "\n"
 
 

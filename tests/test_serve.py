@@ -88,7 +88,7 @@ def test_datasette_serves_while_a_crawl_writes(tmp_path: Path) -> None:
     from tests.test_scheduled import start_crawl
 
     site = MirrorSite("cdd-mirror")
-    site.delay = 0.1
+    site.delay = 0.2  # a crawl of several seconds, over many commit groups
     db = tmp_path / "live.db"
     open_archive(db).close()
     counts = []
@@ -100,4 +100,4 @@ def test_datasette_serves_while_a_crawl_writes(tmp_path: Path) -> None:
         counts.append(get_json(f"{root}/live/articles.json?_size=0")["filtered_table_rows_count"])
     assert crawl.returncode == 0
     assert counts == sorted(counts) and counts[-1] == 23
-    assert any(0 < n < 23 for n in counts), "datasette never saw the crawl half-way"
+    assert any(0 < n < 23 for n in counts), f"datasette never saw the crawl half-way: {counts}"
