@@ -201,12 +201,15 @@ def reextract(site: str | None, db_path: Path) -> None:
     """Rebuild text and metadata of every version from its WARC capture, offline.
 
     Uses the current extractor and records its version; the network is not touched.
+    Extraction runs in GOVARCHIVE_EXTRACT_WORKERS worker processes (default: one per CPU).
     """
     from crawler.reextract import reextract as run_reextract
     from crawler.run import project_settings, site_classes
+    from crawler.workers import worker_count
 
-    registry = site_classes(project_settings(str(db_path)))
-    report = run_reextract(open_db(db_path), str(db_path), registry, site)
+    settings = project_settings(str(db_path))
+    workers = worker_count(settings.get("GOVARCHIVE_EXTRACT_WORKERS"))
+    report = run_reextract(open_db(db_path), str(db_path), site_classes(settings), site, workers)
     unchanged = report.versions - report.changed - report.failed - report.without_capture
     click.echo(
         f"{report.versions} versions: {report.changed} changed, {unchanged} unchanged, "

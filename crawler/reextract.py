@@ -2,24 +2,29 @@
 
 No network: the raw bytes come from the WARC files. A better extractor can so be rolled
 over the whole history; each version records the extractor that produced its text.
+Extraction runs in the crawl's worker pool (GOVARCHIVE_EXTRACT_WORKERS), a chunk of versions
+at a time, so memory holds one chunk of captures and every core is used.
 """
 
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from archive.history import iter_versions
+from archive.history import Version, iter_versions
 from archive.store import ArchiveWriter
 from archive.warc import read_capture
 from crawler.encoding import choose_encoding
+from crawler.extract import ExtractionRules
 from crawler.spiders.base import NewsSpider
 from crawler.spiders.cms import GenericNewsSpider
-from crawler.workers import extract_page
+from crawler.workers import extract_page, start_pool
 
 log = logging.getLogger(__name__)
+CHUNK = 64  # versions whose captures are held in memory and extracted at once
 
 
 @dataclass
@@ -31,11 +36,38 @@ class ReextractReport:
 
 
 def reextract(
-    db: Database, db_path: str, registry: dict[str, type[NewsSpider]], site: str | None = None
+    db: Database,
+    db_path: str,
+    registry: dict[str, type[NewsSpider]],
+    site: str | None = None,
+    workers: int = 0,
 ) -> ReextractReport:
     report = ReextractReport()
     writer = ArchiveWriter(db)
-    for version in list(iter_versions(db, site)):
+    versions = list(iter_versions(db, site))  # read before writing on the same connection
+    pool = start_pool(workers) if workers > 0 else None
+    try:
+        for start in range(0, len(versions), CHUNK):
+            _reextract_chunk(db_path, registry, versions[start : start + CHUNK], writer, pool, report)
+            log.info("re-extracted %d of %d versions", min(start + CHUNK, len(versions)), len(versions))
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    return report
+
+
+def _reextract_chunk(
+    db_path: str,
+    registry: dict[str, type[NewsSpider]],
+    versions: list[Version],
+    writer: ArchiveWriter,
+    pool: Executor | None,
+    report: ReextractReport,
+) -> None:
+    """Extract one chunk (in the pool if there is one) and rewrite it in one transaction."""
+    captured: list[Version] = []
+    jobs: list[tuple[bytes, str, str, ExtractionRules]] = []
+    for version in versions:
         report.versions += 1
         if version.pointer is None:
             report.without_capture += 1
@@ -43,10 +75,16 @@ def reextract(
         capture = read_capture(db_path, version.pointer)
         content_type = next((v for k, v in capture.headers if k.lower() == "content-type"), None)
         rules = registry.get(version.site, GenericNewsSpider).rules()
-        outcome, value = extract_page(capture.body, choose_encoding(capture.body, content_type), capture.url, rules)
-        if outcome == "error":
-            log.warning("%s version %d: %s", version.article_url, version.version, value)
-            report.failed += 1
-        elif writer.rewrite_version(version.article_url, version.version, value):  # type: ignore[arg-type]
-            report.changed += 1
-    return report
+        captured.append(version)
+        jobs.append((capture.body, choose_encoding(capture.body, content_type), capture.url, rules))
+    if pool is not None and jobs:
+        outcomes = list(pool.map(extract_page, *(list(column) for column in zip(*jobs, strict=True))))
+    else:
+        outcomes = [extract_page(*job) for job in jobs]
+    with writer.db.atomic():
+        for version, (outcome, value) in zip(captured, outcomes, strict=True):
+            if outcome == "error":
+                log.warning("%s version %d: %s", version.article_url, version.version, value)
+                report.failed += 1
+            elif writer.rewrite_version(version.article_url, version.version, value):  # type: ignore[arg-type]
+                report.changed += 1

@@ -44,14 +44,18 @@ def worker_count(setting: str) -> int:
     return max(0, int(setting))
 
 
+def start_pool(workers: int) -> ProcessPoolExecutor:
+    """spawn, not fork: the parent runs a reactor and threads that must not be copied."""
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+
+
 class ExtractionPool:
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self.executor = self._start()
 
     def _start(self) -> ProcessPoolExecutor:
-        # spawn, not fork: the parent runs a reactor and threads that must not be copied.
-        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        return start_pool(self.workers)
 
     async def extract(self, body: bytes, encoding: str, url: str, rules: ExtractionRules) -> Outcome:
         try:
