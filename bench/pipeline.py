@@ -5,12 +5,14 @@ separate process from 127.0.0.1, every figure measured in this run.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +22,9 @@ import trafilatura
 from archive.db import open_archive
 from archive.store import ArchiveWriter
 from bench.synthetic import build
+from crawler import settings
 from crawler.extract import extract
-from crawler.spiders.cdd import CddSpider
+from crawler.spiders.cms import GenericNewsSpider
 from mirror.site import MirrorSite
 
 SIZES = tuple(int(n) for n in os.environ.get("BENCH_SIZES", "2000,10000").split(","))
@@ -30,8 +33,10 @@ NAIVE_MAX = int(os.environ.get("BENCH_NAIVE_MAX", "2000"))
 TARGET_SHARE_OF_BOUND = 0.85
 TARGET_OVER_NAIVE = 1.7
 GOVARCHIVE = Path(sys.executable).parent / "govarchive"
-EXTRACTION_SAMPLE = 300
-RULES = CddSpider.rules()
+EXTRACTION_SAMPLE = 100
+EXTRACTION_ROUNDS = 3
+RULES = GenericNewsSpider.rules()  # what `crawl --url` extracts with
+COMMIT_GROUP = settings.GOVARCHIVE_COMMIT_MAX_WRITES
 
 
 @dataclass
@@ -95,122 +100,187 @@ def crawl(base_url: str, db: Path, workers: str) -> Run:
     return timed(command, {"GOVARCHIVE_EXTRACT_WORKERS": workers, "GOVARCHIVE_LOG_LEVEL": "WARNING"})
 
 
-def extraction_rates(folder: Path) -> tuple[float, float]:
-    """Pages/s on one core: our extract() (trafilatura + metadata) and trafilatura.extract()."""
+def sample_pages(folder: Path) -> list[str]:
     site = MirrorSite(folder)
-    pages = [site.render(path, "http://127.0.0.1:1/").body.decode() for path in list(site.by_path)[:EXTRACTION_SAMPLE]]
-    started = time.perf_counter()
-    for html in pages:
-        extract(html, "http://127.0.0.1:1/x/", RULES)
-    ours = len(pages) / (time.perf_counter() - started)
-    started = time.perf_counter()
-    for html in pages:
-        trafilatura.extract(html)
-    return ours, len(pages) / (time.perf_counter() - started)
+    return [site.render(path, "http://127.0.0.1:1/").body.decode() for path in list(site.by_path)[:EXTRACTION_SAMPLE]]
 
 
-def write_rate(source_db: Path) -> float:
-    """Articles/s written with versions and the trigram index maintained, from a crawled archive."""
+def seconds_to_extract(pages: list[str], extractor: Callable[[str], object]) -> float:
+    started = time.perf_counter()
+    for html in pages:
+        extractor(html)
+    return time.perf_counter() - started
+
+
+def ours(html: str) -> object:
+    return extract(html, "http://127.0.0.1:1/x/", RULES)
+
+
+def ours_on_sample(pages: list[str]) -> float:
+    """Seconds for our extraction of the sample (run in each of two processes at once)."""
+    return sum(seconds_to_extract(pages, ours) for _ in range(EXTRACTION_ROUNDS))
+
+
+@dataclass
+class ExtractionRates:
+    ours: float  # pages/s, one process
+    trafilatura: float  # trafilatura.extract(), one process
+    ours_two_at_once: float  # two processes extracting at the same time, pages/s together
+
+
+def extraction_rates(folder: Path) -> ExtractionRates:
+    """Pages/s on one core, ours and trafilatura.extract(), timed in alternating rounds so that
+    a noisy neighbour slows both alike; and ours in two processes at once, which shows how far
+    this machine's two cores really scale."""
+    pages = sample_pages(folder)
+    seconds = {"ours": 0.0, "trafilatura": 0.0}
+    for _ in range(EXTRACTION_ROUNDS):
+        seconds["ours"] += seconds_to_extract(pages, ours)
+        seconds["trafilatura"] += seconds_to_extract(pages, trafilatura.extract)
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        list(pool.map(len, [[], []]))  # both workers started before timing
+        together = max(pool.map(ours_on_sample, [pages, pages]))
+    done = len(pages) * EXTRACTION_ROUNDS
+    return ExtractionRates(done / seconds["ours"], done / seconds["trafilatura"], 2 * done / together)
+
+
+def two_core_bound(bare: float, extraction: float) -> float:
+    """The rate if crawling and extraction shared two cores perfectly."""
+    return 2 / (1 / bare + 1 / extraction)
+
+
+def write_rate(source_db: Path, group: int) -> float:
+    """Articles/s written with versions and the trigram index maintained, `group` writes per
+    transaction (the crawl commits up to GOVARCHIVE_COMMIT_MAX_WRITES at once)."""
     records = [dict(r) for r in open_archive(source_db).query("select * from articles")]
     keep = ("url", "site", "agency", "title", "body", "published", "language", "source_url", "http_status", "extractor")
     with tempfile.TemporaryDirectory() as folder:
         writer = ArchiveWriter(open_archive(Path(folder) / "w.db"))
         started = time.perf_counter()
-        for record in records:
-            writer.write_article({k: record[k] for k in keep})
+        for start in range(0, len(records), group):
+            with writer.db.atomic():
+                for record in records[start : start + group]:
+                    writer.write_article({k: record[k] for k in keep})
         return len(records) / (time.perf_counter() - started)
 
 
-def run() -> str:
-    lines = ["## Crawl pipeline", ""]
+def crawl_figures(scratch: Path) -> tuple[dict[int, dict[str, Run]], ExtractionRates]:
     figures: dict[int, dict[str, Run]] = {}
-    archives: dict[int, Path] = {}
-    scratch = Path(tempfile.mkdtemp(prefix="govarchive-bench-"))
-    extraction_done = False
+    rates: ExtractionRates | None = None
     for size in SIZES:
         folder = build(scratch / f"site-{size}", size)
-        if not extraction_done:
-            ours_rate, trafilatura_rate = extraction_rates(folder)
-            extraction_done = True
+        rates = rates or extraction_rates(folder)
         with served(folder) as base_url:
             runs = {"bare": timed([sys.executable, "-m", "bench.bare_crawl", base_url])}
             if size <= NAIVE_MAX:
                 runs["naive"] = crawl(base_url, scratch / f"naive-{size}.db", "0")
             runs["pool"] = crawl(base_url, scratch / f"pool-{size}.db", "auto")
         figures[size] = runs
-        archives[size] = scratch / f"pool-{size}.db"
         print(f"bench: N={size}: " + ", ".join(f"{k} {r.rate(size):.1f}/s" for k, r in runs.items()), flush=True)
-    cores = os.cpu_count() or 1
-    lines += [
-        f"Synthetic site: 82-101 KB pages (Digiqole theme with a mega-menu), bodies of 2-6 KB, 70% Thai, "
-        f"half the dates only in visible Thai. Crawls follow the sitemap; {cores} CPUs. Rates are article pages per "
-        "second of wall time, process start included.",
-        "",
-        f"Extraction on one core, {EXTRACTION_SAMPLE} pages: ours (trafilatura + our metadata) "
-        f"**{ours_rate:.1f} pages/s**; `trafilatura.extract()` alone {trafilatura_rate:.1f} pages/s "
-        f"(ratio {ours_rate / trafilatura_rate:.2f}).",
-        "",
-        "| N | bare crawl (a) | naive pipeline (b) | ours (extraction pool) | two-core bound | ours / bound "
-        "| ours / naive | peak RSS naive | peak RSS ours |",
-        "|---|---|---|---|---|---|---|---|---|",
+    assert rates is not None
+    return figures, rates
+
+
+def crawl_table(figures: dict[int, dict[str, Run]], rates: ExtractionRates) -> list[str]:
+    lines = [
+        "| N | bare crawl (a) | naive pipeline (b) | ours | ours / naive | bound (a + trafilatura.extract()) "
+        "| ours / bound | bound (a + our extraction) | ours / that bound | peak RSS naive | peak RSS ours |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for size, runs in figures.items():
-        bare_rate, pool_rate = runs["bare"].rate(size), runs["pool"].rate(size)
-        bound = min(cores, 2) / (1 / bare_rate + 1 / ours_rate)
-        if "naive" in runs:
-            naive_rate = runs["naive"].rate(size)
-            naive_cells = f"{naive_rate:.1f}/s", f"{pool_rate / naive_rate:.2f}x", f"{runs['naive'].peak_rss_mb:.0f} MB"
-        else:
-            naive_cells = ("not run (time budget)", "-", "-")
-        lines.append(
-            f"| {size:,} | {bare_rate:.0f}/s | {naive_cells[0]} | **{pool_rate:.1f}/s** | {bound:.1f}/s "
-            f"| {pool_rate / bound:.0%} | {naive_cells[1]} | {naive_cells[2]} | {runs['pool'].peak_rss_mb:.0f} MB |"
+        bare, ours = runs["bare"].rate(size), runs["pool"].rate(size)
+        bound, strict = two_core_bound(bare, rates.trafilatura), two_core_bound(bare, rates.ours)
+        naive = runs.get("naive")
+        naive_cells = (
+            (f"{naive.rate(size):.1f}/s", f"{ours / naive.rate(size):.2f}x", f"{naive.peak_rss_mb:.0f} MB")
+            if naive
+            else ("not run (time budget)", "-", "-")
         )
-    small, large = (figures[s]["pool"].peak_rss_mb for s in SIZES)
+        lines.append(
+            f"| {size:,} | {bare:.0f}/s | {naive_cells[0]} | **{ours:.1f}/s** | {naive_cells[1]} | {bound:.1f}/s "
+            f"| **{ours / bound:.0%}** | {strict:.1f}/s | {ours / strict:.0%} | {naive_cells[2]} "
+            f"| {runs['pool'].peak_rss_mb:.0f} MB |"
+        )
+    return lines
+
+
+def crawl_targets(figures: dict[int, dict[str, Run]], rates: ExtractionRates) -> list[str]:
     targets = []
     for size, runs in figures.items():
-        bound = min(cores, 2) / (1 / runs["bare"].rate(size) + 1 / ours_rate)
-        share = runs["pool"].rate(size) / bound
+        ours = runs["pool"].rate(size)
+        share = ours / two_core_bound(runs["bare"].rate(size), rates.trafilatura)
         verdict = "met" if share >= TARGET_SHARE_OF_BOUND else f"MISSED by {TARGET_SHARE_OF_BOUND - share:.0%} points"
         targets.append(f"- N={size:,}: ours at {share:.0%} of the two-core bound (target 85%): {verdict}.")
         if "naive" in runs:
-            ratio = runs["pool"].rate(size) / runs["naive"].rate(size)
+            ratio = ours / runs["naive"].rate(size)
             verdict = "met" if ratio >= TARGET_OVER_NAIVE else "MISSED"
             targets.append(f"- N={size:,}: ours {ratio:.2f}x the naive pipeline (target 1.7x): {verdict}.")
+    small, large = (figures[s]["pool"].peak_rss_mb for s in (SIZES[0], SIZES[-1]))
     growth = large / small - 1
     targets.append(
-        f"- Peak memory growth N={SIZES[0]:,} -> {SIZES[-1]:,}: {growth:+.0%} (target within 20%): "
-        f"{'met' if abs(growth) <= 0.2 else 'MISSED'}."
+        f"- Peak memory (all processes) N={SIZES[0]:,} -> {SIZES[-1]:,}: {small:.0f} -> {large:.0f} MB, "
+        f"{growth:+.0%} (target within 20%): {'met' if abs(growth) <= 0.2 else 'MISSED'}."
     )
-    lines += [
+    return targets
+
+
+def run() -> str:
+    scratch = Path(tempfile.mkdtemp(prefix="govarchive-bench-"))
+    figures, rates = crawl_figures(scratch)
+    archives = {size: scratch / f"pool-{size}.db" for size in SIZES}
+    cores = os.cpu_count() or 1
+    lines = [
+        "## Crawl pipeline",
         "",
-        f"Two-core bound = 2 / (1/bare + 1/extraction): the rate if crawling and extraction shared both cores "
-        f"perfectly. Peak memory of our crawl (all processes), N={SIZES[1]:,} vs N={SIZES[0]:,}: "
-        f"{large:.0f} MB vs {small:.0f} MB ({large / small - 1:+.0%}; target within 20%).",
+        f"Synthetic site: 82-101 KB pages (Digiqole theme with a mega-menu), bodies of 2-6 KB, 70% Thai, "
+        f"half the dates only in visible Thai. Crawls follow the sitemap; {cores} CPUs. Rates are article pages per "
+        "second of wall time, process start included. Ours = extraction in a pool of worker processes, archive "
+        "writes on their own thread, WARC captures, full-text index kept.",
+        "",
+        f"Extraction on one core, {EXTRACTION_SAMPLE} pages x {EXTRACTION_ROUNDS} alternating rounds: "
+        f"`trafilatura.extract()` {rates.trafilatura:.1f} "
+        f"pages/s; ours (trafilatura + our metadata and cleanup) **{rates.ours:.1f} pages/s** "
+        f"({rates.ours / rates.trafilatura:.2f}x). Ours in two processes at once: {rates.ours_two_at_once:.1f} "
+        f"pages/s together, {rates.ours_two_at_once / rates.ours:.2f}x one process (two perfect cores: 2.00x).",
+        "",
+        *crawl_table(figures, rates),
+        "",
+        "Two-core bound = 2 / (1/bare + 1/extraction): the rate if the bare crawl and extraction shared two "
+        "cores perfectly, with nothing else to do. The issue's bound uses trafilatura's extraction rate; the "
+        "stricter one uses ours.",
         "",
         "Targets (why a target is missed: docs/performance.md):",
-        *targets,
+        *crawl_targets(figures, rates),
         "",
+        "Archive writes (versions + FTS5 trigram index kept by triggers): "
+        f"{write_rate(archives[SIZES[0]], 1):,.0f} articles/s one transaction per write, "
+        f"**{write_rate(archives[SIZES[0]], COMMIT_GROUP):,.0f} articles/s** in groups of {COMMIT_GROUP} as the crawl "
+        "commits them.",
+        export_line(archives),
+        reextract_line(archives[SIZES[0]]),
     ]
-    rate = write_rate(archives[SIZES[0]])
-    lines.append(f"Archive writes (versions + FTS5 trigram index kept by triggers): **{rate:,.0f} articles/s**.")
-    exports = {}
-    for size in SIZES:
-        command = [str(GOVARCHIVE), "export", "--format", "jsonl", "-o", os.devnull, "--db", str(archives[size])]
-        exports[size] = timed(command)
-    small_export, large_export = (exports[s] for s in SIZES)
-    lines.append(
-        f"Export (JSONL): {SIZES[1]:,} articles in {large_export.seconds:.1f} s "
-        f"({large_export.rate(SIZES[1]):,.0f} articles/s), peak RSS {large_export.peak_rss_mb:.0f} MB; "
-        f"{SIZES[0]:,} articles: peak RSS {small_export.peak_rss_mb:.0f} MB (streamed: memory does not grow with N)."
-    )
-    started = time.perf_counter()
-    subprocess.run([str(GOVARCHIVE), "reextract", "--db", str(archives[SIZES[0]])], check=True, capture_output=True)
-    seconds = time.perf_counter() - started
-    lines.append(
-        f"Re-extraction from WARC, one process: {SIZES[0]:,} versions in {seconds:.0f} s ({SIZES[0] / seconds:.1f}/s)."
-    )
     return "\n".join(lines) + "\n"
+
+
+def export_line(archives: dict[int, Path]) -> str:
+    runs = {}
+    for size, db in archives.items():
+        command = [str(GOVARCHIVE), "export", "--format", "jsonl", "-o", os.devnull, "--db", str(db)]
+        runs[size] = timed(command)
+    small, large = SIZES[0], SIZES[-1]
+    return (
+        f"Export (JSONL): {large:,} articles in {runs[large].seconds:.1f} s "
+        f"({runs[large].rate(large):,.0f} articles/s), peak RSS {runs[large].peak_rss_mb:.0f} MB; "
+        f"{small:,} articles: peak RSS {runs[small].peak_rss_mb:.0f} MB (streamed: memory does not grow with N)."
+    )
+
+
+def reextract_line(db: Path) -> str:
+    run = timed([str(GOVARCHIVE), "reextract", "--db", str(db)], {"GOVARCHIVE_EXTRACT_WORKERS": "auto"})
+    return (
+        f"Re-extraction from WARC ({os.cpu_count()} worker processes): {SIZES[0]:,} versions in "
+        f"{run.seconds:.0f} s ({run.rate(SIZES[0]):.1f}/s)."
+    )
 
 
 if __name__ == "__main__":

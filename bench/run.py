@@ -10,10 +10,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import pipeline, search_scale, thai_search
+from bench import pipeline, score_extraction, search_scale, thai_search
 
 BENCHMARKS: dict[str, Callable[[], str]] = {
     "pipeline": pipeline.run,
+    "extraction_quality": score_extraction.run,
     "search_scale": search_scale.run,
     "thai_search": thai_search.run,
 }
@@ -25,6 +26,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("BENCHMARKS.md"))
     args = parser.parse_args()
     sections = []
+    began = time.perf_counter()
     for name in args.only or BENCHMARKS:
         started = time.perf_counter()
         print(f"bench: {name} ...", flush=True)
@@ -34,7 +36,8 @@ def main() -> None:
         "# Benchmarks\n\n"
         f"Written by `make bench` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
         f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} CPUs, "
-        f"{platform.machine()}. Ratios are against baselines measured in the same run.\n\n"
+        f"{platform.machine()}. Ratios are against baselines measured in the same run. "
+        f"This run took {(time.perf_counter() - began) / 60:.1f} minutes (target: under 10).\n\n"
     )
     args.out.write_text(header + "\n".join(sections), encoding="utf-8")
     print(f"bench: wrote {args.out}")

@@ -104,6 +104,42 @@ def test_a_crawl_killed_midway_leaves_a_valid_archive_and_the_next_run_completes
     assert rows(db, "select status from crawl_runs order by id") == [("killed",), ("ok",)]
 
 
+def descendants(pid: int) -> set[int]:
+    found, stack = set(), [pid]
+    while stack:
+        try:
+            children = Path(f"/proc/{stack.pop()}/task").glob("*/children")
+            kids = {int(c) for f in children for c in f.read_text().split()}
+        except OSError:
+            continue
+        found |= kids
+        stack.extend(kids)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_a_killed_crawl_leaves_no_extraction_worker_behind(tmp_path: Path) -> None:
+    site = MirrorSite("cdd-mirror")
+    site.delay = 0.1
+    from mirror.server import serving
+
+    db = tmp_path / "a.db"
+    with serving(site) as base_url:
+        crawl = start_crawl(base_url, db)
+        wait_for(lambda: count(db, "select count(*) from articles") >= 1)
+        workers = descendants(crawl.pid)
+        assert workers, "the crawl runs extraction workers"
+        crawl.send_signal(signal.SIGKILL)
+        crawl.wait()
+        wait_for(lambda: not any(map(alive, workers)), timeout=10)
+
+
 def test_check_fails_on_a_stale_site_and_passes_on_a_fresh_one(serve, tmp_path: Path) -> None:
     db = tmp_path / "a.db"
     run_cli("crawl", "--url", serve("cdd-mirror"), "--db", str(db))
