@@ -15,7 +15,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Literal
@@ -46,7 +48,25 @@ def worker_count(setting: str) -> int:
 
 def start_pool(workers: int) -> ProcessPoolExecutor:
     """spawn, not fork: the parent runs a reactor and threads that must not be copied."""
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=exit_with_parent)
+
+
+def exit_with_parent() -> None:
+    """In each worker: end when the crawl process ends, however it ends.
+
+    A crawl killed by cron's timeout or SIGKILL cannot shut its pool down, and the workers,
+    blocked on a task queue whose other end they also hold, would wait forever.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 class ExtractionPool:
