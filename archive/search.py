@@ -11,6 +11,7 @@ a trigram index; they are matched by a substring scan instead of being dropped s
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -24,7 +25,13 @@ SNIPPET_TOKENS = 64  # the most FTS5 allows; with trigrams, about 64 characters
 SHORT_SNIPPET_CHARS = 60
 # bm25 ranks every match before LIMIT applies: for a word in most articles of a million-article
 # archive that is hundreds of milliseconds. Ranking covers the newest this-many matches.
-RANKED_MATCHES = 2_000
+RANKED_MATCHES = 1_000
+BM25_K1, BM25_B = 1.2, 0.75  # FTS5's bm25() constants
+FTS_JOIN = "articles_fts join articles on articles.rowid = articles_fts.rowid"
+HIT_COLUMNS = (
+    "articles.url, articles.title, articles.published, articles.site, "
+    f"snippet(articles_fts, 1, ?, ?, '…', {SNIPPET_TOKENS})"
+)
 
 
 @dataclass(frozen=True)
@@ -71,24 +78,55 @@ def search(db: Database, query: str, limit: int = 20) -> list[Hit]:
 
 
 def _ranked(db: Database, long_terms: list[str], short_terms: list[str], limit: int) -> list[Hit]:
+    """bm25 when the query has at most RANKED_MATCHES matches; else the newest of them,
+    ranked by term frequency (bm25 without its IDF, which FTS5 computes from every match)."""
     tests = [contains_sql("articles.title || ' ' || articles.body", term) for term in short_terms]
     where = "".join(f" and {sql}" for sql, _ in tests)
-    joined = "articles_fts join articles on articles.rowid = articles_fts.rowid"
-    matches = f"from {joined} where articles_fts match ?{where}"
-    sql = f"""
-        select articles.url, articles.title, articles.published, articles.site,
-               snippet(articles_fts, 1, ?, ?, '…', {SNIPPET_TOKENS}) as snippet
-        {matches} and articles_fts.rowid >= (
-            select coalesce(min(rowid), 0) from (
-                select articles_fts.rowid as rowid {matches} order by articles_fts.rowid desc limit {RANKED_MATCHES}
-            )
-        )
-        order by articles_fts.rank
-        limit ?
-    """
+    matches = f"from {FTS_JOIN} where articles_fts match ?{where}"
     match_params = [fts_query(long_terms), *(p for _, ps in tests for p in ps)]
-    params = [*HIGHLIGHT, *match_params, *match_params, limit]
-    return [Hit(*row) for row in db.execute(sql, params).fetchall()]
+    newest = db.execute(
+        f"select articles_fts.rowid {matches} order by articles_fts.rowid desc limit {RANKED_MATCHES}", match_params
+    ).fetchall()
+    if len(newest) < RANKED_MATCHES:
+        sql = f"select {HIT_COLUMNS} {matches} order by articles_fts.rank limit ?"
+        return [Hit(*row) for row in db.execute(sql, [*HIGHLIGHT, *match_params, limit]).fetchall()]
+    best = _by_term_frequency(db, [rowid for (rowid,) in newest], long_terms + short_terms)[:limit]
+    rows = db.execute(
+        "select rowid, url, title, published, site, body from articles where rowid in (select value from json_each(?))",
+        [json.dumps(best)],
+    ).fetchall()
+    variants = digit_variants(long_terms[0])
+    found = {
+        rowid: Hit(url, title, published, site, _highlight(body, variants))
+        for rowid, url, title, published, site, body in rows
+    }
+    return [found[rowid] for rowid in best if rowid in found]
+
+
+def _by_term_frequency(db: Database, rowids: list[int], terms: list[str]) -> list[int]:
+    """rowids ordered by BM25's term-frequency part: occurrences of each term (any digit
+    form) in title and body, saturating, against their length."""
+    counts, params = [], []
+    for term in terms:
+        variants = digit_variants(term)
+        counts.append(" + ".join(_occurrences(column, variant) for variant in variants for column in ("title", "body")))
+        params += [variant.lower() for variant in variants for _ in ("title", "body")]
+    chosen = "rowid in (select value from json_each(?))"
+    sql = f"select rowid, length(title) + length(body), {', '.join(counts)} from articles where {chosen}"
+    rows = db.execute(sql, [*params, json.dumps(rowids)]).fetchall()
+    average = sum(row[1] for row in rows) / len(rows) if rows else 1.0
+
+    def score(row: tuple[int, ...]) -> float:
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * row[1] / average)
+        return sum(tf * (BM25_K1 + 1) / (tf + norm) for tf in row[2:])
+
+    return [row[0] for row in sorted(rows, key=score, reverse=True)]
+
+
+def _occurrences(column: str, term: str) -> str:
+    """SQL counting `term` in `column`; letter case ignored where the term has case (Thai has none)."""
+    text = f"lower({column})" if term != term.upper() or term != term.lower() else column
+    return f"(length({text}) - length(replace({text}, ?, ''))) / {len(term)}"
 
 
 def _scan(db: Database, terms: list[str], limit: int) -> list[Hit]:

@@ -118,7 +118,7 @@ def crawl(
 def search(query: str, limit: int, as_json: bool, db_path: Path) -> None:
     """Full-text search, best match first; Thai words are found mid-sentence.
 
-    A word found in more than 2,000 articles is ranked among its 2,000 most recently
+    A word found in more than 1,000 articles is ranked among its 1,000 most recently
     archived matches (ranking every match of a very common word is slow on big archives).
 
     \b

@@ -72,10 +72,12 @@ def test_a_word_in_very_many_articles_is_ranked_among_its_newest_matches(tmp_pat
     db = open_archive(tmp_path / "a.db")
     writer = ArchiveWriter(db)
     for n in range(20):
-        mentions = 8 if n < 5 else 1  # the oldest five are the most relevant
+        mentions = 8 if n < 5 else 3 if n == 15 else 1  # the oldest five are the most relevant
         body = " ".join(["ประชาชนได้รับประโยชน์"] * mentions) + f" ข่าวลำดับที่ {n} ของหน่วยงาน"
         writer.write_article({"url": f"https://x.go.th/{n}", "site": "x", "title": f"ข่าว {n}", "body": body})
     assert {hit.url for hit in search(db, "ประชาชน", limit=5)} == {f"https://x.go.th/{n}" for n in range(5)}
     monkeypatch.setattr("archive.search.RANKED_MATCHES", 10)
-    newest = {f"https://x.go.th/{n}" for n in range(10, 20)}
-    assert {hit.url for hit in search(db, "ประชาชน", limit=5)} <= newest
+    hits = search(db, "ประชาชน", limit=5)
+    assert {hit.url for hit in hits} <= {f"https://x.go.th/{n}" for n in range(10, 20)}
+    assert hits[0].url == "https://x.go.th/15", "the newest matches are still ranked by occurrences"
+    assert "[ประชาชน]" in hits[0].snippet
