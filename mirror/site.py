@@ -14,6 +14,7 @@ import math
 import threading
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import format_datetime
@@ -294,14 +295,15 @@ class MirrorSite:
 
     def _sitemaps(self, path: str, query: dict[str, list[str]], root: str) -> Response | None:
         yoast = self.config["sitemap"] == "yoast"
-        children = {
-            ("/post-sitemap.xml" if yoast else "/wp-sitemap-posts-post-1.xml"): [
+        # Entries built only for the sitemap asked for: every page request passes through here.
+        children: dict[str, Callable[[], list[tuple[str, str | None]]]] = {
+            ("/post-sitemap.xml" if yoast else "/wp-sitemap-posts-post-1.xml"): lambda: [
                 (root + self.article_path(a).lstrip("/"), a.get("modified") or a["published"]) for a in self.articles
             ],
-            ("/page-sitemap.xml" if yoast else "/wp-sitemap-posts-page-1.xml"): [
+            ("/page-sitemap.xml" if yoast else "/wp-sitemap-posts-page-1.xml"): lambda: [
                 (f"{root}{slug}/", None) for slug in self.config.get("pages", {})
             ],
-            ("/category-sitemap.xml" if yoast else "/wp-sitemap-taxonomies-category-1.xml"): [
+            ("/category-sitemap.xml" if yoast else "/wp-sitemap-taxonomies-category-1.xml"): lambda: [
                 (f"{root}category/{slug}/", None) for slug in self.config["categories"]
             ],
         }
@@ -315,7 +317,7 @@ class MirrorSite:
         else:
             urls = "".join(
                 f"<url><loc>{escape(loc)}</loc>{f'<lastmod>{lastmod}</lastmod>' if lastmod else ''}</url>"
-                for loc, lastmod in children[path]
+                for loc, lastmod in children[path]()
             )
             xml = f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>\n'
         return Response(200, "application/xml; charset=UTF-8", xml.encode("utf-8"))
