@@ -105,28 +105,21 @@ def _ranked(db: Database, long_terms: list[str], short_terms: list[str], limit: 
 
 def _by_term_frequency(db: Database, rowids: list[int], terms: list[str]) -> list[int]:
     """rowids ordered by BM25's term-frequency part: occurrences of each term (any digit
-    form) in title and body, saturating, against their length."""
-    counts, params = [], []
-    for term in terms:
-        variants = digit_variants(term)
-        counts.append(" + ".join(_occurrences(column, variant) for variant in variants for column in ("title", "body")))
-        params += [variant.lower() for variant in variants for _ in ("title", "body")]
-    chosen = "rowid in (select value from json_each(?))"
-    sql = f"select rowid, length(title) + length(body), {', '.join(counts)} from articles where {chosen}"
-    rows = db.execute(sql, [*params, json.dumps(rowids)]).fetchall()
-    average = sum(row[1] for row in rows) / len(rows) if rows else 1.0
+    form, any letter case) in title and body, saturating, against their length. Counted in
+    Python: each mention of `body` in SQL would read its overflow pages again."""
+    sql = "select rowid, lower(title || ' ' || body) from articles where rowid in (select value from json_each(?))"
+    rows = db.execute(sql, [json.dumps(rowids)]).fetchall()
+    if not rows:
+        return []
+    variants = [[v.lower() for v in digit_variants(term)] for term in terms]
+    average = sum(len(text) for _, text in rows) / len(rows)
 
-    def score(row: tuple[int, ...]) -> float:
-        norm = BM25_K1 * (1 - BM25_B + BM25_B * row[1] / average)
-        return sum(tf * (BM25_K1 + 1) / (tf + norm) for tf in row[2:])
+    def score(text: str) -> float:
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * len(text) / average)
+        counts = (sum(text.count(v) for v in forms) for forms in variants)
+        return sum(tf * (BM25_K1 + 1) / (tf + norm) for tf in counts)
 
-    return [row[0] for row in sorted(rows, key=score, reverse=True)]
-
-
-def _occurrences(column: str, term: str) -> str:
-    """SQL counting `term` in `column`; letter case ignored where the term has case (Thai has none)."""
-    text = f"lower({column})" if term != term.upper() or term != term.lower() else column
-    return f"(length({text}) - length(replace({text}, ?, ''))) / {len(term)}"
+    return [rowid for rowid, text in sorted(rows, key=lambda row: score(row[1]), reverse=True)]
 
 
 def _scan(db: Database, terms: list[str], limit: int) -> list[Hit]:
