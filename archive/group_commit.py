@@ -77,9 +77,9 @@ class GroupCommitWriter:
             with writer.db.atomic():
                 done.append(self._write_one(writer, first))
                 deadline = time.monotonic() + self.max_delay
-                while len(done) < self.max_batch:
+                while len(done) < self.max_batch and (left := deadline - time.monotonic()) > 0:
                     try:
-                        job = self.jobs.get(timeout=max(0.0, deadline - time.monotonic()))
+                        job = self.jobs.get(timeout=left)
                     except queue.Empty:
                         break
                     if job is _STOP:

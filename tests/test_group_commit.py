@@ -53,6 +53,27 @@ def test_a_failing_write_rolls_back_alone(tmp_path) -> None:
     assert committed_urls(tmp_path / "a.db") == {"https://x.go.th/good", "https://x.go.th/after"}
 
 
+def slow_article(n: int) -> Callable[[ArchiveWriter], str]:
+    """A write that takes 10 ms, as a big article with its index does."""
+
+    def write(writer: ArchiveWriter) -> str:
+        time.sleep(0.01)
+        return writer.write_article(record(url=f"https://x.go.th/{n}"))
+
+    return write
+
+
+def test_a_group_is_committed_on_time_while_writes_keep_coming(tmp_path) -> None:
+    writer = GroupCommitWriter(tmp_path / "a.db", max_batch=1000, max_delay=0.2)
+    futures = [writer.submit(slow_article(n)) for n in range(60)]  # 0.6 s of writes, queue never empty
+    futures[0].result(timeout=10)
+    assert not futures[-1].done(), "the first group was committed before the queue ran dry"
+    for future in futures:
+        future.result(timeout=10)
+    writer.close()
+    assert writer.batches >= 3
+
+
 def test_a_group_never_exceeds_its_size(tmp_path) -> None:
     writer = GroupCommitWriter(tmp_path / "a.db", max_batch=5, max_delay=1)
     futures = [writer.submit(article(n)) for n in range(12)]

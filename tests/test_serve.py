@@ -88,7 +88,7 @@ def test_datasette_serves_while_a_crawl_writes(tmp_path: Path) -> None:
     from tests.test_scheduled import start_crawl
 
     site = MirrorSite("cdd-mirror")
-    site.delay = 0.2  # a crawl of several seconds, over many commit groups
+    site.delay = 1.0  # articles arrive in waves a second apart (16 at a time): several commits
     db = tmp_path / "live.db"
     open_archive(db).close()
     counts = []
