@@ -7,6 +7,8 @@ import signal
 import sqlite3
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from mirror.corpus import build_site
@@ -74,14 +76,20 @@ def test_a_second_crawl_started_during_the_first_exits_with_the_lock_code(serve,
     assert "already running" in second.stderr
 
 
-def test_a_crawl_killed_midway_leaves_a_valid_archive_and_the_next_run_completes_it(tmp_path: Path) -> None:
-    site = MirrorSite("cdd-mirror")
-    site.delay = 0.1
+@contextmanager
+def slow_crawl(db: Path) -> Iterator[tuple[MirrorSite, str, subprocess.Popen[str]]]:
+    """A crawl of the mirror answering each article after 0.1 s: time to act midway."""
     from mirror.server import serving
 
-    db = tmp_path / "a.db"
+    site = MirrorSite("cdd-mirror")
+    site.delay = 0.1
     with serving(site) as base_url:
-        crawl = start_crawl(base_url, db)
+        yield site, base_url, start_crawl(base_url, db)
+
+
+def test_a_crawl_killed_midway_leaves_a_valid_archive_and_the_next_run_completes_it(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    with slow_crawl(db) as (site, base_url, crawl):
         wait_for(lambda: count(db, "select count(*) from articles") >= 3)
         crawl.send_signal(signal.SIGKILL)
         crawl.wait()
@@ -125,13 +133,8 @@ def alive(pid: int) -> bool:
 
 
 def test_a_killed_crawl_leaves_no_extraction_worker_behind(tmp_path: Path) -> None:
-    site = MirrorSite("cdd-mirror")
-    site.delay = 0.1
-    from mirror.server import serving
-
     db = tmp_path / "a.db"
-    with serving(site) as base_url:
-        crawl = start_crawl(base_url, db)
+    with slow_crawl(db) as (_, _, crawl):
         wait_for(lambda: count(db, "select count(*) from articles") >= 1)
         workers = descendants(crawl.pid)
         assert workers, "the crawl runs extraction workers"
