@@ -134,11 +134,18 @@ def _scan(db: Database, terms: list[str], limit: int) -> list[Hit]:
 
 
 def _highlight(body: str, variants: list[str]) -> str:
-    found = [(body.find(v), v) for v in variants if v in body]
+    """About SHORT_SNIPPET_CHARS around the first variant found, in any letter case as the
+    index matches (case-sensitive only where lowering would shift positions)."""
+    lowered = body.lower()
+    if len(lowered) == len(body):
+        haystack, needles = lowered, [v.lower() for v in variants]
+    else:
+        haystack, needles = body, variants
+    found = [(at, len(needle)) for needle in needles if (at := haystack.find(needle)) >= 0]
     if not found:
         return body[:SHORT_SNIPPET_CHARS] + "…"
-    at, term = min(found)
+    at, size = min(found)
     start = max(0, at - SHORT_SNIPPET_CHARS // 2)
-    end = at + len(term) + SHORT_SNIPPET_CHARS // 2
-    marked = body[start:at] + HIGHLIGHT[0] + term + HIGHLIGHT[1] + body[at + len(term) : end]
+    end = at + size + SHORT_SNIPPET_CHARS // 2
+    marked = body[start:at] + HIGHLIGHT[0] + body[at : at + size] + HIGHLIGHT[1] + body[at + size : end]
     return ("…" if start else "") + marked + ("…" if end < len(body) else "")

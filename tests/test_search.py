@@ -81,3 +81,13 @@ def test_a_word_in_very_many_articles_is_ranked_among_its_newest_matches(tmp_pat
     assert {hit.url for hit in hits} <= {f"https://x.go.th/{n}" for n in range(10, 20)}
     assert hits[0].url == "https://x.go.th/15", "the newest matches are still ranked by occurrences"
     assert "[ประชาชน]" in hits[0].snippet
+
+
+def test_newest_matches_snippets_mark_the_term_in_any_letter_case(tmp_path, monkeypatch) -> None:
+    db = open_archive(tmp_path / "a.db")
+    for n in range(3):
+        body = f"Climate policy was discussed in Bangkok today, meeting number {n} of the committee."
+        ArchiveWriter(db).write_article({"url": f"https://x.go.th/{n}", "site": "x", "title": "Report", "body": body})
+    monkeypatch.setattr("archive.search.RANKED_MATCHES", 2)
+    hits = search(db, "climate")
+    assert hits and all("[Climate]" in hit.snippet for hit in hits)
