@@ -28,6 +28,7 @@ SHORT_SNIPPET_CHARS = 60
 RANKED_MATCHES = 1_000
 BM25_K1, BM25_B = 1.2, 0.75  # FTS5's bm25() constants
 FTS_JOIN = "articles_fts join articles on articles.rowid = articles_fts.rowid"
+IN_ROWIDS = "rowid in (select value from json_each(?))"  # the rowids bound as one JSON array
 HIT_COLUMNS = (
     "articles.url, articles.title, articles.published, articles.site, "
     f"snippet(articles_fts, 1, ?, ?, '…', {SNIPPET_TOKENS})"
@@ -92,8 +93,7 @@ def _ranked(db: Database, long_terms: list[str], short_terms: list[str], limit: 
         return [Hit(*row) for row in db.execute(sql, [*HIGHLIGHT, *match_params, limit]).fetchall()]
     best = _by_term_frequency(db, [rowid for (rowid,) in newest], long_terms + short_terms)[:limit]
     rows = db.execute(
-        "select rowid, url, title, published, site, body from articles where rowid in (select value from json_each(?))",
-        [json.dumps(best)],
+        f"select rowid, url, title, published, site, body from articles where {IN_ROWIDS}", [json.dumps(best)]
     ).fetchall()
     variants = digit_variants(long_terms[0])
     found = {
@@ -107,7 +107,7 @@ def _by_term_frequency(db: Database, rowids: list[int], terms: list[str]) -> lis
     """rowids ordered by BM25's term-frequency part: occurrences of each term (any digit
     form, any letter case) in title and body, saturating, against their length. Counted in
     Python: each mention of `body` in SQL would read its overflow pages again."""
-    sql = "select rowid, lower(title || ' ' || body) from articles where rowid in (select value from json_each(?))"
+    sql = f"select rowid, lower(title || ' ' || body) from articles where {IN_ROWIDS}"
     rows = db.execute(sql, [json.dumps(rowids)]).fetchall()
     if not rows:
         return []

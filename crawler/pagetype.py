@@ -21,31 +21,33 @@ ARTICLE_SCHEMA_TYPES = {"Article", "NewsArticle", "BlogPosting", "ReportageNews"
 BODY_CLASS = re.compile(r"<body\b[^>]*?\bclass\s*=\s*[\"']([^\"']*)", re.IGNORECASE)
 
 
-def quick_kind(html: str) -> PageKind | None:
-    """The kind from the `<body class>` alone, without parsing the page; None if it does not say.
-
-    Saves the crawler's main process a full parse of every article page (WordPress says
-    `single-post` there); anything less clear goes through `page_kind`.
-    """
-    match = BODY_CLASS.search(html)
-    if match is None:
-        return None
-    classes = set(match.group(1).split())
+def body_class_kind(classes: set[str]) -> PageKind | None:
+    """What WordPress-style body classes say, strongest first; None if they say nothing."""
     if classes & ARTICLE_BODY_CLASSES:
         return "article"
+    if classes & LISTING_BODY_CLASSES:
+        return "listing"
     if classes & OTHER_BODY_CLASSES:
         return "other"
     return None
 
 
+def quick_kind(html: str) -> PageKind | None:
+    """The kind from the `<body class>` alone, without parsing the page; None if it does not
+    say, or says listing (a listing is parsed anyway, for its links).
+
+    Saves the crawler's main process a full parse of every article page (WordPress says
+    `single-post` there); anything less clear goes through `page_kind`.
+    """
+    match = BODY_CLASS.search(html)
+    kind = body_class_kind(set(match.group(1).split())) if match else None
+    return None if kind == "listing" else kind
+
+
 def page_kind(page: Selector, url: str, article_url_pattern: re.Pattern[str] | None = None) -> PageKind:
-    body_classes = set((page.css("body::attr(class)").get() or "").split())
-    if body_classes & ARTICLE_BODY_CLASSES:
-        return "article"
-    if body_classes & LISTING_BODY_CLASSES:
-        return "listing"
-    if body_classes & OTHER_BODY_CLASSES:
-        return "other"
+    kind = body_class_kind(set((page.css("body::attr(class)").get() or "").split()))
+    if kind is not None:
+        return kind
     if article_url_pattern is not None:
         return "article" if article_url_pattern.search(url) else "listing"
     if page.css('meta[property="og:type"]::attr(content)').get() == "article":

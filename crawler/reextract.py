@@ -78,7 +78,7 @@ def _reextract_chunk(
         captured.append(version)
         jobs.append((capture.body, choose_encoding(capture.body, content_type), capture.url, rules))
     if pool is not None and jobs:
-        outcomes = list(pool.map(extract_page, *(list(column) for column in zip(*jobs, strict=True))))
+        outcomes = list(pool.map(extract_page, *zip(*jobs, strict=True)))
     else:
         outcomes = [extract_page(*job) for job in jobs]
     with writer.db.atomic():

@@ -72,10 +72,7 @@ def exit_with_parent() -> None:
 class ExtractionPool:
     def __init__(self, workers: int) -> None:
         self.workers = workers
-        self.executor = self._start()
-
-    def _start(self) -> ProcessPoolExecutor:
-        return start_pool(self.workers)
+        self.executor = start_pool(workers)
 
     async def extract(self, body: bytes, encoding: str, url: str, rules: ExtractionRules) -> Outcome:
         try:
@@ -84,7 +81,7 @@ class ExtractionPool:
         except BrokenProcessPool:
             log.error("an extraction worker died on %s; restarting the pool", url)
             self.executor.shutdown(wait=False, cancel_futures=True)
-            self.executor = self._start()
+            self.executor = start_pool(self.workers)
             return "error", "extraction worker died"
 
     def close(self) -> None:

@@ -43,3 +43,10 @@ def test_declared_article_url_pattern_decides_when_the_page_gives_no_signal() ->
 )
 def test_quick_kind_reads_the_body_class_without_parsing(fixture: str, kind: str | None) -> None:
     assert quick_kind(read_fixture("cdd-mirror", fixture)) == kind
+
+
+def test_a_static_front_page_is_a_listing_on_both_paths() -> None:
+    """WordPress marks a static front page both `home` (listing) and `page` (other)."""
+    html = read_fixture("plain", "static-front-page.html")
+    assert quick_kind(html) is None
+    assert page_kind(Selector(text=html), "https://www.cdd.go.th/") == "listing"
