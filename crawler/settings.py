@@ -55,6 +55,10 @@ GOVARCHIVE_COMMIT_MAX_WRITES = 64
 GOVARCHIVE_COMMIT_MAX_SECONDS = 0.25
 # Back-pressure: responses (bytes) in processing at once, waiting for extraction or commit.
 SCRAPER_SLOT_MAX_ACTIVE_SIZE = 10_000_000
+# Scrapy starts this many asyncio tasks for every response's output, however little it holds
+# (about 1 ms of the reactor's time per page at the default 100); an article page yields one
+# item, a sitemap a few hundred requests that are merely scheduled.
+CONCURRENT_ITEMS = 8
 ITEM_PIPELINES = {
     "crawler.pipelines.CapturePipeline": 50,
     "crawler.pipelines.ExtractPipeline": 100,
