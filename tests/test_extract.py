@@ -118,3 +118,15 @@ def test_cleanup_rules_drop_blocks_by_class_id_or_any_css_and_keep_following_tex
         assert removed not in body
     assert "Text after the strip stays in the article" in body
     assert "within three working days" in body
+
+
+def test_site_family_markup_names_categories_and_tags_not_a_sidebar_tag_cloud() -> None:
+    page = extract(read_fixture("plain", "wordpress-terms.html"), "https://x.go.th/a", RULES)
+    assert page.categories == ["News", "Community"]
+    assert page.tags == ["learning", "OTOP"]
+
+
+def test_without_site_family_markup_trafilatura_heuristics_decide_and_take_the_tag_cloud() -> None:
+    page = extract(read_fixture("plain", "wordpress-terms.html"), "https://x.go.th/a", ExtractionRules())
+    assert page.categories == ["News", "Community"]  # its `.entry-meta` pattern
+    assert page.tags == ["budget", "flood", "learning"]  # why the WordPress family names its own

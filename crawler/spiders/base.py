@@ -61,6 +61,8 @@ class NewsSpider(scrapy.Spider):
     article_url_pattern: str | None = None
     cleanup_selectors: tuple[str, ...] = ()
     date_selectors: tuple[str, ...] = ()
+    category_selectors: tuple[str, ...] = ()
+    tag_selectors: tuple[str, ...] = ()
     expected_interval_days: int = 7  # `govarchive check` alerts when no new article for longer
     boilerplate: tuple[str, ...] = ()  # phrases of the theme that must never reach a body
     verified: bool = False  # True only when tests/files/<name>/ holds a recording that passes
@@ -92,7 +94,13 @@ class NewsSpider(scrapy.Spider):
     @classmethod
     def rules(cls) -> ExtractionRules:
         """What this site's family adds to extraction; also used by re-extraction, offline."""
-        return ExtractionRules(tuple(cls.cleanup_selectors), tuple(cls.date_selectors), cls.timezone)
+        return ExtractionRules(
+            cleanup_selectors=tuple(cls.cleanup_selectors),
+            date_selectors=tuple(cls.date_selectors),
+            timezone=cls.timezone,
+            category_selectors=tuple(cls.category_selectors),
+            tag_selectors=tuple(cls.tag_selectors),
+        )
 
     def _check_declarations(self) -> None:
         missing = [attr for attr in REQUIRED if not getattr(self, attr, None)]

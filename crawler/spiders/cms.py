@@ -34,6 +34,10 @@ WORDPRESS_CLEANUP = (
 # Theme texts that must never reach a body (checked by the uniform site test).
 WORDPRESS_BOILERPLATE = ("Digiqole ad", "Social sharing", "Facebook Comments", "Related post", "Leave a Reply")
 WORDPRESS_DATES = (".post-meta-date", ".meta-date", "time.entry-date", ".entry-date", ".post-date")
+# Digiqole's category link, then WordPress core's (`the_category` writes rel="category tag",
+# `the_tags` rel="tag"), inside the post: a tag cloud in the sidebar names other articles' tags.
+WORDPRESS_CATEGORIES = ("article .post-cat", 'article a[rel~="category"]')
+WORDPRESS_TAGS = ('article a[rel="tag"]',)
 JOOMLA_CLEANUP = (".sharethis", ".pagenav", ".items-more", ".jcomments", ".addthis_toolbox")
 JOOMLA_DATES = (".published", ".create", "dd.published time")
 DRUPAL_CLEANUP = (".block-addtoany", ".links.inline", ".field--name-field-related", "#block-views-related")
@@ -44,6 +48,8 @@ class WordPressNewsSpider(NewsSpider):
     cms: ClassVar[str] = "wordpress"
     cleanup_selectors = WORDPRESS_CLEANUP
     date_selectors = WORDPRESS_DATES
+    category_selectors = WORDPRESS_CATEGORIES
+    tag_selectors = WORDPRESS_TAGS
     boilerplate = WORDPRESS_BOILERPLATE
 
 
@@ -69,6 +75,8 @@ class AnyCmsNewsSpider(NewsSpider):
     cms: ClassVar[str] = "generic"
     cleanup_selectors = WORDPRESS_CLEANUP + JOOMLA_CLEANUP + DRUPAL_CLEANUP
     date_selectors = WORDPRESS_DATES + JOOMLA_DATES + DRUPAL_DATES
+    category_selectors = WORDPRESS_CATEGORIES
+    tag_selectors = WORDPRESS_TAGS
     boilerplate = WORDPRESS_BOILERPLATE
 
 
