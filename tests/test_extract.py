@@ -130,3 +130,9 @@ def test_without_site_family_markup_trafilatura_heuristics_decide_and_take_the_t
     page = extract(read_fixture("plain", "wordpress-terms.html"), "https://x.go.th/a", ExtractionRules())
     assert page.categories == ["News", "Community"]  # its `.entry-meta` pattern
     assert page.tags == ["budget", "flood", "learning"]  # why the WordPress family names its own
+
+
+def test_an_untagged_post_in_site_family_markup_has_no_tags_not_the_sidebars() -> None:
+    page = extract(read_fixture("plain", "wordpress-untagged.html"), "https://x.go.th/a", RULES)
+    assert page.categories == ["News", "Community"]
+    assert page.tags == []
