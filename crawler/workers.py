@@ -47,9 +47,16 @@ def worker_count(setting: str) -> int:
 
 
 def start_pool(workers: int) -> ProcessPoolExecutor:
-    """spawn, not fork: the parent runs a reactor and threads that must not be copied."""
+    """spawn, not fork: the parent runs a reactor and threads that must not be copied.
+
+    Every worker is started now, so all import trafilatura while the crawl is still reading
+    robots.txt and sitemaps; the executor alone would start one per task as pages arrive.
+    """
     context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(workers, mp_context=context, initializer=exit_with_parent)
+    executor = ProcessPoolExecutor(workers, mp_context=context, initializer=exit_with_parent)
+    for _ in range(workers):
+        executor.submit(os.getpid)
+    return executor
 
 
 def exit_with_parent() -> None:
