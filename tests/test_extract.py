@@ -136,3 +136,9 @@ def test_an_untagged_post_in_site_family_markup_has_no_tags_not_the_sidebars() -
     page = extract(read_fixture("plain", "wordpress-untagged.html"), "https://x.go.th/a", RULES)
     assert page.categories == ["News", "Community"]
     assert page.tags == []
+
+
+def test_a_page_whose_categories_the_family_does_not_find_gets_trafilaturas_search_for_them() -> None:
+    page = extract(read_fixture("plain", "tags-without-category-markup.html"), "https://x.go.th/a", RULES)
+    assert page.categories == ["News", "Community"]  # trafilatura's `.entry-meta` pattern
+    assert page.tags == ["learning", "OTOP"]  # still the family's rel="tag" links
