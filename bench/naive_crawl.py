@@ -11,9 +11,6 @@ pipeline would. It stalls the crawler on one core, which is what the pool is mea
 from __future__ import annotations
 
 import sys
-from typing import Any
-
-from scrapy.exceptions import DropItem
 
 from archive.db import open_archive
 from archive.store import ArchiveWriter
@@ -32,14 +29,8 @@ class InlineArchivePipeline(ArchivePipeline):
     def close_spider(self) -> None:
         self.inline.db.close()
 
-    async def process_item(self, item: Any) -> Any:
-        assert self.stats is not None, "open_spider was not called"
-        if not isinstance(item, FetchFailure | NotModified | Article):
-            return item
-        self.stats.inc_value(write_item(self.inline, item))
-        if isinstance(item, FetchFailure):
-            raise DropItem(f"recorded failure for {item.url}: {item.reason}")
-        return item
+    async def write(self, item: FetchFailure | NotModified | Article) -> str:
+        return write_item(self.inline, item)
 
 
 def naive_pipelines() -> dict[str, int]:

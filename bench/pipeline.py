@@ -122,7 +122,6 @@ def crawl_once(kind: str, base_url: str, scratch: Path, size: int, round_: int) 
     if kind == "bare":
         return timed([sys.executable, "-m", "bench.bare_crawl", base_url])
     if kind == "naive":
-        db.parent.mkdir(parents=True)
         return timed([sys.executable, "-m", "bench.naive_crawl", base_url, str(db)])
     return crawl(base_url, db, "0" if kind == "inprocess" else "auto")
 
@@ -181,8 +180,8 @@ class ExtractionRates:
 
     def trafilatura_spread(self) -> str:
         """Slowest and fastest round: how much this host's speed moved within the run."""
-        slowest, fastest = max(self.trafilatura_rounds), min(self.trafilatura_rounds)
-        return f"{EXTRACTION_SAMPLE / slowest:.1f}-{EXTRACTION_SAMPLE / fastest:.1f}"
+        slowest, quickest = max(self.trafilatura_rounds), min(self.trafilatura_rounds)
+        return f"{EXTRACTION_SAMPLE / slowest:.1f}-{EXTRACTION_SAMPLE / quickest:.1f}"
 
 
 def measure_extraction(folder: Path, rates: ExtractionRates) -> None:
@@ -194,7 +193,7 @@ def measure_extraction(folder: Path, rates: ExtractionRates) -> None:
         rates.trafilatura_rounds.append(seconds_to_extract(pages, trafilatura.extract))
     if not rates.ours_two_at_once:
         with start_pool(2) as pool:
-            list(pool.map(len, [[], []]))  # both workers started before timing
+            list(pool.map(len, [[], []]))  # both workers have imported trafilatura before timing
             together = max(pool.map(seconds_to_extract_ours, [pages, pages]))
         rates.ours_two_at_once = 2 * len(pages) / together
 

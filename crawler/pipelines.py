@@ -170,14 +170,18 @@ class ArchivePipeline:
                 self.stats.set_value("govarchive/commits", self.writer.batches)
 
     async def process_item(self, item: Any) -> Any:
-        assert self.stats is not None and self.writer is not None, "open_spider was not called"
+        assert self.stats is not None, "open_spider was not called"
         if not isinstance(item, FetchFailure | NotModified | Article):
             return item
-        counter = await asyncio.wrap_future(self.writer.submit(lambda writer: write_item(writer, item)))
-        self.stats.inc_value(counter)
+        self.stats.inc_value(await self.write(item))
         if isinstance(item, FetchFailure):
             raise DropItem(f"recorded failure for {item.url}: {item.reason}")
         return item
+
+    async def write(self, item: FetchFailure | NotModified | Article) -> str:
+        """Hands the item to the writer thread; the stats counter once it is committed."""
+        assert self.writer is not None, "open_spider was not called"
+        return await asyncio.wrap_future(self.writer.submit(lambda writer: write_item(writer, item)))
 
 
 def write_item(writer: ArchiveWriter, item: FetchFailure | NotModified | Article) -> str:

@@ -20,7 +20,6 @@ def test_naive_pipeline_baseline_archives_exactly_what_govarchive_crawl_does(ser
     base_url = serve("cdd-mirror")
     ours, naive = tmp_path / "ours" / "archive.db", tmp_path / "naive" / "archive.db"
     run_cli("crawl", "--url", base_url, "--routes", "sitemap", "--db", str(ours))
-    naive.parent.mkdir()
     subprocess.run([sys.executable, "-m", "bench.naive_crawl", base_url, str(naive)], check=True, timeout=300)
     assert without_volatile(naive) == without_volatile(ours)
     assert len(archived(naive)) == 23
