@@ -1,13 +1,15 @@
 """Extraction on saved pages of the CDD-style mirror (WordPress, Digiqole theme)."""
 
+import dataclasses
 import json
 import re
 
 import pytest
 
 from archive.text import normalize_text
-from crawler.extract import ExtractionError, ExtractionRules, extract
+from crawler.extract import ExtractionError, ExtractionRules, _focus, _parse, extract
 from crawler.spiders.cdd import CddSpider
+from crawler.spiders.cms import WORDPRESS_POST
 from tests.conftest import read_fixture, site_articles
 
 URL = "https://www.cdd.go.th/news-017/"
@@ -147,3 +149,35 @@ def test_a_page_whose_categories_the_family_does_not_find_gets_trafilaturas_sear
     page = extract(WORDPRESS_TERMS.replace(' rel="category tag"', ""), "https://x.go.th/a", RULES)
     assert page.categories == ["News", "Community"]  # trafilatura's `.entry-meta` pattern
     assert page.tags == ["learning", "OTOP"]  # still the family's rel="tag" links
+
+
+def test_a_single_post_is_all_trafilatura_reads_of_the_page() -> None:
+    page = _parse(read_fixture("cdd-mirror", "article-seed.html"))
+    _focus(page, WORDPRESS_POST)
+    assert [element.root.tag for element in page.css("body > *")] == ["article"]
+    text = page.css("body").xpath("string()").get("")
+    assert "ข่าวล่าสุด" not in text  # the sidebar is gone
+    assert source(117)["paragraphs"][0] in text
+
+
+def test_a_listing_with_several_posts_is_left_whole() -> None:
+    page = _parse(read_fixture("cdd-mirror", "listing-home.html"))
+    before = len(page.css("body *"))
+    _focus(page, WORDPRESS_POST)
+    assert len(page.css("body *")) == before
+
+
+SEED = read_fixture("cdd-mirror", "article-seed.html")
+SINGLE_POSTS = {
+    "seed": SEED,
+    "seed-title-only-in-theme-h1": re.sub(r'<meta property="og:title"[^>]*>', "", SEED),  # the <h1> is outside the post
+    "english": read_fixture("cdd-mirror", "article-english.html"),
+    "date-only-in-text": read_fixture("cdd-mirror", "article-abbreviated-date-only.html"),
+    "wordpress-terms": WORDPRESS_TERMS,
+}
+
+
+@pytest.mark.parametrize("name", SINGLE_POSTS)
+def test_reading_only_the_post_changes_no_field(name: str) -> None:
+    whole_page = dataclasses.replace(RULES, post_selectors=())
+    assert extract(SINGLE_POSTS[name], URL, RULES) == extract(SINGLE_POSTS[name], URL, whole_page)

@@ -63,6 +63,7 @@ class NewsSpider(scrapy.Spider):
     date_selectors: tuple[str, ...] = ()
     category_selectors: tuple[str, ...] = ()
     tag_selectors: tuple[str, ...] = ()
+    post_selectors: tuple[str, ...] = ()  # the element holding the whole post on an article page
     expected_interval_days: int = 7  # `govarchive check` alerts when no new article for longer
     boilerplate: tuple[str, ...] = ()  # phrases of the theme that must never reach a body
     verified: bool = False  # True only when tests/files/<name>/ holds a recording that passes
@@ -100,6 +101,7 @@ class NewsSpider(scrapy.Spider):
             timezone=cls.timezone,
             category_selectors=tuple(cls.category_selectors),
             tag_selectors=tuple(cls.tag_selectors),
+            post_selectors=tuple(cls.post_selectors),
         )
 
     def _check_declarations(self) -> None:

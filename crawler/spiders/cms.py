@@ -38,6 +38,8 @@ WORDPRESS_DATES = (".post-meta-date", ".meta-date", "time.entry-date", ".entry-d
 # `the_tags` rel="tag"), inside the post: a tag cloud in the sidebar names other articles' tags.
 WORDPRESS_CATEGORIES = ("article .post-cat", 'article a[rel~="category"]')
 WORDPRESS_TAGS = ('article a[rel="tag"]',)
+# WordPress core's post_class() marks the post's element `type-post` (a page is `type-page`).
+WORDPRESS_POST = (".type-post",)
 JOOMLA_CLEANUP = (".sharethis", ".pagenav", ".items-more", ".jcomments", ".addthis_toolbox")
 JOOMLA_DATES = (".published", ".create", "dd.published time")
 DRUPAL_CLEANUP = (".block-addtoany", ".links.inline", ".field--name-field-related", "#block-views-related")
@@ -50,6 +52,7 @@ class WordPressNewsSpider(NewsSpider):
     date_selectors = WORDPRESS_DATES
     category_selectors = WORDPRESS_CATEGORIES
     tag_selectors = WORDPRESS_TAGS
+    post_selectors = WORDPRESS_POST
     boilerplate = WORDPRESS_BOILERPLATE
 
 
@@ -77,6 +80,7 @@ class AnyCmsNewsSpider(NewsSpider):
     date_selectors = WORDPRESS_DATES + JOOMLA_DATES + DRUPAL_DATES
     category_selectors = WORDPRESS_CATEGORIES
     tag_selectors = WORDPRESS_TAGS
+    post_selectors = WORDPRESS_POST
     boilerplate = WORDPRESS_BOILERPLATE
 
 
