@@ -160,6 +160,14 @@ def test_a_single_post_is_all_trafilatura_reads_of_the_page() -> None:
     assert source(117)["paragraphs"][0] in text
 
 
+def test_a_post_element_without_the_text_is_not_taken_for_the_post() -> None:
+    content = re.search(r'<div class="entry-content">.*?</div>\n', WORDPRESS_TERMS, re.S)
+    assert content is not None
+    text_after_post = WORDPRESS_TERMS.replace(content[0], "").replace("</article>\n", "</article>\n" + content[0])
+    page = extract(text_after_post, "https://x.go.th/a", RULES)
+    assert page.body.startswith("The provincial office opened two new community learning centres")
+
+
 def test_a_listing_with_several_posts_is_left_whole() -> None:
     page = _parse(read_fixture("cdd-mirror", "listing-home.html"))
     before = len(page.css("body *"))
