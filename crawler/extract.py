@@ -148,10 +148,10 @@ def _focus(page: Selector, post_selectors: tuple[str, ...]) -> None:
     page's elements, and extraction of a Digiqole page takes half the time.
     """
     posts = next((found for found in map(page.css, post_selectors) if found), SelectorList())
+    post = posts[0].root if len(posts) == 1 else None
     body = page.root.find("body")
-    if len(posts) != 1 or body is None or body not in posts[0].root.iterancestors():
+    if post is None or body is None or body not in post.iterancestors():
         return
-    post = posts[0].root
     if _paragraph_chars(post) < POST_TEXT_SHARE * _paragraph_chars(body):
         return  # a theme that marks only the post's header: the text lies outside
     post.tail = None  # text after the post belongs to its parent, which goes

@@ -14,6 +14,7 @@ from tests.conftest import read_fixture, site_articles
 
 URL = "https://www.cdd.go.th/news-017/"
 RULES = CddSpider.rules()
+SEED = read_fixture("cdd-mirror", "article-seed.html")
 BOILERPLATE = [
     "Digiqole ad",
     "Social sharing",
@@ -34,7 +35,7 @@ BOILERPLATE = [
 
 @pytest.fixture(scope="module")
 def seed():
-    return extract(read_fixture("cdd-mirror", "article-seed.html"), URL, RULES)
+    return extract(SEED, URL, RULES)
 
 
 def source(article_id: int) -> dict:
@@ -70,7 +71,7 @@ def test_seed_metadata(seed) -> None:
 
 
 def test_canonical_url_wins_over_the_fetched_url() -> None:
-    page = extract(read_fixture("cdd-mirror", "article-seed.html"), "https://www.cdd.go.th/?p=117", RULES)
+    page = extract(SEED, "https://www.cdd.go.th/?p=117", RULES)
     assert page.url == "https://www.cdd.go.th/news-017/"
 
 
@@ -152,7 +153,7 @@ def test_a_page_whose_categories_the_family_does_not_find_gets_trafilaturas_sear
 
 
 def test_a_single_post_is_all_trafilatura_reads_of_the_page() -> None:
-    page = _parse(read_fixture("cdd-mirror", "article-seed.html"))
+    page = _parse(SEED)
     _focus(page, WORDPRESS_POST)
     assert [element.root.tag for element in page.css("body > *")] == ["article"]
     text = page.css("body").xpath("string()").get("")
@@ -175,7 +176,6 @@ def test_a_listing_with_several_posts_is_left_whole() -> None:
     assert len(page.css("body *")) == before
 
 
-SEED = read_fixture("cdd-mirror", "article-seed.html")
 SINGLE_POSTS = {
     "seed": SEED,
     "seed-title-only-in-theme-h1": re.sub(r'<meta property="og:title"[^>]*>', "", SEED),  # the <h1> is outside the post
