@@ -204,3 +204,24 @@ def test_one_failing_site_does_not_stop_the_others(serve, tmp_path: Path) -> Non
     assert result.returncode == 1
     assert count(db, "select count(*) from articles") == 23
     assert sorted(r[0] for r in rows(db, "select status from crawl_runs")) == ["failed", "ok"]
+
+
+def test_sites_crawled_side_by_side_into_one_archive_lose_no_article(serve, tmp_path: Path) -> None:
+    """`crawl --all` runs every site in one process, each with its own archive pipeline."""
+    folder = build_site(CORPUS, tmp_path / "site", limit=120)
+    db = tmp_path / "a.db"
+    result = run_cli("crawl", "--url", serve(folder), "--url", serve(folder), "--db", str(db))
+    assert "database is locked" not in result.stderr
+    assert count(db, "select count(*) from articles") == 2 * 120
+    assert count(db, "select count(*) from failures") == 0
+
+
+def test_crawls_of_two_sites_into_one_archive_at_once_lose_no_article(serve, tmp_path: Path) -> None:
+    """Cron may start a site's crawl while another site's is still writing the same archive."""
+    folder = build_site(CORPUS, tmp_path / "site", limit=120)
+    db = tmp_path / "a.db"
+    crawls = [start_crawl(serve(folder), db) for _ in range(2)]
+    outputs = [crawl.communicate(timeout=300) for crawl in crawls]
+    assert [crawl.returncode for crawl in crawls] == [0, 0], outputs
+    assert count(db, "select count(*) from articles") == 2 * 120
+    assert count(db, "select count(*) from failures") == 0
