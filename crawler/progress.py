@@ -17,6 +17,7 @@ COUNTERS = (
     "failures",
     "removed",
     "downloads",
+    "lost",
 )
 
 
@@ -34,6 +35,7 @@ def describe(figures: dict[str, int]) -> str:
         f"{figures['articles_new']} new, {figures['articles_updated']} updated, "
         f"{figures['articles_unchanged']} unchanged, {figures['removed']} removed articles, "
         f"{figures['failures']} failures"
+        + (f", {figures['lost']} pages lost to errors (see the log)" if figures["lost"] else "")
     )
 
 
@@ -48,7 +50,14 @@ class Progress:
         extension = cls(crawler)
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(extension.item_error, signal=signals.item_error)
         return extension
+
+    def item_error(self, item: object, response: object, spider: object, failure: object) -> None:
+        """A pipeline raised on this item (a bug, a full disk): Scrapy logs it and moves on, so
+        the page is neither archived nor recorded as a failure. Counted, so the run says so."""
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("govarchive/lost")
 
     def spider_opened(self, spider: object) -> None:
         if self.interval > 0:

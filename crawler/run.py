@@ -167,6 +167,9 @@ def judge(reason: str, figures: dict[str, int]) -> tuple[str, str]:
         return "failed", f"crawl ended: {reason}"
     if figures["pages"] == 0:
         return "failed", "no page could be fetched from the site"
+    if figures["lost"]:
+        lost = figures["lost"]
+        return "failed", f"{lost} pages could not be archived (errors in the log); the next run fetches them again"
     done = figures["articles_new"] + figures["articles_updated"] + figures["articles_unchanged"]
     if figures["failures"] and figures["failures"] / (done + figures["failures"]) > FAILURE_RATE_LIMIT:
         return "failed", f"{figures['failures']} failures for {done} articles (over {FAILURE_RATE_LIMIT:.0%})"
