@@ -20,6 +20,7 @@ from archive.store import ArchiveWriter
 from archive.warc import Capture, CaptureWriter
 from crawler.extract import ExtractionRules
 from crawler.items import Article, FetchedPage, FetchFailure, NotModified
+from crawler.shared import ARCHIVE_WRITERS, EXTRACTION_POOLS, WriterKey, writer_key
 from crawler.workers import ExtractionPool, extract_page, worker_count
 
 log = logging.getLogger(__name__)
@@ -76,11 +77,12 @@ class ExtractPipeline:
 
     def open_spider(self) -> None:
         if self.workers > 0:
-            self.pool = ExtractionPool(self.workers)
+            self.pool = EXTRACTION_POOLS.acquire(self.workers)  # one per process (crawler/shared.py)
 
     def close_spider(self) -> None:
         if self.pool is not None:
-            self.pool.close()
+            EXTRACTION_POOLS.release(self.workers)
+            self.pool = None
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, FetchedPage):
@@ -144,16 +146,20 @@ def plausible(value: str) -> bool:
 class ArchivePipeline:
     """Writes Articles, 304s and FetchFailures to the archive named by GOVARCHIVE_DB.
 
-    All writes happen on one thread that owns the SQLite connection (archive/group_commit.py):
-    SQLite releases the GIL while it maintains the full-text index, so the reactor keeps
-    crawling meanwhile; writes stay in arrival order and are committed in groups.
+    All writes happen on one thread that owns the SQLite connection (archive/group_commit.py),
+    shared by every site the process crawls (crawler/shared.py): SQLite releases the GIL
+    while it maintains the full-text index, so the reactor keeps crawling meanwhile; writes
+    stay in arrival order and are committed in groups.
     """
 
     def __init__(self, crawler: Crawler, db_path: str) -> None:
         self.stats = crawler.stats
+        self.key: WriterKey = writer_key(
+            db_path,
+            crawler.settings.getint("GOVARCHIVE_COMMIT_MAX_WRITES"),
+            crawler.settings.getfloat("GOVARCHIVE_COMMIT_MAX_SECONDS"),
+        )
         self.db_path = db_path
-        self.max_batch = crawler.settings.getint("GOVARCHIVE_COMMIT_MAX_WRITES")
-        self.max_delay = crawler.settings.getfloat("GOVARCHIVE_COMMIT_MAX_SECONDS")
         self.writer: GroupCommitWriter | None = None
 
     @classmethod
@@ -161,13 +167,14 @@ class ArchivePipeline:
         return cls(crawler, crawler.settings.get("GOVARCHIVE_DB"))
 
     def open_spider(self) -> None:
-        self.writer = GroupCommitWriter(self.db_path, self.max_batch, self.max_delay)
+        self.writer = ARCHIVE_WRITERS.acquire(self.key)
 
     def close_spider(self) -> None:
         if self.writer is not None:
-            self.writer.close()
-            if self.stats is not None:
+            if self.stats is not None:  # every site's commits so far: the writer is shared
                 self.stats.set_value("govarchive/commits", self.writer.batches)
+            ARCHIVE_WRITERS.release(self.key)
+            self.writer = None
 
     async def process_item(self, item: Any) -> Any:
         assert self.stats is not None, "open_spider was not called"

@@ -250,3 +250,22 @@ def test_pages_a_pipeline_fails_on_are_counted_as_lost_and_fail_the_run(serve, t
     assert "could not be archived" in message
     assert count(db, "select count(*) from articles") == 10 - FAILING_ARTICLES
     assert rows(db, "select status from crawl_runs") == [("failed",)]
+
+
+def test_sites_crawled_side_by_side_share_one_extraction_pool(tmp_path: Path) -> None:
+    from mirror.server import serving
+
+    sites = [MirrorSite("cdd-mirror"), MirrorSite("cdd-mirror")]
+    for site in sites:
+        site.delay = 0.05
+    db, most = tmp_path / "a.db", 0
+    with serving(sites[0]) as first, serving(sites[1]) as second:
+        env = {**os.environ, "GOVARCHIVE_EXTRACT_WORKERS": "2", "GOVARCHIVE_PROGRESS_INTERVAL": "0"}
+        command = [str(GOVARCHIVE), "crawl", "--url", first, "--url", second, "--db", str(db)]
+        crawl = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        while crawl.poll() is None:
+            most = max(most, len(descendants(crawl.pid)))
+            time.sleep(0.02)
+    assert crawl.returncode == 0
+    assert count(db, "select count(*) from articles") == 2 * 23
+    assert 2 <= most <= 3  # two workers (and the forkserver that forks them), not two per site
