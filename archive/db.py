@@ -59,7 +59,12 @@ def open_archive(path: str | Path | None = None) -> ArchiveDatabase:
     # WAL with synchronous=NORMAL: never corrupts, and a killed process loses no committed
     # article; only an OS crash or power cut may lose the last commits. ~13% faster writes.
     db.execute("PRAGMA synchronous = NORMAL")
-    migrations.apply(db)
+    if migrations.pending(db):
+        # In one immediate transaction: two crawls opening a new archive at once would both
+        # see the steps pending and the second fail on "table already exists"; this way it
+        # waits, then finds nothing left to apply.
+        with db.atomic():
+            migrations.apply(db)
     return db
 
 

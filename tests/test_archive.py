@@ -1,6 +1,9 @@
 """The archive library: one row per canonical URL, failures kept, FTS in step with the rows."""
 
 import json
+import multiprocessing
+import threading
+from pathlib import Path
 
 import pytest
 from sqlite_utils import Database
@@ -87,6 +90,24 @@ def test_migrations_are_named_and_idempotent(tmp_path) -> None:
     ]
     assert db.table("articles").detect_fts() == "articles_fts"
     assert db.journal_mode == "wal"
+
+
+OPENERS = 8
+
+
+def open_together(path: Path, everyone: threading.Barrier) -> int:
+    everyone.wait()
+    return open_archive(path).table("articles").count
+
+
+def test_processes_opening_a_new_archive_at_once_all_get_it_whole(tmp_path) -> None:
+    """Cron may start several sites' crawls against an archive that does not exist yet."""
+    context = multiprocessing.get_context("spawn")
+    everyone = context.Manager().Barrier(OPENERS)
+    with context.Pool(OPENERS) as pool:
+        opened = pool.starmap(open_together, [(tmp_path / "a.db", everyone)] * OPENERS)
+    assert opened == [0] * OPENERS
+    assert len(migrations.applied(open_archive(tmp_path / "a.db"))) == len(migrations.pending(Database(memory=True)))
 
 
 def test_reading_a_missing_archive_says_what_to_do(tmp_path) -> None:
