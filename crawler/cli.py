@@ -78,6 +78,11 @@ def crawl(
     Example:
       govarchive crawl --url http://127.0.0.1:8765/ --db data/demo.db
     """
+    from crawler import settings
+    from crawler.workers import start_forkserver, worker_count
+
+    if worker_count(settings.GOVARCHIVE_EXTRACT_WORKERS) > 0:
+        start_forkserver()  # its imports overlap ours (crawler/workers.py)
     from crawler.progress import describe
     from crawler.run import UnknownSiteError, project_settings, site_classes
     from crawler.run import crawl as run_crawl

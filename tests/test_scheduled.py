@@ -268,4 +268,5 @@ def test_sites_crawled_side_by_side_share_one_extraction_pool(tmp_path: Path) ->
             time.sleep(0.02)
     assert crawl.returncode == 0
     assert count(db, "select count(*) from articles") == 2 * 23
-    assert 2 <= most <= 3  # two workers (and the forkserver that forks them), not two per site
+    helpers = 2  # multiprocessing's forkserver and resource tracker
+    assert 2 < most <= 2 + helpers  # two workers in all, not two per site
