@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "files" / "thaigov-text" / "text"
 QUERIES_FILE = ROOT / "tests" / "files" / "thai-queries.txt"
 SHORT_QUERIES = ("ยา", "ปี", "รถ", "น้ำ")  # 1-2 character words: trigram's blind spot
-COPIES = 10  # the corpus inserted this many times, for a stable insert rate
+COPIES = 5  # the corpus inserted this many times, for a stable insert rate (10 until session 5)
 LATENCY_ROUNDS = 5
 SEGMENTED_TOKENIZER = "unicode61 categories 'L* N* Co M*'"
 
