@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # imported on first use: start_forkserver() runs before trafi
     from crawler.extract import ExtractionRules
 
 EXTRACTION_MODULE = "crawler.extract"
+ATTEMPTS = 2  # tries of a page whose worker died
 
 log = logging.getLogger(__name__)
 Outcome = tuple[Literal["ok"], dict[str, Any]] | tuple[Literal["error"], str]
@@ -98,14 +99,23 @@ class ExtractionPool:
         self.executor = start_pool(workers)
 
     async def extract(self, body: bytes, encoding: str, url: str, rules: ExtractionRules) -> Outcome:
-        try:
-            future = self.executor.submit(extract_page, body, encoding, url, rules)
-            return await asyncio.wrap_future(future)
-        except BrokenProcessPool:
-            log.error("an extraction worker died on %s; restarting the pool", url)
-            self.executor.shutdown(wait=False, cancel_futures=True)
+        """A worker that dies (the OOM killer, a crash in a parser) breaks the whole pool and
+        fails every page it held: each is tried once more on a new pool, so only a page that
+        kills its worker twice is recorded as a failure."""
+        for _ in range(ATTEMPTS):
+            executor = self.executor
+            try:
+                return await asyncio.wrap_future(executor.submit(extract_page, body, encoding, url, rules))
+            except BrokenProcessPool:
+                self._replace(executor)
+        return "error", f"extraction worker died {ATTEMPTS} times on this page"
+
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        """Only the first of the pages a broken pool failed restarts it."""
+        if self.executor is broken:
+            log.error("an extraction worker died; restarting the pool")
+            broken.shutdown(wait=False, cancel_futures=True)
             self.executor = start_pool(self.workers)
-            return "error", "extraction worker died"
 
     def close(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)

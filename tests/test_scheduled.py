@@ -270,3 +270,20 @@ def test_sites_crawled_side_by_side_share_one_extraction_pool(tmp_path: Path) ->
     assert count(db, "select count(*) from articles") == 2 * 23
     helpers = 2  # multiprocessing's forkserver and resource tracker
     assert 2 < most <= 2 + helpers  # two workers in all, not two per site
+
+
+def test_an_extraction_worker_killed_mid_crawl_loses_no_article(tmp_path: Path) -> None:
+    """The OOM killer may take a worker: the pages it and its pool held are extracted again."""
+    db = tmp_path / "a.db"
+    with slow_crawl(db) as (_, _, crawl):
+        wait_for(lambda: count(db, "select count(*) from articles") >= 3)
+        workers = {pid for pid in descendants(crawl.pid) if pid not in direct_children(crawl.pid)}
+        os.kill(min(workers), signal.SIGKILL)  # forked by the forkserver: grandchildren
+        crawl.communicate(timeout=120)
+    assert crawl.returncode == 0
+    assert count(db, "select count(*) from articles") == 23
+    assert count(db, "select count(*) from failures") == 0
+
+
+def direct_children(pid: int) -> set[int]:
+    return {int(c) for f in Path(f"/proc/{pid}/task").glob("*/children") for c in f.read_text().split()}
