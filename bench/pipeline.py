@@ -166,7 +166,8 @@ class ExtractionRates:
 
     ours_rounds: list[float] = field(default_factory=list)  # seconds per round of the sample
     trafilatura_rounds: list[float] = field(default_factory=list)
-    ours_two_at_once: float = 0.0  # two processes extracting at the same time, pages/s together
+    # N -> two processes extracting at the same time, pages/s together, timed before N's crawls
+    two_at_once: dict[int, float] = field(default_factory=dict)
 
     @property
     def ours(self) -> float:
@@ -180,24 +181,27 @@ class ExtractionRates:
     def rounds(self) -> int:
         return len(self.ours_rounds)
 
+    def scaling(self, size: int) -> float:
+        """How far the host's two vCPUs scaled just before the crawls of N (2.00x: fully)."""
+        return self.two_at_once[size] / self.ours
+
     def trafilatura_spread(self) -> str:
         """Slowest and fastest round: how much this host's speed moved within the run."""
         slowest, quickest = max(self.trafilatura_rounds), min(self.trafilatura_rounds)
         return f"{EXTRACTION_SAMPLE / slowest:.1f}-{EXTRACTION_SAMPLE / quickest:.1f}"
 
 
-def measure_extraction(folder: Path, rates: ExtractionRates) -> None:
-    """Ours and trafilatura.extract() on one core in alternating rounds; once, ours in two
-    processes at once, which shows how far this machine's two cores really scale."""
+def measure_extraction(folder: Path, rates: ExtractionRates, size: int) -> None:
+    """Ours and trafilatura.extract() on one core in alternating rounds; then ours in two
+    processes at once, which shows how far this machine's two cores scale just now."""
     pages = sample_pages(folder)
     for _ in range(EXTRACTION_ROUNDS):
         rates.ours_rounds.append(seconds_to_extract(pages, ours))
         rates.trafilatura_rounds.append(seconds_to_extract(pages, trafilatura.extract))
-    if not rates.ours_two_at_once:
-        with start_pool(2) as pool:
-            list(pool.map(len, [[], []]))  # both workers have imported trafilatura before timing
-            together = max(pool.map(seconds_to_extract_ours, [pages, pages]))
-        rates.ours_two_at_once = 2 * len(pages) / together
+    with start_pool(2) as pool:
+        list(pool.map(len, [[], []]))  # both workers have imported trafilatura before timing
+        together = max(pool.map(seconds_to_extract_ours, [pages, pages]))
+    rates.two_at_once[size] = 2 * len(pages) / together
 
 
 def two_core_bound(bare: float, extraction: float) -> float:
@@ -229,7 +233,7 @@ def crawl_figures(scratch: Path) -> tuple[dict[int, dict[str, Run]], ExtractionR
     rates = ExtractionRates()
     for size in SIZES:
         folder = build(scratch / f"site-{size}", size)
-        measure_extraction(folder, rates)  # before each size's crawls: the best round counts
+        measure_extraction(folder, rates, size)  # before each size's crawls: the best round counts
         with served(folder) as base_url:
             figures[size] = runs = crawl_rounds(base_url, scratch, size)
         print(f"bench: N={size}: " + ", ".join(f"{k} {r.rate(size):.1f}/s" for k, r in runs.items()), flush=True)
@@ -263,12 +267,15 @@ def crawl_targets(figures: dict[int, dict[str, Run]], rates: ExtractionRates) ->
     targets = []
     for size, runs in figures.items():
         ours = runs["pool"].rate(size)
+        # Ours needs both vCPUs, the baselines one: a miss comes with how far they scaled then.
+        why = f" (two processes extracting at once just before: {rates.scaling(size):.2f}x one; 2.00x on free cores)"
         share = ours / two_core_bound(runs["bare"].rate(size), rates.trafilatura)
-        verdict = "met" if share >= TARGET_SHARE_OF_BOUND else f"MISSED by {TARGET_SHARE_OF_BOUND - share:.1%} points"
+        short = TARGET_SHARE_OF_BOUND - share
+        verdict = "met" if short <= 0 else f"MISSED by {short:.1%} points{why}"
         targets.append(f"- N={size:,}: ours at {share:.1%} of the two-core bound (target 85%): {verdict}.")
         ratio = ours / runs["naive"].rate(size)
         # three decimals: 1.696x printed as 1.70x beside "MISSED" reads as a contradiction
-        verdict = "met" if ratio >= TARGET_OVER_NAIVE else f"MISSED by {TARGET_OVER_NAIVE - ratio:.3f}x"
+        verdict = "met" if ratio >= TARGET_OVER_NAIVE else f"MISSED by {TARGET_OVER_NAIVE - ratio:.3f}x{why}"
         targets.append(f"- N={size:,}: ours {ratio:.3f}x the naive pipeline (target 1.7x): {verdict}.")
         if "inprocess" in runs:
             stronger = ours / runs["inprocess"].rate(size)
@@ -315,8 +322,12 @@ def run() -> str:
         f"pages/s; ours (trafilatura + our metadata and cleanup) **{rates.ours:.1f} pages/s** "
         f"({rates.ours / rates.trafilatura:.2f}x); `trafilatura.extract()` rounds ranged over "
         f"{rates.trafilatura_spread()} pages/s, each a few seconds long, while a crawl lasts 5-180 s. "
-        f"Ours in two processes at once: {rates.ours_two_at_once:.1f} "
-        f"pages/s together, {rates.ours_two_at_once / rates.ours:.2f}x one process (two perfect cores: 2.00x).",
+        "Ours in two processes at once, timed just before each size's crawls: "
+        + "; ".join(
+            f"N={size:,}: {together:.1f} pages/s together, {rates.scaling(size):.2f}x one process"
+            for size, together in rates.two_at_once.items()
+        )
+        + " (two free cores: 2.00x).",
         "",
         *crawl_table(figures, rates),
         "",
