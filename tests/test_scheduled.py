@@ -115,14 +115,17 @@ def test_a_crawl_killed_midway_leaves_a_valid_archive_and_the_next_run_completes
     assert rows(db, "select status from crawl_runs order by id") == [("killed",), ("ok",)]
 
 
+def direct_children(pid: int) -> set[int]:
+    try:
+        return {int(c) for f in Path(f"/proc/{pid}/task").glob("*/children") for c in f.read_text().split()}
+    except OSError:  # the process has ended
+        return set()
+
+
 def descendants(pid: int) -> set[int]:
     found, stack = set(), [pid]
     while stack:
-        try:
-            children = Path(f"/proc/{stack.pop()}/task").glob("*/children")
-            kids = {int(c) for f in children for c in f.read_text().split()}
-        except OSError:
-            continue
+        kids = direct_children(stack.pop())
         found |= kids
         stack.extend(kids)
     return found
@@ -283,7 +286,3 @@ def test_an_extraction_worker_killed_mid_crawl_loses_no_article(tmp_path: Path) 
     assert crawl.returncode == 0
     assert count(db, "select count(*) from articles") == 23
     assert count(db, "select count(*) from failures") == 0
-
-
-def direct_children(pid: int) -> set[int]:
-    return {int(c) for f in Path(f"/proc/{pid}/task").glob("*/children") for c in f.read_text().split()}
