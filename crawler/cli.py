@@ -19,6 +19,7 @@ EXIT_SITE_FAILED = 1  # a site could not be crawled (unreachable, nothing fetche
 EXIT_USAGE = 2  # click's own code for bad usage
 EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the lock; cron can simply try later
 EXIT_UNHEALTHY = 1  # govarchive check found problems
+NOTHING_TO_CRAWL = "name a site (govarchive sites lists them), use --all, or give --url BASE_URL"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -78,6 +79,8 @@ def crawl(
     Example:
       govarchive crawl --url http://127.0.0.1:8765/ --db data/demo.db
     """
+    if not sites and not all_sites and not urls:
+        raise click.UsageError(NOTHING_TO_CRAWL)
     from crawler import settings
     from crawler.workers import start_forkserver, worker_count
 
@@ -89,7 +92,7 @@ def crawl(
 
     chosen = list(sites) + (list(site_classes(project_settings(str(db_path)))) if all_sites else [])
     if not chosen and not urls:
-        raise click.UsageError("name a site (govarchive sites lists them), use --all, or give --url BASE_URL")
+        raise click.UsageError(NOTHING_TO_CRAWL)
     spider_args = {"routes": routes} if routes else {}
     if urls and agency:
         spider_args["agency"] = agency
