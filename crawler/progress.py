@@ -1,4 +1,5 @@
-"""Progress lines during a crawl and a one-line summary at the end."""
+"""Progress lines during a crawl and a one-line summary at the end, from the crawl's counters
+(including pages lost to an error in a pipeline, which only the item_error signal sees)."""
 
 from __future__ import annotations
 

@@ -233,20 +233,10 @@ def test_crawls_of_two_sites_into_one_archive_at_once_lose_no_article(serve, tmp
     assert count(db, "select count(*) from failures") == 0
 
 
-CRAWL_WITH_BROKEN_PIPELINE = """
-import sys
-from crawler.run import crawl
-from crawler.settings import ITEM_PIPELINES
-pipelines = {**ITEM_PIPELINES, "tests.broken_pipeline.FailOnFirstArticles": 250}
-result = crawl(sys.argv[1], urls=[sys.argv[2]], overrides={"ITEM_PIPELINES": pipelines})[0]
-print(result.status, result.figures["lost"], result.message)
-"""
-
-
 def test_pages_a_pipeline_fails_on_are_counted_as_lost_and_fail_the_run(serve, tmp_path: Path) -> None:
     folder = build_site(CORPUS, tmp_path / "site", limit=10)
     db = tmp_path / "a.db"
-    command = [sys.executable, "-c", CRAWL_WITH_BROKEN_PIPELINE, str(db), serve(folder)]
+    command = [sys.executable, "-m", "tests.broken_pipeline", str(db), serve(folder)]
     result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=300)
     status, lost, message = result.stdout.split(" ", 2)
     assert (status, int(lost)) == ("failed", FAILING_ARTICLES), result.stderr
