@@ -1,4 +1,4 @@
-"""Reading the archive's history: known pages (for incremental crawls), versions, diffs."""
+"""Reading the archive's history: known pages and traps (for incremental crawls), versions, diffs."""
 
 from __future__ import annotations
 
@@ -50,6 +50,12 @@ def known_pages(db: Database, site: str) -> dict[str, KnownPage]:
         for key in {url, source_url, final_url} - {None}:
             known[key] = page
     return known
+
+
+def known_traps(db: Database, site: str, since: str) -> dict[str, str]:
+    """URL shapes of `site` found to be traps on or after `since` (UTC ISO): shape -> reason."""
+    sql = "select shape, reason from traps where site = ? and found >= ?"
+    return dict(db.execute(sql, [site, since]).fetchall())
 
 
 def version_numbers(db: Database, url: str) -> list[int]:

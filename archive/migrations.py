@@ -137,3 +137,21 @@ def merge_index_segments_less_often(db: Database) -> None:
     """FTS5 merges index segments once 8 of a level exist, not 4: about a quarter less work
     per write for a few more segments to read per query (measured in docs/performance.md)."""
     db.execute(f"insert into {FTS_TABLE}({FTS_TABLE}, rank) values ('automerge', {FTS_AUTOMERGE})")
+
+
+@migrations()
+def account_for_every_page(db: Database) -> None:
+    """Failures say what kind they are and which run met them; each run counts its pages by
+    outcome and by the bound they hit; URL shapes found to be traps are remembered per site
+    (crawler/traps.py), so the next run does not walk them again."""
+    db.table("failures").add_column("kind", str)
+    db.table("failures").add_column("crawl_run", int)
+    db.table("crawl_runs").add_column("lost", int)  # pages an error of ours kept out of the archive
+    db.table("crawl_runs").add_column("failure_kinds", str)  # JSON: kind -> failures
+    db.table("crawl_runs").add_column("skipped", str)  # JSON: reason -> pages skipped on purpose
+    db.table("crawl_runs").add_column("bounds", str)  # JSON: setting -> pages that hit its bound
+    db.table("traps").create(
+        {"site": str, "shape": str, "reason": str, "found": str, "crawl_run": int},
+        pk=("site", "shape"),
+        not_null={"site", "shape", "reason", "found"},
+    )

@@ -135,15 +135,22 @@ class ArchiveWriter:
             )
             return cursor.rowcount > 0
 
-    def record_failure(self, url: str, reason: str, site: str | None = None, http_status: int | None = None) -> bool:
+    def record_failure(
+        self,
+        url: str,
+        reason: str,
+        site: str | None = None,
+        http_status: int | None = None,
+        kind: str | None = None,
+        crawl_run: int | None = None,
+    ) -> bool:
         """Log the failure; a known article answering 404/410 is marked removed (never deleted).
 
         Returns whether an archived article was marked removed.
         """
+        failure = {"url": url, "site": site, "reason": reason, "http_status": http_status, "time": utc_now()}
         with self.db.atomic():
-            self.db.table("failures").insert(
-                {"url": url, "site": site, "reason": reason, "http_status": http_status, "time": utc_now()}
-            )
+            self.db.table("failures").insert(failure | {"kind": kind, "crawl_run": crawl_run})
             if http_status not in GONE_STATUSES:
                 return False
             cursor = self.db.execute(
@@ -151,6 +158,15 @@ class ArchiveWriter:
                 [utc_now(), url, url],
             )
             return cursor.rowcount > 0
+
+    def record_traps(self, site: str, traps: dict[str, str], crawl_run: int | None = None) -> None:
+        """URL shapes found to be traps (shape -> reason); a later run refuses them unwalked."""
+        rows = [
+            {"site": site, "shape": shape, "reason": reason, "found": utc_now(), "crawl_run": crawl_run}
+            for shape, reason in traps.items()
+        ]
+        with self.db.atomic():
+            self.db.table("traps").upsert_all(rows, pk=("site", "shape"))
 
     # -- crawl runs -------------------------------------------------------------------
     def start_run(self, site: str, pid: int) -> int:

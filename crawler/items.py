@@ -67,10 +67,14 @@ class NotModified:
 
 
 @dataclass
-class FetchFailure:
-    """A page that should have been archived and was not, with the reason."""
+class NotArchived:
+    """A page that may have been an article and was not archived: why, in words and as a
+    kind (crawler/outcomes.py), and the bound it hit, by its setting's name, if any."""
 
-    url: str
+    url: str  # as the route named it, before redirects
     site: str
     reason: str
+    kind: str = "other"
     http_status: int | None = None
+    bound: str | None = None
+    crawl_run: int | None = None

@@ -1,4 +1,4 @@
-"""Downloader middlewares: encoding repair, network statistics, Retry-After."""
+"""Downloader middlewares: encoding repair, network statistics, Retry-After, redirects in words."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ import logging
 import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.redirect import BaseRedirectMiddleware, MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from scrapy.settings import Settings
 from scrapy.statscollectors import StatsCollector
@@ -19,6 +22,7 @@ from twisted.internet.task import deferLater
 from w3lib.encoding import resolve_encoding
 
 from crawler.encoding import choose_encoding
+from crawler.outcomes import OFFSITE_REDIRECT, REDIRECT_LOOP, TOO_MANY_REDIRECTS, Refused, ledger_key
 
 log = logging.getLogger(__name__)
 
@@ -100,3 +104,32 @@ def _retry_after_seconds(value: bytes | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+class AccountableRedirects(BaseRedirectMiddleware):
+    """Scrapy's redirects, refused with a reason a person understands: a loop, too many, off the
+    site. Scrapy's own would drop a loop silently (its duplicate filter) and leave an off-site
+    target to a filter that logs it at DEBUG."""
+
+    def _redirect(self, redirected: Request, request: Request, reason: Any) -> Request:
+        chain = [*request.meta.get("redirect_urls", []), request.url]
+        if ledger_key(redirected.url) in {ledger_key(url) for url in chain}:
+            raise Refused(REDIRECT_LOOP, f"redirect loop: {redirected.url} redirects back to itself")
+        spider = self.crawler.spider
+        on_site = getattr(spider, "on_site", None)
+        if on_site is not None and not on_site(redirected.url):
+            host = urlsplit(redirected.url).hostname
+            raise Refused(OFFSITE_REDIRECT, f"off-site redirect to {host}: not followed")
+        try:
+            return super()._redirect(redirected, request, reason)
+        except IgnoreRequest as error:
+            reason_text = f"too many redirects: more than {self.max_redirect_times}"
+            raise Refused(TOO_MANY_REDIRECTS, reason_text, "REDIRECT_MAX_TIMES") from error
+
+
+class AccountableRedirect(AccountableRedirects, RedirectMiddleware):
+    """HTTP 3xx Location redirects."""
+
+
+class AccountableMetaRefresh(AccountableRedirects, MetaRefreshMiddleware):
+    """<meta http-equiv="refresh"> redirects."""

@@ -19,7 +19,8 @@ from archive.group_commit import GroupCommitWriter
 from archive.store import ArchiveWriter
 from archive.warc import Capture, CaptureWriter
 from crawler.extract import ExtractionRules
-from crawler.items import Article, FetchedPage, FetchFailure, NotModified
+from crawler.items import Article, FetchedPage, NotArchived, NotModified
+from crawler.outcomes import EXTRACTION, VALIDATION
 from crawler.shared import ARCHIVE_WRITERS, EXTRACTION_POOLS, WriterKey, writer_key
 from crawler.workers import ExtractionPool, extract_page, worker_count
 
@@ -63,7 +64,7 @@ class CapturePipeline:
 
 class ExtractPipeline:
     """FetchedPage -> Article, in a pool of worker processes (crawler/workers.py);
-    a page with no extractable text becomes a FetchFailure."""
+    a page with no extractable text is NotArchived."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -93,7 +94,14 @@ class ExtractPipeline:
         if outcome == "error":
             if self.stats:
                 self.stats.inc_value("govarchive/extraction_failed")
-            return FetchFailure(url=item.final_url, site=item.site, reason=str(value), http_status=item.http_status)
+            return NotArchived(
+                url=item.source_url,
+                site=item.site,
+                reason=str(value),
+                kind=EXTRACTION,
+                http_status=item.http_status,
+                crawl_run=item.crawl_run,
+            )
         return article_from(item, value)  # type: ignore[arg-type]
 
 
@@ -124,7 +132,14 @@ class ValidatePipeline:
             return item
         if not item.title.strip() or len(item.body) < MIN_BODY_CHARS:
             reason = "validation: empty title or body too short"
-            return FetchFailure(url=item.url, site=item.site, reason=reason, http_status=item.http_status)
+            return NotArchived(
+                url=item.source_url,
+                site=item.site,
+                reason=reason,
+                kind=VALIDATION,
+                http_status=item.http_status,
+                crawl_run=item.crawl_run,
+            )
         for name in ("published", "modified"):
             value = getattr(item, name)
             if value and not plausible(value):
@@ -144,7 +159,7 @@ def plausible(value: str) -> bool:
 
 
 class ArchivePipeline:
-    """Writes Articles, 304s and FetchFailures to the archive named by GOVARCHIVE_DB.
+    """Writes Articles, 304s and pages NotArchived to the archive named by GOVARCHIVE_DB.
 
     All writes happen on one thread that owns the SQLite connection (archive/group_commit.py),
     shared by every site the process crawls (crawler/shared.py): SQLite releases the GIL
@@ -178,23 +193,26 @@ class ArchivePipeline:
 
     async def process_item(self, item: Any) -> Any:
         assert self.stats is not None, "open_spider was not called"
-        if not isinstance(item, FetchFailure | NotModified | Article):
+        if not isinstance(item, NotArchived | NotModified | Article):
             return item
         self.stats.inc_value(await self.write(item))
-        if isinstance(item, FetchFailure):
+        if isinstance(item, NotArchived):
+            self.stats.inc_value(f"govarchive/failed/{item.kind}")
+            if item.bound:
+                self.stats.inc_value(f"govarchive/bounds/{item.bound}")
             raise DropItem(f"recorded failure for {item.url}: {item.reason}")
         return item
 
-    async def write(self, item: FetchFailure | NotModified | Article) -> str:
+    async def write(self, item: NotArchived | NotModified | Article) -> str:
         """Hands the item to the writer thread; the stats counter once it is committed."""
         assert self.writer is not None, "open_spider was not called"
         return await asyncio.wrap_future(self.writer.submit(lambda writer: write_item(writer, item)))
 
 
-def write_item(writer: ArchiveWriter, item: FetchFailure | NotModified | Article) -> str:
+def write_item(writer: ArchiveWriter, item: NotArchived | NotModified | Article) -> str:
     """On the writer thread: write one item; returns the stats counter to increment."""
-    if isinstance(item, FetchFailure):
-        removed = writer.record_failure(item.url, item.reason, item.site, item.http_status)
+    if isinstance(item, NotArchived):
+        removed = writer.record_failure(item.url, item.reason, item.site, item.http_status, item.kind, item.crawl_run)
         return "govarchive/removed" if removed else "govarchive/failures"
     if isinstance(item, NotModified):
         writer.not_modified(item.url, item.fetched_at, item.crawl_run)

@@ -10,6 +10,8 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from twisted.internet import task
 
+from crawler.outcomes import BOUND_KINDS
+
 log = logging.getLogger("govarchive.progress")
 COUNTERS = (
     "articles_new",
@@ -25,6 +27,9 @@ COUNTERS = (
 def summary(stats: dict[str, Any]) -> dict[str, int]:
     """The crawl's figures, from Scrapy stats."""
     figures = {name: int(stats.get(f"govarchive/{name}", 0) or 0) for name in COUNTERS}
+    figures["bounded"] = sum(int(stats.get(f"govarchive/failed/{kind}", 0) or 0) for kind in BOUND_KINDS)
+    figures["dead_links"] = int(stats.get("govarchive/dead_links", 0) or 0)  # 404/410 links from listings
+    figures["skipped"] = sum(int(v or 0) for k, v in stats.items() if k.startswith("govarchive/skipped/"))
     figures["not_modified"] = int(stats.get("govarchive/http_304", 0) or 0)  # counted below the HTTP cache
     figures["pages"] = int(stats.get("response_received_count", 0) or 0)
     return figures
@@ -36,6 +41,9 @@ def describe(figures: dict[str, int]) -> str:
         f"{figures['articles_new']} new, {figures['articles_updated']} updated, "
         f"{figures['articles_unchanged']} unchanged, {figures['removed']} removed articles, "
         f"{figures['failures']} failures"
+        + (f" ({figures['dead_links']} dead links on listings)" if figures["dead_links"] else "")
+        + (f" ({figures['bounded']} at a bound or trap)" if figures["bounded"] else "")
+        + (f", {figures['skipped']} pages skipped on purpose" if figures["skipped"] else "")
         + (f", {figures['lost']} pages lost to errors (see the log)" if figures["lost"] else "")
     )
 

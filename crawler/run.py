@@ -6,6 +6,7 @@ import json
 import logging
 import os
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -15,16 +16,21 @@ from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 
 from archive.db import open_archive
-from archive.history import known_pages
+from archive.history import known_pages, known_traps
 from archive.store import ArchiveWriter
+from crawler.budget import BUDGET_STOPS
 from crawler.incremental import Revisits
 from crawler.locks import AlreadyRunningError, SiteLock
+from crawler.outcomes import BUDGET, OTHER, STOPPED
 from crawler.progress import summary
 from crawler.spiders.base import NewsSpider
 from crawler.spiders.cms import GenericNewsSpider
 
 QUIET_LOGGERS = ("scrapy.middleware", "scrapy.addons", "scrapy.crawler", "scrapy.utils.log")
-FAILURE_RATE_LIMIT = 0.2  # failures / (articles + failures) above this fails the run
+# failures / (articles + failures) above this fails the run; bounds and dead links on listings do not count
+FAILURE_RATE_LIMIT = 0.2
+FINISHED = "finished"
+SHUTDOWN = "shutdown"  # Scrapy's finish reason after SIGTERM or SIGINT
 log = logging.getLogger("govarchive.run")
 
 
@@ -37,7 +43,7 @@ class SiteResult:
     site: str
     finish_reason: str
     figures: dict[str, int] = field(default_factory=dict)
-    status: str = "ok"  # ok | failed | locked
+    status: str = "ok"  # ok | failed | stopped | locked
     message: str = ""
 
     @property
@@ -122,9 +128,11 @@ def crawl(
             continue
         writer.close_abandoned_runs(job.site, os.getpid())
         job.run_id = writer.start_run(job.site, os.getpid())
-        revisits = Revisits(known_pages(writer.db, job.site), refresh, settings.getfloat("GOVARCHIVE_REVISIT_DAYS"))
+        revisit_days = settings.getfloat("GOVARCHIVE_REVISIT_DAYS")
+        revisits = Revisits(known_pages(writer.db, job.site), refresh, revisit_days)
+        traps = known_traps(writer.db, job.site, (datetime.now(UTC) - timedelta(days=revisit_days)).isoformat())
         job.crawler = process.create_crawler(job.spider_cls)
-        process.crawl(job.crawler, revisits=revisits, crawl_run=job.run_id, **job.kwargs)
+        process.crawl(job.crawler, revisits=revisits, crawl_run=job.run_id, known_traps=traps, **job.kwargs)
         started.append(job)
     if started:
         process.start()
@@ -137,10 +145,10 @@ def crawl(
 def _finish(writer: ArchiveWriter, job: Job) -> SiteResult:
     assert job.crawler is not None and job.run_id is not None and job.lock is not None
     stats = job.crawler.stats.get_stats() if job.crawler.stats else {}
-    figures = summary(stats)
     reason = str(stats.get("finish_reason", "not started"))
+    stopped_by = _account_for_unfetched(writer, job, reason, stats)
+    figures = summary(stats)
     status, message = judge(reason, figures)
-    errors = {k.rsplit("/", 1)[-1]: v for k, v in stats.items() if k.startswith("govarchive/http_errors/")}
     writer.finish_run(
         job.run_id,
         status,
@@ -153,17 +161,63 @@ def _finish(writer: ArchiveWriter, job: Job) -> SiteResult:
             "unchanged": figures["articles_unchanged"],
             "removed": figures["removed"],
             "failures": figures["failures"],
-            "http_errors": json.dumps(errors),
-            "stop_reason": message or reason,
+            "lost": figures["lost"],
+            "http_errors": json.dumps(_counters(stats, "http_errors")),
+            "failure_kinds": json.dumps(_counters(stats, "failed")),
+            "skipped": json.dumps(_counters(stats, "skipped")),
+            "bounds": json.dumps(_counters(stats, "bounds")),
+            "stop_reason": message or _stop_reason(reason, stopped_by, stats),
         },
     )
     job.lock.release()
     return SiteResult(job.site, reason, figures, status, message)
 
 
+def _stop_reason(reason: str, stopped_by: str | None, stats: dict[str, Any]) -> str:
+    if stopped_by is None:
+        return reason
+    left = stats.get(f"govarchive/bounds/{stopped_by}", 0)
+    return f"stopped at {stopped_by}: {left} pages named but not fetched are left for the next run"
+
+
+def _counters(stats: dict[str, Any], group: str) -> dict[str, int]:
+    prefix = f"govarchive/{group}/"
+    return {k.removeprefix(prefix): int(v) for k, v in sorted(stats.items()) if k.startswith(prefix)}
+
+
+def _account_for_unfetched(writer: ArchiveWriter, job: Job, reason: str, stats: dict[str, Any]) -> str | None:
+    """Pages a route named that the run ended without fetching: each recorded with why.
+
+    Returns the setting of the budget that stopped the crawl, if one did."""
+    spider = job.crawler.spider if job.crawler else None
+    unsettled = spider.ledger.unsettled() if isinstance(spider, NewsSpider) else []
+    setting = BUDGET_STOPS.get(reason)
+    if isinstance(spider, NewsSpider):
+        writer.record_traps(job.site, spider.traps.new_shapes, job.run_id)
+    if not unsettled:
+        return setting
+    if setting is not None:
+        kind, why = BUDGET, f"budget: the crawl stopped at {setting} before fetching it"
+        stats[f"govarchive/bounds/{setting}"] = stats.get(f"govarchive/bounds/{setting}", 0) + len(unsettled)
+    elif reason == SHUTDOWN:
+        kind, why = STOPPED, "stopped: the crawl was asked to stop (SIGTERM or SIGINT) before fetching it"
+    else:  # the crawl ended without an answer for it: a fault of ours, never silently
+        kind, why = OTHER, f"not fetched: the crawl ended ({reason}) without an answer for it"
+        stats["govarchive/lost"] = stats.get("govarchive/lost", 0) + len(unsettled)
+    with writer.db.atomic():
+        for url in unsettled:
+            writer.record_failure(url, why, job.site, None, kind, job.run_id)
+    stats["govarchive/failures"] = stats.get("govarchive/failures", 0) + len(unsettled)
+    stats[f"govarchive/failed/{kind}"] = stats.get(f"govarchive/failed/{kind}", 0) + len(unsettled)
+    return setting
+
+
 def judge(reason: str, figures: dict[str, int]) -> tuple[str, str]:
-    """A run fails when the site gave nothing, the crawl aborted, or too many pages failed."""
-    if reason not in ("finished", "closespider_timeout", "closespider_pagecount", "closespider_itemcount"):
+    """A run fails when the site gave nothing, the crawl aborted, or too many pages failed;
+    it is `stopped` when asked to stop. A budget that ends a crawl is planned: `ok`."""
+    if reason == SHUTDOWN:
+        return "stopped", "asked to stop (SIGTERM or SIGINT); the next run fetches what is left"
+    if reason != FINISHED and reason not in BUDGET_STOPS:
         return "failed", f"crawl ended: {reason}"
     if figures["pages"] == 0:
         return "failed", "no page could be fetched from the site"
@@ -171,6 +225,7 @@ def judge(reason: str, figures: dict[str, int]) -> tuple[str, str]:
         lost = figures["lost"]
         return "failed", f"{lost} pages could not be archived (errors in the log); the next run fetches them again"
     done = figures["articles_new"] + figures["articles_updated"] + figures["articles_unchanged"]
-    if figures["failures"] and figures["failures"] / (done + figures["failures"]) > FAILURE_RATE_LIMIT:
-        return "failed", f"{figures['failures']} failures for {done} articles (over {FAILURE_RATE_LIMIT:.0%})"
+    faults = figures["failures"] - figures["bounded"] - figures["dead_links"]
+    if faults and faults / (done + faults) > FAILURE_RATE_LIMIT:
+        return "failed", f"{faults} failures for {done} articles (over {FAILURE_RATE_LIMIT:.0%})"
     return "ok", ""

@@ -24,11 +24,35 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = DOWNLOAD_DELAY
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 RETRY_TIMES = 2
-DOWNLOAD_TIMEOUT = 60
 # Loopback targets (the offline mirror, test servers) are ours: no delay needed there.
 GOVARCHIVE_UNTHROTTLED_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 GOVARCHIVE_MAX_RETRY_AFTER = 600.0  # seconds; a longer Retry-After is capped
+
+# -- Bounds: one bad site must never hang or bloat a run (README, "Reliability") ----------
+# Whatever hits a bound is recorded in `failures` with its reason and counted in the run's
+# `crawl_runs.bounds`, keyed by the setting's name.
+# One response: the whole download, first byte to last, so a trickle is cut too.
+DOWNLOAD_TIMEOUT = float(os.environ.get("GOVARCHIVE_DOWNLOAD_TIMEOUT", "60"))
+# One response's size, on the wire (declared or counted) and while decompressing: a gzip
+# bomb is stopped at this many bytes, before more memory is committed.
+DOWNLOAD_MAXSIZE = int(os.environ.get("GOVARCHIVE_DOWNLOAD_MAXSIZE", str(32 * 2**20)))
+DOWNLOAD_WARNSIZE = 8 * 2**20
+GOVARCHIVE_SITEMAP_MAXSIZE = 64 * 2**20  # sitemaps may be 50 MB uncompressed (sitemaps.org)
+REDIRECT_MAX_TIMES = 10
+# Per site and run; a crawl that reaches one stops, and the pages it named but did not
+# fetch are recorded as `budget` failures (the next run fetches them).
+GOVARCHIVE_MAX_REQUESTS = int(os.environ.get("GOVARCHIVE_MAX_REQUESTS", "200000"))
+GOVARCHIVE_MAX_BYTES = int(os.environ.get("GOVARCHIVE_MAX_BYTES", str(4 * 2**30)))  # response bodies
+CLOSESPIDER_PAGECOUNT = int(os.environ.get("GOVARCHIVE_MAX_PAGES", "100000"))  # responses; --max-pages
+CLOSESPIDER_TIMEOUT = int(os.environ.get("GOVARCHIVE_MAX_SECONDS", str(6 * 3600)))  # wall time; --max-seconds
+# Traps (crawler/traps.py): URL spaces a site generates without end.
+GOVARCHIVE_TRAP_FRUITLESS_PAGES = 20  # listing pages of one URL shape in a row without a new article
+GOVARCHIVE_TRAP_MAX_PATH_SEGMENTS = 12
+GOVARCHIVE_TRAP_MAX_SEGMENT_REPEATS = 2  # /a/b/a/b/a/ repeats `a` three times
+GOVARCHIVE_TRAP_MAX_URL_LENGTH = 1024
+GOVARCHIVE_TRAP_MAX_QUERY_SHAPES = 8  # distinct sets of query keys under one path
+GOVARCHIVE_TRAP_EARLIEST_YEAR = 1990  # dates in URLs before this, or after next year, are traps
 # Incremental crawls: known articles are not fetched again unless --refresh, a sitemap
 # lastmod newer than our copy, or this many days since we fetched them.
 GOVARCHIVE_REVISIT_DAYS = float(os.environ.get("GOVARCHIVE_REVISIT_DAYS", "30"))
@@ -40,6 +64,11 @@ HTTPCACHE_STORAGE = "scrapy.extensions.httpcache.FilesystemCacheStorage"
 HTTPCACHE_GZIP = True
 
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.budget.Budget": 120,  # after robots.txt (100): requests it forbids cost nothing
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.AccountableMetaRefresh": 580,
+    "crawler.middlewares.AccountableRedirect": 600,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.RetryAfterMiddleware": 550,
     "crawler.middlewares.EncodingFixMiddleware": 950,  # below the cache: fixes what is stored too

@@ -87,6 +87,7 @@ def test_migrations_are_named_and_idempotent(tmp_path) -> None:
         "create_crawl_runs",
         "add_publication_period_columns",
         "merge_index_segments_less_often",
+        "account_for_every_page",
     ]
     assert db.table("articles").detect_fts() == "articles_fts"
     assert db.journal_mode == "wal"

@@ -13,22 +13,44 @@ import json
 import re
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from parsel import Selector
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
 from scrapy.http import Request, Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
-from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
+from archive.store import GONE_STATUSES
 from crawler.extract import ExtractionRules
 from crawler.incremental import Revisits
-from crawler.items import FetchedPage, FetchFailure, NotModified
+from crawler.items import FetchedPage, NotArchived, NotModified
+from crawler.outcomes import (
+    CANDIDATE_ROUTES,
+    DUPLICATE,
+    EMPTY,
+    FRUITLESS,
+    KNOWN,
+    KNOWN_TRAP,
+    NOT_ARTICLE,
+    NOT_HTML,
+    ROBOTS,
+    TOO_LARGE,
+    TRAP,
+    Ledger,
+    Verdict,
+    classify,
+    ledger_key,
+)
+from crawler.outcomes import source_url as outcome_source
 from crawler.pagetype import page_kind, quick_kind
+from crawler.traps import FRUITLESS_SETTING, Trap, TrapDetector, TrapRules, url_shape
 
 ROUTES = ("sitemap", "feed", "api", "listings")
 REQUIRED = ("name", "agency", "base_url")
@@ -37,6 +59,7 @@ FEED_TYPES = ("application/rss+xml", "application/atom+xml")
 # Never archive targets: admin, login, feeds, comment replies, search, API, uploads.
 DENY = (r"/wp-(admin|login|json|content|includes)", r"/feed/?", r"[?&](replytocom|s|share)=", r"/xmlrpc\.php")
 PAGE_NUMBER = re.compile(r"/page/\d+/?$|[?&]paged?=\d+")
+BINARY_SNIFF_BYTES = 1024  # a NUL byte here: not text, whatever the Content-Type says
 PAGINATION = ('link[rel="next"]::attr(href)', 'a[rel="next"]::attr(href)', "a.next::attr(href)")
 
 
@@ -74,13 +97,21 @@ class NewsSpider(scrapy.Spider):
         *args: Any,
         revisits: Revisits | None = None,
         crawl_run: int | None = None,
+        known_traps: dict[str, str] | None = None,
+        trap_rules: TrapRules | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self._check_declarations()
         self.revisits = revisits or Revisits()
         self.crawl_run = crawl_run
-        self.seen: set[str] = set()
+        self.seen: set[str] = set()  # discovery pages requested (ledger keys)
+        self.ledger = Ledger()  # possible articles named, and which are settled (crawler/outcomes.py)
+        self.traps = TrapDetector(trap_rules or TrapRules(), known_traps)
+        # route -> page -> shape of the route's page that first named it (crawler/traps.py)
+        self.named_by: dict[str, dict[str, str]] = {}
+        self.articles_found: set[str] = set()
+        self.known_skipped: set[str] = set()  # archived pages not fetched again (crawler/incremental.py)
         if not self.base_url.endswith("/"):
             self.base_url += "/"
         if not getattr(self, "allowed_domains", None):
@@ -91,6 +122,12 @@ class NewsSpider(scrapy.Spider):
         # LinkExtractor's allow_domains misses IP hosts (127.0.0.1); see on_site() instead.
         self.links = LinkExtractor(deny=DENY, unique=True)
         self.extraction_rules = self.rules()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider = super().from_crawler(crawler, *args, trap_rules=TrapRules.from_settings(crawler.settings), **kwargs)
+        crawler.signals.connect(spider.on_dropped, signal=signals.request_dropped)
+        return cast(NewsSpider, spider)
 
     @classmethod
     def rules(cls) -> ExtractionRules:
@@ -125,135 +162,220 @@ class NewsSpider(scrapy.Spider):
 
     # -- start ------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[Any]:
-        for request in self.start_requests():
-            yield request
+        for request_or_failure in self.start_requests():
+            yield request_or_failure
 
-    def start_requests(self) -> Iterator[Request]:
+    def start_requests(self) -> Iterator[Request | NotArchived]:
         if self.revisits.refresh:  # every known article, even those no route lists any more
             for url in sorted({page.url for page in self.revisits.known.values()}):
-                yield from self.page_request(url)
+                yield from self.page_request(url, "sitemap")
         if "sitemap" in self.routes:
-            yield self.discovery_request(self.url("robots.txt"), self.parse_robots)
+            yield from self.discover(self.url("robots.txt"), self.parse_robots)
             for url in self.sitemap_urls:
-                yield self.discovery_request(self.url(url), self.parse_sitemap)
+                yield from self.discover(self.url(url), self.parse_sitemap)
         if "feed" in self.routes:
             for url in self.feed_urls:
-                yield self.discovery_request(self.url(url), self.parse_feed)
+                yield from self.discover(self.url(url), self.parse_feed)
         if "api" in self.routes:
-            yield self.discovery_request(self.url(WP_API_POSTS.format(page=1)), self.parse_api, page=1)
+            yield from self.discover(self.url(WP_API_POSTS.format(page=1)), self.parse_api, page=1)
         if "listings" in self.routes or "feed" in self.routes:
             for url in self.listing_urls:
-                yield self.discovery_request(self.url(url), self.parse_listing)
+                yield from self.discover(self.url(url), self.parse_listing)
 
-    def discovery_request(self, url: str, callback: Callable[..., Any], **cb_kwargs: Any) -> Request:
-        """Sitemaps, feeds, API pages, listings: a missing one is normal, not a failure.
+    def discover(self, url: str, callback: Callable[..., Any], **cb_kwargs: Any) -> Iterator[Request | NotArchived]:
+        """Sitemaps, feeds, API pages, listings: a missing one is normal, not a failure; one
+        that hits a bound or a trap is recorded.
 
         These go through Scrapy's HTTP cache, so a re-crawl revalidates them (304)."""
-        self.seen.add(url)
-        return Request(url, callback=callback, cb_kwargs=cb_kwargs, errback=self.on_discovery_error)
+        key = ledger_key(url)
+        if key in self.seen:
+            return
+        self.seen.add(key)
+        trap = self.traps.check_discovery(url)
+        if trap is not None:
+            yield from self.refuse(url, trap)
+            return
+        meta = {"download_maxsize": self.settings.getint("GOVARCHIVE_SITEMAP_MAXSIZE")} if "sitemap" in url else {}
+        yield Request(url, callback=callback, cb_kwargs=cb_kwargs, errback=self.on_discovery_error, meta=meta)
 
     # -- discovery routes -------------------------------------------------------------
-    def parse_robots(self, response: Response) -> Iterator[Request]:
+    def parse_robots(self, response: Response) -> Iterator[Request | NotArchived]:
         for url in sitemap_urls_from_robots(response.body, base_url=response.url):
-            yield self.discovery_request(url, self.parse_sitemap)
+            yield from self.discover(url, self.parse_sitemap)
 
-    def parse_sitemap(self, response: Response) -> Iterator[Request]:
-        body = gunzip(response.body) if response.body[:2] == b"\x1f\x8b" else response.body
-        try:
+    def parse_sitemap(self, response: Response) -> Iterator[Request | NotArchived]:
+        shape = self.traps.walked(response.url)
+        maxsize = self.settings.getint("GOVARCHIVE_SITEMAP_MAXSIZE")
+        try:  # a .xml.gz file (a gzip Content-Encoding, Scrapy has already undone)
+            body = gunzip(response.body, max_size=maxsize) if response.body[:2] == b"\x1f\x8b" else response.body
             sitemap = Sitemap(body)
-        except Exception as error:  # lxml raises several types on bad XML
+        except _DecompressionMaxSizeExceeded:
+            reason = f"too large: sitemap over {maxsize:,} bytes while decompressing"
+            yield self.not_archived(response.url, TOO_LARGE, reason, bound="GOVARCHIVE_SITEMAP_MAXSIZE")
+            return
+        except Exception as error:  # lxml raises several types on bad XML, gzip on a bad file
             self.logger.warning("unreadable sitemap %s: %s", response.url, error)
             return
-        for entry in sitemap:
-            loc = entry.get("loc", "").strip()
+        locations = [(entry.get("loc", "").strip(), entry.get("lastmod")) for entry in sitemap]
+        self.note_links("sitemap", shape, [loc for loc, _ in locations if loc])
+        for loc, lastmod in locations:
             if not loc:
                 continue
             if sitemap.type == "sitemapindex":
-                yield self.discovery_request(loc, self.parse_sitemap)
+                yield from self.discover(loc, self.parse_sitemap)
             else:
-                yield from self.page_request(loc, lastmod=entry.get("lastmod"))
+                yield from self.page_request(loc, "sitemap", lastmod=lastmod)
 
-    def parse_feed(self, response: Response) -> Iterator[Request]:
+    def parse_feed(self, response: Response) -> Iterator[Request | NotArchived]:
         feed = Selector(text=response.text, type="xml")
         feed.remove_namespaces()
         links = feed.xpath("//item/link/text()").getall()
         links += feed.xpath("//entry/link[@rel='alternate' or not(@rel)]/@href").getall()
         for link in links:
-            yield from self.page_request(response.urljoin(link.strip()))
+            yield from self.page_request(response.urljoin(link.strip()), "feed")
 
-    def parse_api(self, response: Response, page: int) -> Iterator[Request]:
+    def parse_api(self, response: Response, page: int) -> Iterator[Request | NotArchived]:
+        shape = self.traps.walked(response.url)
         try:
             posts = json.loads(response.text)
         except ValueError:
             self.logger.info("no WordPress API at %s", response.url)
             return
         links = [p["link"] for p in posts if isinstance(p, dict) and p.get("link")] if isinstance(posts, list) else []
+        self.note_links("api", shape, links)
         for link in links:
-            yield from self.page_request(link)
+            yield from self.page_request(link, "api")
         total_pages = int(response.headers.get(b"X-WP-TotalPages", b"1") or 1)
         if page < total_pages and not self.only_known(links):
-            yield self.discovery_request(self.url(WP_API_POSTS.format(page=page + 1)), self.parse_api, page=page + 1)
+            yield from self.discover(self.url(WP_API_POSTS.format(page=page + 1)), self.parse_api, page=page + 1)
 
-    def parse_listing(self, response: Response) -> Iterator[Request]:
+    def parse_listing(self, response: Response) -> Iterator[Request | NotArchived]:
         """Home and listing pages: feeds announced in <head>, then (listings route) every link."""
         if not isinstance(response, TextResponse):
             return
+        shape = self.traps.walked(response.url)
         if "feed" in self.routes:
             for href in response.css(
                 ", ".join(f'link[rel="alternate"][type="{t}"]::attr(href)' for t in FEED_TYPES)
             ).getall():
-                yield self.discovery_request(response.urljoin(href), self.parse_feed)
+                yield from self.discover(response.urljoin(href), self.parse_feed)
         if "listings" not in self.routes:
             return
         links = [link.url for link in self.links.extract_links(response) if self.on_site(link.url)]
         next_pages = [response.urljoin(href) for href in response.css(", ".join(PAGINATION)).getall()]
-        if self.only_known([u for u in links if u not in next_pages and not PAGE_NUMBER.search(u)]):
+        content = [u for u in links if u not in next_pages and not PAGE_NUMBER.search(u)]
+        self.note_links("listing", shape, content)
+        if self.only_known(content):
             return  # an incremental crawl has reached what it already holds: stop paging
         for url in next_pages:
-            yield self.discovery_request(url, self.parse_listing)
+            yield from self.discover(url, self.parse_listing)
         for url in links:
-            yield from self.page_request(url, candidate=False)
+            yield from self.page_request(url, "listing")
+
+    def note_links(self, route: str, shape: str, urls: list[str]) -> None:
+        """Credit a discovery page's shape with the articles it is the first page of its route
+        to name: listings that re-list what other listings named (filters, sort orders,
+        calendars of the same posts) earn none, and end as traps (crawler/traps.py)."""
+        first_named = self.named_by.setdefault(route, {})
+        for url in urls:
+            key = ledger_key(url)
+            if key in first_named:
+                continue
+            first_named[key] = shape
+            if key in self.articles_found or self.revisits.is_known(url):
+                self.traps.found_article(shape)
+
+    def found_article(self, url: str) -> None:
+        key = ledger_key(url)
+        self.articles_found.add(key)
+        for first_named in self.named_by.values():
+            if key in first_named:
+                self.traps.found_article(first_named[key])
 
     def only_known(self, links: list[str]) -> bool:
         """An incremental crawl stops paging when a page links only to what it already has."""
         if self.revisits.refresh or not any(map(self.revisits.is_known, links)):
             return False
-        return all(self.revisits.is_known(url) or url in self.seen for url in links)
+        return all(self.revisits.is_known(url) or ledger_key(url) in self.ledger.routes for url in links)
 
     def on_site(self, url: str) -> bool:
         host = urlsplit(url).hostname or ""
         return any(host == domain or host.endswith("." + domain) for domain in self.allowed_domains)
 
     # -- pages ------------------------------------------------------------------------
-    def page_request(self, url: str, candidate: bool = True, lastmod: str | None = None) -> Iterator[Request]:
-        """A request for a possible article, unless it is known and unchanged.
-
-        `candidate`: a route named this URL as content, so a fetch error is a failure.
-        """
-        decision = self.revisits.decide(url, lastmod)
-        if decision == "skip" or url in self.seen:
+    def page_request(self, url: str, route: str, lastmod: str | None = None) -> Iterator[Request | NotArchived]:
+        """A request for a possible article named by `route`, unless it is known and unchanged,
+        a trap, or named before (the ledger then only notes the route)."""
+        key = ledger_key(url)
+        if key in self.seen:  # a discovery page, not a possible article
             return
-        self.seen.add(url)
+        first = self.ledger.name(url, route)
+        if not (first or key in self.known_skipped):
+            return
+        decision = self.revisits.decide(url, lastmod)
+        if decision == "skip":
+            if first:
+                self.ledger.settle(url)
+                self.known_skipped.add(key)
+                self.count_skip(KNOWN)
+                self.found_article(url)
+            return
+        if not first:  # skipped as known, until a sitemap's lastmod said it changed
+            self.known_skipped.discard(key)
+            self.count_skip(KNOWN, -1)
+        trap = self.traps.check(url)
+        if trap is not None:
+            yield from self.refuse(url, trap)
+            return
         # Pages named by a feed, sitemap or the API are articles: their capture goes to WARC,
         # not to the HTTP cache. Links from listings may be anything (about, contact, tags):
         # cached, so a re-crawl revalidates them with a 304 instead of downloading them again.
-        meta: dict[str, Any] = {"candidate": candidate, "dont_cache": candidate}
+        candidate = route in CANDIDATE_ROUTES
+        meta: dict[str, Any] = {"dont_cache": candidate}
         headers = {}
         if decision == "conditional":
             headers = self.revisits.conditional_headers(url)
             meta["handle_httpstatus_list"] = [304]
         yield Request(url, callback=self.parse_page, errback=self.on_page_error, meta=meta, headers=headers)
 
+    def refuse(self, url: str, trap: Trap) -> Iterator[NotArchived]:
+        """A URL that is a trap by itself is recorded as a failure. Pages of a fruitless shape
+        are counted (the shape itself goes to the archive's `traps` table at the end of the
+        run); so are those of a shape an earlier run found."""
+        self.ledger.settle(url)
+        if trap.setting != FRUITLESS_SETTING:
+            self.logger.info("not following %s: %s", url, trap.reason)
+            yield self.not_archived(url, TRAP, trap.reason, bound=trap.setting)
+        elif url_shape(url) in self.traps.new_shapes:
+            self.count_skip(FRUITLESS)
+            self.crawler.stats.inc_value(f"govarchive/bounds/{FRUITLESS_SETTING}")
+        else:
+            self.count_skip(KNOWN_TRAP)
+
+    def not_archived(
+        self, url: str, kind: str, reason: str, status: int | None = None, bound: str | None = None
+    ) -> NotArchived:
+        return NotArchived(url, self.site_id, reason, kind, status, bound, self.crawl_run)
+
     def parse_page(self, response: Response) -> Iterator[Any]:
-        if not isinstance(response, TextResponse):
-            return
-        source_url = response.meta.get("redirect_urls", [response.url])[0]
+        source_url = outcome_source(response.request) if response.request else response.url
+        self.ledger.settle(source_url)
         fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
         if response.status == 304:
             yield NotModified(url=source_url, site=self.site_id, fetched_at=fetched_at, crawl_run=self.crawl_run)
             return
+        unreadable = unreadable_reason(response)
+        if unreadable is not None:
+            kind, reason = unreadable
+            if kind == NOT_HTML and not self.ledger.is_candidate(source_url):
+                self.count_skip(NOT_HTML)  # a listing's link to a file: not an article, nothing lost
+                return
+            yield self.not_archived(source_url, kind, reason, response.status)
+            return
+        assert isinstance(response, TextResponse)
         kind = quick_kind(response.text) or page_kind(response.selector, response.url, self.article_pattern)
         if kind == "article":
+            self.found_article(source_url)
             yield FetchedPage(
                 source_url=source_url,
                 final_url=response.url,
@@ -266,20 +388,56 @@ class NewsSpider(scrapy.Spider):
                 fetched_at=fetched_at,
                 crawl_run=self.crawl_run,
             )
-        elif kind == "listing":
+            return
+        self.count_skip(NOT_ARTICLE)
+        if kind == "listing":
             yield from self.parse_listing(response)
 
-    # -- errors -----------------------------------------------------------------------
-    def on_page_error(self, failure: Failure) -> Iterator[FetchFailure]:
-        request = failure.request  # type: ignore[attr-defined]
-        if not request.meta.get("candidate"):
-            self.logger.debug("skipped link %s: %s", request.url, failure.value)
-            return
-        status = failure.value.response.status if isinstance(failure.value, HttpError) else None
-        reason = f"HTTP {status}" if status else f"{type(failure.value).__name__}: {failure.value}"
-        self.logger.warning("could not fetch %s: %s", request.url, reason)
-        yield FetchFailure(url=request.url, site=self.site_id, reason=reason, http_status=status)
+    def count_skip(self, kind: str, count: int = 1) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(f"govarchive/skipped/{kind}", count)
 
-    def on_discovery_error(self, failure: Failure) -> None:
+    # -- errors ----------------------------------------------------------------------
+    def verdict(self, failure: Failure) -> Verdict:
+        return classify(failure, self.settings.getfloat("DOWNLOAD_TIMEOUT"), self.settings.getint("DOWNLOAD_MAXSIZE"))
+
+    def on_page_error(self, failure: Failure) -> Iterator[NotArchived]:
+        """Every page named as a possible article that could not be fetched is recorded, whatever
+        route named it; only what robots.txt forbids is merely counted."""
         request = failure.request  # type: ignore[attr-defined]
-        self.logger.info("discovery route not available: %s (%s)", request.url, failure.value)
+        url = outcome_source(request)
+        self.ledger.settle(url)
+        verdict = self.verdict(failure)
+        if verdict.kind == ROBOTS:
+            self.count_skip(ROBOTS)
+            return
+        if verdict.http_status in GONE_STATUSES and not self.ledger.is_candidate(url):
+            self.crawler.stats.inc_value("govarchive/dead_links")  # recorded, but no fault of the crawl
+        self.logger.warning("could not fetch %s: %s", url, verdict.reason)
+        yield self.not_archived(url, verdict.kind, verdict.reason, verdict.http_status, verdict.setting)
+
+    def on_discovery_error(self, failure: Failure) -> Iterator[NotArchived]:
+        """A missing sitemap, feed or listing is normal; one cut short by a bound is recorded."""
+        request = failure.request  # type: ignore[attr-defined]
+        verdict = self.verdict(failure)
+        self.logger.info("discovery route not available: %s (%s)", request.url, verdict.reason)
+        if verdict.setting is not None:
+            yield self.not_archived(outcome_source(request), verdict.kind, verdict.reason, bound=verdict.setting)
+
+    def on_dropped(self, request: Request, spider: Spider) -> None:
+        """Scrapy's duplicate filter dropped a page request: a redirect to a page fetched already."""
+        if spider is self and request.callback == self.parse_page:
+            self.ledger.settle(outcome_source(request))
+            self.count_skip(DUPLICATE)
+
+
+def unreadable_reason(response: Response) -> tuple[str, str] | None:
+    """Why a 200 answer cannot be an article page: empty, or not HTML (by type or by bytes)."""
+    if not response.body.strip():
+        return EMPTY, "empty page"
+    content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+    if not isinstance(response, TextResponse):
+        return NOT_HTML, f"not HTML: {content_type or 'no Content-Type'}"
+    if b"\x00" in response.body[:BINARY_SNIFF_BYTES]:
+        return NOT_HTML, f"not HTML: binary bytes served as {content_type or 'text'}"
+    return None

@@ -1,0 +1,132 @@
+"""What became of every page a route named: the ledger, and why a page was not archived.
+
+A sitemap, feed, the WordPress API or a listing names URLs that may be articles. Each one
+ends archived, not modified, recorded in `failures` with a reason a person understands, or
+skipped on purpose and counted. The spider keeps a `Ledger` of the URLs named and settled;
+whatever is still unsettled when a run stops early (a budget, SIGTERM) is recorded too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
+from scrapy.http import Request
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+from w3lib.url import canonicalize_url
+
+# Failure kinds: the `failures.kind` column; each reason's words say more.
+HTTP_ERROR = "http_error"
+TIMEOUT = "timeout"
+TOO_LARGE = "too_large"
+TRUNCATED = "truncated"
+CONNECTION = "connection"
+NOT_HTML = "not_html"
+EMPTY = "empty"
+REDIRECT_LOOP = "redirect_loop"
+TOO_MANY_REDIRECTS = "too_many_redirects"
+OFFSITE_REDIRECT = "offsite_redirect"
+TRAP = "trap"
+BUDGET = "budget"
+STOPPED = "stopped"
+EXTRACTION = "extraction"
+VALIDATION = "validation"
+OTHER = "other"
+# Kinds that are bounds we set, not faults of the site: they do not count towards the
+# failure rate that fails a run.
+BOUND_KINDS = frozenset({TRAP, BUDGET, STOPPED})
+# Skips: counted in the run's `crawl_runs.skipped`, never written to `failures`.
+NOT_ARTICLE = "not_article"
+KNOWN = "known"  # archived before and not due for a revisit (crawler/incremental.py)
+DUPLICATE = "duplicate"  # the same page under another URL, or a redirect to a page fetched already
+ROBOTS = "robots"  # robots.txt forbids it
+FRUITLESS = "fruitless_listing"  # a discovery page of a shape that stopped yielding new articles
+KNOWN_TRAP = "known_trap"  # a shape an earlier run found fruitless
+# The bound each kind hit when it has no more precise one, by its setting's name.
+BOUND_SETTINGS = {TIMEOUT: "DOWNLOAD_TIMEOUT", TOO_LARGE: "DOWNLOAD_MAXSIZE", TOO_MANY_REDIRECTS: "REDIRECT_MAX_TIMES"}
+NAMING_ROUTES = ("sitemap", "feed", "api", "listing")
+CANDIDATE_ROUTES = ("sitemap", "feed", "api")  # routes that name articles, not just links
+
+
+class Refused(IgnoreRequest):
+    """A request we would not make, or not follow further, and why."""
+
+    def __init__(self, kind: str, reason: str, setting: str | None = None) -> None:
+        super().__init__(reason)
+        self.kind, self.reason, self.setting = kind, reason, setting
+
+
+class Verdict(NamedTuple):
+    kind: str
+    reason: str
+    http_status: int | None = None
+    setting: str | None = None  # the bound hit, if any
+
+
+def classify(failure: Failure, timeout: float, maxsize: int) -> Verdict:
+    """A failed request, in words; `timeout` and `maxsize` are the bounds it ran under."""
+    error = failure.value
+    if isinstance(error, Refused):
+        return Verdict(error.kind, error.reason, None, error.setting)
+    if isinstance(error, HttpError):
+        status = error.response.status
+        return Verdict(HTTP_ERROR, f"HTTP {status}", status)
+    if isinstance(error, DownloadTimeoutError):
+        return Verdict(TIMEOUT, f"timeout: no complete answer within {timeout:g} s", None, BOUND_SETTINGS[TIMEOUT])
+    if isinstance(error, DownloadCancelledError) or (
+        isinstance(error, IgnoreRequest) and "DOWNLOAD_MAXSIZE" in str(error)
+    ):
+        where = "while decompressing" if isinstance(error, IgnoreRequest) else "on the wire"
+        return Verdict(TOO_LARGE, f"too large: over {maxsize:,} bytes {where}", None, BOUND_SETTINGS[TOO_LARGE])
+    if isinstance(error, IgnoreRequest) and "robots.txt" in str(error):
+        return Verdict(ROBOTS, "robots.txt forbids it")
+    if isinstance(error, ResponseDataLossError):
+        return Verdict(TRUNCATED, "truncated: the connection closed before the whole response arrived")
+    if isinstance(error, DownloadConnectionRefusedError | CannotResolveHostError | DownloadFailedError):
+        return Verdict(CONNECTION, f"connection failed: {error}")
+    return Verdict(OTHER, f"{type(error).__name__}: {error}")
+
+
+def source_url(request: Request) -> str:
+    """The URL a route named, before any redirect."""
+    return str(request.meta.get("redirect_urls", [request.url])[0])
+
+
+def ledger_key(url: str) -> str:
+    """One key for one page: query order, fragments and escaping do not make a new URL."""
+    return canonicalize_url(url)
+
+
+@dataclass
+class Ledger:
+    """The URLs routes named as possible articles in one run, and which of them are settled."""
+
+    routes: dict[str, set[str]] = field(default_factory=dict)  # key -> the routes that named it
+    settled: set[str] = field(default_factory=set)
+
+    def name(self, url: str, route: str) -> bool:
+        """Record that `route` named `url`; True the first time the URL is named at all."""
+        key = ledger_key(url)
+        first = key not in self.routes
+        self.routes.setdefault(key, set()).add(route)
+        return first
+
+    def is_candidate(self, url: str) -> bool:
+        """Named by a route that lists articles (not only linked from a listing)."""
+        return bool(self.routes.get(ledger_key(url), set()) & set(CANDIDATE_ROUTES))
+
+    def settle(self, url: str) -> None:
+        self.settled.add(ledger_key(url))
+
+    def unsettled(self) -> list[str]:
+        return sorted(set(self.routes) - self.settled)
