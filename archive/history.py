@@ -52,10 +52,10 @@ def known_pages(db: Database, site: str) -> dict[str, KnownPage]:
     return known
 
 
-def known_traps(db: Database, site: str, since: str) -> dict[str, str]:
-    """URL shapes of `site` found to be traps on or after `since` (UTC ISO): shape -> reason."""
-    sql = "select shape, reason from traps where site = ? and found >= ?"
-    return dict(db.execute(sql, [site, since]).fetchall())
+def known_traps(db: Database, site: str, since: str) -> dict[str, tuple[str, str]]:
+    """Traps of `site` found on or after `since` (UTC ISO): pattern -> (bound, reason)."""
+    sql = "select pattern, bound, reason from traps where site = ? and found >= ?"
+    return {pattern: (bound, reason) for pattern, bound, reason in db.execute(sql, [site, since]).fetchall()}
 
 
 def version_numbers(db: Database, url: str) -> list[int]:

@@ -151,7 +151,8 @@ def account_for_every_page(db: Database) -> None:
     db.table("crawl_runs").add_column("skipped", str)  # JSON: reason -> pages skipped on purpose
     db.table("crawl_runs").add_column("bounds", str)  # JSON: setting -> pages that hit its bound
     db.table("traps").create(
-        {"site": str, "shape": str, "reason": str, "found": str, "crawl_run": int},
-        pk=("site", "shape"),
-        not_null={"site", "shape", "reason", "found"},
+        # pattern: a URL shape (crawler/traps.py) or one URL; bound: the setting that refused it
+        {"site": str, "pattern": str, "bound": str, "reason": str, "found": str, "crawl_run": int},
+        pk=("site", "pattern"),
+        not_null={"site", "pattern", "bound", "reason", "found"},
     )

@@ -159,14 +159,21 @@ class ArchiveWriter:
             )
             return cursor.rowcount > 0
 
-    def record_traps(self, site: str, traps: dict[str, str], crawl_run: int | None = None) -> None:
-        """URL shapes found to be traps (shape -> reason); a later run refuses them unwalked."""
+    def record_traps(self, site: str, traps: dict[str, tuple[str, str]], crawl_run: int | None = None) -> None:
+        """Traps found (pattern -> (bound, reason)); a later run refuses them unwalked."""
         rows = [
-            {"site": site, "shape": shape, "reason": reason, "found": utc_now(), "crawl_run": crawl_run}
-            for shape, reason in traps.items()
+            {
+                "site": site,
+                "pattern": pattern,
+                "bound": bound,
+                "reason": reason,
+                "found": utc_now(),
+                "crawl_run": crawl_run,
+            }
+            for pattern, (bound, reason) in traps.items()
         ]
         with self.db.atomic():
-            self.db.table("traps").upsert_all(rows, pk=("site", "shape"))
+            self.db.table("traps").upsert_all(rows, pk=("site", "pattern"))
 
     # -- crawl runs -------------------------------------------------------------------
     def start_run(self, site: str, pid: int) -> int:

@@ -4,9 +4,17 @@ Older Thai sites serve TIS-620 / windows-874 pages, often with a charset header 
 wrong (utf-8 or iso-8859-1 by server default) or missing. Scrapy believes the header; we
 check it: an encoding is only kept if the body decodes under it without errors, and a
 Western single-byte guess is replaced by windows-874 when the bytes read as Thai.
+
+A UTF-8 page with a few bad bytes (a broken editor, a truncated copy-paste) decodes under no
+candidate cleanly, yet it is UTF-8: almost all of its non-ASCII bytes form valid UTF-8
+characters, which Thai windows-874 text does only by accident. The share of bytes that do
+not decides (MAX_INVALID_UTF8_SHARE, chosen on a measured corpus: `python -m bench.encodings`,
+docs/reliability.md); the bad bytes are then replaced, not the page re-read as Thai.
 """
 
 from __future__ import annotations
+
+import re
 
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom, resolve_encoding
 
@@ -14,6 +22,10 @@ THAI = "cp874"  # windows-874, a superset of TIS-620
 WESTERN_SINGLE_BYTE = {"cp1252", "latin_1", "iso8859-1"}
 THAI_BYTES = range(0xA1, 0xFC)  # where windows-874 puts Thai letters, vowels and digits
 IN_RUN_SHARE = 0.8  # Thai words are runs of such bytes; accented Latin letters stand alone
+# Invalid bytes / (invalid bytes + valid multi-byte characters) when read as UTF-8: at or
+# below this, the page is UTF-8 with a few bad bytes (bench/encodings.py measures the margin).
+MAX_INVALID_UTF8_SHARE = 0.4
+ESCAPED_BYTE = re.compile("[\udc80-\udcff]")  # an undecodable byte, under surrogateescape
 
 
 def decodes(body: bytes, encoding: str) -> bool:
@@ -34,9 +46,19 @@ def looks_thai(body: bytes) -> bool:
     return in_runs / len(thai) >= IN_RUN_SHARE
 
 
+def invalid_utf8_share(body: bytes) -> float:
+    """Of the body's non-ASCII content read as UTF-8, the share that is invalid bytes."""
+    text = body.decode("utf-8", errors="surrogateescape")
+    invalid = len(ESCAPED_BYTE.findall(text))
+    high_bytes = len(body.translate(None, bytes(range(128))))
+    multibyte_chars = len(text) - (len(body) - high_bytes) - invalid
+    return invalid / (invalid + multibyte_chars) if invalid else 0.0
+
+
 def choose_encoding(body: bytes, content_type: str | None = None) -> str:
     """The first of header, BOM, <meta charset>, UTF-8 under which the body decodes cleanly;
-    windows-874 where the alternative is a Western single-byte reading of Thai bytes."""
+    windows-874 where the alternative is a Western single-byte reading of Thai bytes; UTF-8
+    (bad bytes replaced) when only a few bytes keep it from decoding cleanly."""
     bom, _ = read_bom(body)
     candidates = [
         http_content_type_encoding(content_type) if content_type else None,
@@ -50,6 +72,8 @@ def choose_encoding(body: bytes, content_type: str | None = None) -> str:
         if resolve_encoding(candidate) in WESTERN_SINGLE_BYTE and looks_thai(body):
             return THAI
         return candidate
+    if invalid_utf8_share(body) <= MAX_INVALID_UTF8_SHARE:
+        return "utf-8"
     return THAI if looks_thai(body) else "utf-8"
 
 

@@ -200,7 +200,8 @@ class ArchivePipeline:
             self.stats.inc_value(f"govarchive/failed/{item.kind}")
             if item.bound:
                 self.stats.inc_value(f"govarchive/bounds/{item.bound}")
-            raise DropItem(f"recorded failure for {item.url}: {item.reason}")
+            # The spider or the extractor has logged why; Scrapy need not repeat it at WARNING.
+            raise DropItem(f"recorded failure for {item.url}: {item.reason}", log_level="DEBUG")
         return item
 
     async def write(self, item: NotArchived | NotModified | Article) -> str:

@@ -28,6 +28,7 @@ def summary(stats: dict[str, Any]) -> dict[str, int]:
     """The crawl's figures, from Scrapy stats."""
     figures = {name: int(stats.get(f"govarchive/{name}", 0) or 0) for name in COUNTERS}
     figures["bounded"] = sum(int(stats.get(f"govarchive/failed/{kind}", 0) or 0) for kind in BOUND_KINDS)
+    figures["known"] = int(stats.get("govarchive/skipped/known", 0) or 0)
     figures["dead_links"] = int(stats.get("govarchive/dead_links", 0) or 0)  # 404/410 links from listings
     figures["skipped"] = sum(int(v or 0) for k, v in stats.items() if k.startswith("govarchive/skipped/"))
     figures["not_modified"] = int(stats.get("govarchive/http_304", 0) or 0)  # counted below the HTTP cache

@@ -25,6 +25,7 @@ from crawler.outcomes import BUDGET, OTHER, STOPPED
 from crawler.progress import summary
 from crawler.spiders.base import NewsSpider
 from crawler.spiders.cms import GenericNewsSpider
+from crawler.traps import Trap
 
 QUIET_LOGGERS = ("scrapy.middleware", "scrapy.addons", "scrapy.crawler", "scrapy.utils.log")
 # failures / (articles + failures) above this fails the run; bounds and dead links on listings do not count
@@ -130,7 +131,8 @@ def crawl(
         job.run_id = writer.start_run(job.site, os.getpid())
         revisit_days = settings.getfloat("GOVARCHIVE_REVISIT_DAYS")
         revisits = Revisits(known_pages(writer.db, job.site), refresh, revisit_days)
-        traps = known_traps(writer.db, job.site, (datetime.now(UTC) - timedelta(days=revisit_days)).isoformat())
+        since = (datetime.now(UTC) - timedelta(days=revisit_days)).isoformat()
+        traps = {pattern: Trap(*found) for pattern, found in known_traps(writer.db, job.site, since).items()}
         job.crawler = process.create_crawler(job.spider_cls)
         process.crawl(job.crawler, revisits=revisits, crawl_run=job.run_id, known_traps=traps, **job.kwargs)
         started.append(job)
@@ -193,7 +195,7 @@ def _account_for_unfetched(writer: ArchiveWriter, job: Job, reason: str, stats: 
     unsettled = spider.ledger.unsettled() if isinstance(spider, NewsSpider) else []
     setting = BUDGET_STOPS.get(reason)
     if isinstance(spider, NewsSpider):
-        writer.record_traps(job.site, spider.traps.new_shapes, job.run_id)
+        writer.record_traps(job.site, {p: (t.setting, t.reason) for p, t in spider.traps.new.items()}, job.run_id)
     if not unsettled:
         return setting
     if setting is not None:
@@ -225,6 +227,7 @@ def judge(reason: str, figures: dict[str, int]) -> tuple[str, str]:
         lost = figures["lost"]
         return "failed", f"{lost} pages could not be archived (errors in the log); the next run fetches them again"
     done = figures["articles_new"] + figures["articles_updated"] + figures["articles_unchanged"]
+    done += figures["known"]  # archived before and not due: as good as unchanged (articles_unchanged has 304s)
     faults = figures["failures"] - figures["bounded"] - figures["dead_links"]
     if faults and faults / (done + faults) > FAILURE_RATE_LIMIT:
         return "failed", f"{faults} failures for {done} articles (over {FAILURE_RATE_LIMIT:.0%})"

@@ -10,7 +10,9 @@ Two kinds of evidence decide:
 - what a discovery route yields: pages of one URL shape (digits and query values
   ignored, so `/archive/page/7/` and `/archive/page/8/` are one shape) that keep coming
   without a new article. After GOVARCHIVE_TRAP_FRUITLESS_PAGES such pages the shape is
-  refused, and the archive remembers it, so the next run does not walk it again.
+  refused.
+
+The archive remembers both (a shape, or the one URL), so the next run does not walk them again.
 
 Each refusal names the setting whose bound it hit, for the run's `crawl_runs.bounds`.
 """
@@ -24,6 +26,7 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlsplit
 
 from scrapy.settings import BaseSettings
+from w3lib.url import canonicalize_url
 
 FRUITLESS_SETTING = "GOVARCHIVE_TRAP_FRUITLESS_PAGES"
 DIGITS = re.compile(r"\d+")
@@ -100,32 +103,38 @@ def _implausible_year(path: str, query: str, earliest: int, latest: int) -> int 
 
 
 class TrapDetector:
-    """One site's traps during one run; `known` are the shapes earlier runs found fruitless."""
+    """One site's traps during one run. A trap's pattern is a URL shape (fruitless discovery
+    pages) or one URL, canonical (a trap by itself); `known` holds what earlier runs found."""
 
-    def __init__(self, rules: TrapRules, known: dict[str, str] | None = None) -> None:
+    def __init__(self, rules: TrapRules, known: dict[str, Trap] | None = None) -> None:
         self.rules = rules
-        self.refused_shapes: dict[str, str] = dict(known or {})  # shape -> reason
-        self.new_shapes: dict[str, str] = {}  # found fruitless in this run, for the archive
+        self.known: dict[str, Trap] = dict(known or {})
+        self.new: dict[str, Trap] = {}  # found in this run, for the archive
         self.query_shapes: defaultdict[str, set[frozenset[str]]] = defaultdict(set)
         self.pages: Counter[str] = Counter()  # discovery pages walked, per shape
         self.productive: dict[str, int] = {}  # shape -> its page count when an article was last found
 
+    def found_before(self, url: str) -> bool:
+        """A trap an earlier run found and recorded: this run only counts it."""
+        return any(p in self.known and p not in self.new for p in (canonicalize_url(url), url_shape(url)))
+
     def check(self, url: str) -> Trap | None:
         """Any URL before it is requested: the URL itself, its query keys, its shape's record."""
-        trap = url_trap(url, self.rules)
+        for pattern in (canonicalize_url(url), url_shape(url)):
+            if pattern in self.known:
+                return self.known[pattern]
+        trap = url_trap(url, self.rules) or self._query_trap(url)
         if trap is not None:
-            return trap
-        shape = url_shape(url)
-        if shape in self.refused_shapes:
-            return Trap(FRUITLESS_SETTING, self.refused_shapes[shape])
+            self._remember(canonicalize_url(url), trap)
+        return trap
+
+    def _query_trap(self, url: str) -> Trap | None:
         parts = urlsplit(url)
         keys = frozenset(key for key, _ in parse_qsl(parts.query, keep_blank_values=True))
         path_shapes = self.query_shapes[f"{parts.hostname}{parts.path}"]
         if keys not in path_shapes and len(path_shapes) >= self.rules.max_query_shapes:
-            return Trap(
-                "GOVARCHIVE_TRAP_MAX_QUERY_SHAPES",
-                f"trap: over {self.rules.max_query_shapes} query-string variants of {parts.path}",
-            )
+            reason = f"trap: over {self.rules.max_query_shapes} query-string variants of {parts.path}"
+            return Trap("GOVARCHIVE_TRAP_MAX_QUERY_SHAPES", reason)
         path_shapes.add(keys)
         return None
 
@@ -138,9 +147,14 @@ class TrapDetector:
         shape = url_shape(url)
         if self.pages[shape] - self.productive.get(shape, 0) < self.rules.fruitless_pages:
             return None
-        reason = f"trap: {self.rules.fruitless_pages} pages like {shape} in a row without a new article"
-        self.refused_shapes[shape] = self.new_shapes[shape] = reason
-        return Trap(FRUITLESS_SETTING, reason)
+        trap = Trap(
+            FRUITLESS_SETTING, f"trap: {self.rules.fruitless_pages} pages like {shape} in a row without a new article"
+        )
+        self._remember(shape, trap)
+        return trap
+
+    def _remember(self, pattern: str, trap: Trap) -> None:
+        self.known[pattern] = self.new[pattern] = trap
 
     def walked(self, discovery_url: str) -> str:
         """A discovery page was parsed; returns its shape, which finds credit for its articles."""

@@ -50,7 +50,7 @@ from crawler.outcomes import (
 )
 from crawler.outcomes import source_url as outcome_source
 from crawler.pagetype import page_kind, quick_kind
-from crawler.traps import FRUITLESS_SETTING, Trap, TrapDetector, TrapRules, url_shape
+from crawler.traps import FRUITLESS_SETTING, Trap, TrapDetector, TrapRules
 
 ROUTES = ("sitemap", "feed", "api", "listings")
 REQUIRED = ("name", "agency", "base_url")
@@ -97,7 +97,7 @@ class NewsSpider(scrapy.Spider):
         *args: Any,
         revisits: Revisits | None = None,
         crawl_run: int | None = None,
-        known_traps: dict[str, str] | None = None,
+        known_traps: dict[str, Trap] | None = None,
         trap_rules: TrapRules | None = None,
         **kwargs: Any,
     ) -> None:
@@ -339,18 +339,18 @@ class NewsSpider(scrapy.Spider):
         yield Request(url, callback=self.parse_page, errback=self.on_page_error, meta=meta, headers=headers)
 
     def refuse(self, url: str, trap: Trap) -> Iterator[NotArchived]:
-        """A URL that is a trap by itself is recorded as a failure. Pages of a fruitless shape
-        are counted (the shape itself goes to the archive's `traps` table at the end of the
-        run); so are those of a shape an earlier run found."""
+        """A URL that is a trap by itself is recorded as a failure; pages of a fruitless shape
+        are counted (the shape goes to the archive's `traps` table with the run). What an
+        earlier run found is only counted."""
         self.ledger.settle(url)
-        if trap.setting != FRUITLESS_SETTING:
-            self.logger.info("not following %s: %s", url, trap.reason)
-            yield self.not_archived(url, TRAP, trap.reason, bound=trap.setting)
-        elif url_shape(url) in self.traps.new_shapes:
+        if self.traps.found_before(url):
+            self.count_skip(KNOWN_TRAP)
+        elif trap.setting == FRUITLESS_SETTING:
             self.count_skip(FRUITLESS)
             self.crawler.stats.inc_value(f"govarchive/bounds/{FRUITLESS_SETTING}")
         else:
-            self.count_skip(KNOWN_TRAP)
+            self.logger.info("not following %s: %s", url, trap.reason)
+            yield self.not_archived(url, TRAP, trap.reason, bound=trap.setting)
 
     def not_archived(
         self, url: str, kind: str, reason: str, status: int | None = None, bound: str | None = None

@@ -1,0 +1,38 @@
+"""Encodings by evidence: a declared charset that is right keeps its page, bad bytes and all;
+Thai windows-874 pages read right whatever their label says (crawler/encoding.py)."""
+
+from __future__ import annotations
+
+from w3lib.encoding import resolve_encoding
+
+from crawler.encoding import THAI, choose_encoding, decode_html
+from tests.conftest import FILES
+
+PAGES = FILES / "encodings"
+TITLE = "พม. ร่วมมือสำนักงานองค์การระหว่างประเทศเพื่อการโยกย้ายถิ่นฐาน (IOM)"
+UTF8_HEADER = "text/html; charset=utf-8"
+
+
+def test_a_utf8_page_with_a_few_invalid_bytes_stays_utf8_with_the_bytes_replaced() -> None:
+    body = (PAGES / "utf8-with-invalid-bytes.html").read_bytes()
+    assert body.count(b"\xff") == 3
+    assert resolve_encoding(choose_encoding(body, UTF8_HEADER)) == "utf-8"
+    text = decode_html(body, UTF8_HEADER)
+    assert TITLE in text and text.count("\ufffd") == 3
+
+
+def test_the_same_page_unlabelled_is_utf8_too() -> None:
+    body = (PAGES / "utf8-with-invalid-bytes.html").read_bytes().replace(b'<meta charset="utf-8">', b"")
+    assert resolve_encoding(choose_encoding(body, "text/html")) == "utf-8"
+
+
+def test_a_windows_874_page_labelled_utf8_is_read_as_thai() -> None:
+    body = (PAGES / "windows-874-labelled-utf8.html").read_bytes()
+    assert choose_encoding(body, UTF8_HEADER) == THAI
+    assert TITLE in decode_html(body, UTF8_HEADER)
+
+
+def test_an_unlabelled_windows_874_page_is_read_as_thai() -> None:
+    body = (PAGES / "windows-874-unlabelled.html").read_bytes()
+    assert choose_encoding(body, None) == THAI
+    assert TITLE in decode_html(body)
