@@ -17,6 +17,7 @@ from mirror.corpus import build_site
 from mirror.site import MirrorSite
 from tests.broken_pipeline import FAILING_ARTICLES
 from tests.conftest import FILES, GOVARCHIVE, rows, run_cli
+from tests.processes import alive, descendants, direct_children
 
 CORPUS = FILES / "thaigov-text" / "text"
 # Failures other than the mirror theme's footer links to pages it does not have (HTTP 404).
@@ -116,29 +117,6 @@ def test_a_crawl_killed_midway_leaves_a_valid_archive_and_the_next_run_completes
     assert count(db, "select count(distinct url) from articles") == 23
     assert count(db, "select count(*) from article_versions") == 23
     assert rows(db, "select status from crawl_runs order by id") == [("killed",), ("ok",)]
-
-
-def direct_children(pid: int) -> set[int]:
-    try:
-        return {int(c) for f in Path(f"/proc/{pid}/task").glob("*/children") for c in f.read_text().split()}
-    except OSError:  # the process has ended
-        return set()
-
-
-def descendants(pid: int) -> set[int]:
-    found, stack = set(), [pid]
-    while stack:
-        kids = direct_children(stack.pop())
-        found |= kids
-        stack.extend(kids)
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def test_a_killed_crawl_leaves_no_extraction_worker_behind(tmp_path: Path) -> None:

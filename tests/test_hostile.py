@@ -1,0 +1,167 @@
+"""A hostile site (tests/hostile_site.py) crawled twice with the real `govarchive crawl`: the run
+ends on its own, stays small, archives every good article once and accounts for every bad URL."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from mirror.site import MirrorSite
+from tests.conftest import GOVARCHIVE, rows
+from tests.hostile_site import (
+    CASES,
+    FOLDER,
+    INVALID_BYTES_PATH,
+    TIS620_PATH,
+    serving_hostile_site,
+)
+from tests.processes import PeakMemory
+from tests.test_crawl import clean_text
+
+DOWNLOAD_TIMEOUT = 3  # seconds: the trickle and the silent server are cut after it, three tries each
+MAX_RUN_SECONDS = 120
+MAX_PEAK_BYTES = 500 * 2**20
+FRUITLESS_PAGES = 20  # GOVARCHIVE_TRAP_FRUITLESS_PAGES, the default
+LAG = 3  # discovery pages already under way when a shape is found fruitless
+ENDLESS_LISTINGS = ("/calendar/?date=", "/archive/page/")  # the paths of CALENDAR_START, ARCHIVE_START
+
+
+def crawl(base_url: str, db: Path) -> dict:
+    """One run as cron starts it, with its duration, peak memory (all processes) and output."""
+    env = {**os.environ, "GOVARCHIVE_PROGRESS_INTERVAL": "0", "GOVARCHIVE_DOWNLOAD_TIMEOUT": str(DOWNLOAD_TIMEOUT)}
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [str(GOVARCHIVE), "crawl", "--url", base_url, "--db", str(db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    memory = PeakMemory(process.pid)
+    try:
+        stdout, stderr = process.communicate(timeout=MAX_RUN_SECONDS * 3)
+    finally:
+        peak = memory.stop()
+    return {
+        "seconds": time.monotonic() - started,
+        "peak": peak,
+        "exit": process.returncode,
+        "stdout": stdout,
+        "stderr": stderr,
+    }
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    db = tmp_path_factory.mktemp("hostile") / "archive.db"
+    with serving_hostile_site() as (base_url, site, decoy_hits):
+        first = crawl(base_url, db)
+        first["requests"] = Counter(site.requests)
+        site.requests.clear()
+        second = crawl(base_url, db)
+        second["requests"] = Counter(site.requests)
+    return {"base_url": base_url, "db": db, "runs": [first, second], "decoy_hits": decoy_hits}
+
+
+def requested(run: dict, prefix: str) -> int:
+    return sum(n for target, n in run["requests"].items() if target.startswith(prefix))
+
+
+def test_each_run_ends_on_its_own_in_bounded_time(hostile) -> None:
+    for run in hostile["runs"]:
+        assert run["seconds"] < MAX_RUN_SECONDS, run["stdout"]
+        assert "Traceback" not in run["stderr"]
+
+
+def test_peak_memory_of_all_processes_stays_under_500_mb(hostile) -> None:
+    """The gzip bomb inflates to 1 GB; a 200 MB and an endless response are offered."""
+    for run in hostile["runs"]:
+        assert 0 < run["peak"] < MAX_PEAK_BYTES, f"{run['peak'] / 2**20:.0f} MB"
+
+
+def test_the_archive_passes_its_integrity_check(hostile) -> None:
+    assert rows(hostile["db"], "pragma integrity_check") == [("ok",)]
+
+
+def test_every_good_article_is_archived_exactly_once(hostile) -> None:
+    mirror = MirrorSite(FOLDER)
+    expected = {hostile["base_url"] + mirror.article_path(a).lstrip("/") for a in mirror.articles}
+    assert len(expected) == 8
+    assert {url for (url,) in rows(hostile["db"], "select url from articles")} == expected
+    assert rows(hostile["db"], "select count(*) from articles") == [(8,)]
+    assert rows(hostile["db"], "select count(*) from article_versions") == [(8,)]
+
+
+def test_broken_encodings_are_read_as_what_they_are(hostile) -> None:
+    mirror = MirrorSite(FOLDER)
+    for path, expected in (
+        (INVALID_BYTES_PATH, lambda text: text.replace("[[BAD]]", "\ufffd")),
+        (TIS620_PATH, lambda text: text),
+    ):
+        article = mirror.by_path[path]
+        (body,) = rows(hostile["db"], "select body from articles where url = ?", (hostile["base_url"] + path[1:],))
+        assert body[0] == expected(clean_text(article))
+
+
+def failures(hostile: dict, run: int) -> dict[str, tuple[str, str]]:
+    sql = "select url, kind, reason from failures where crawl_run = ?"
+    return {url: (kind, reason) for url, kind, reason in rows(hostile["db"], sql, (run,))}
+
+
+def test_every_bad_url_is_recorded_with_its_reason_in_each_run(hostile) -> None:
+    for run in (1, 2):
+        recorded = failures(hostile, run)
+        for case in CASES:
+            if run == 2 and case.kind == "trap":
+                continue  # found by the first run: counted, not recorded again (below)
+            kind, reason = recorded[hostile["base_url"] + case.path.lstrip("/")]
+            assert kind == case.kind, (case, reason)
+
+
+def run_row(hostile: dict, run: int) -> dict:
+    names = [r[1] for r in rows(hostile["db"], "pragma table_info(crawl_runs)")]
+    (values,) = rows(hostile["db"], "select * from crawl_runs where id = ?", (run,))
+    return dict(zip(names, values, strict=True))
+
+
+def test_the_run_counts_failures_by_kind_and_names_the_bounds_hit(hostile) -> None:
+    row = run_row(hostile, 1)
+    recorded = Counter(kind for kind, _ in failures(hostile, 1).values())
+    assert json.loads(row["failure_kinds"]) == recorded
+    assert row["failures"] == sum(recorded.values())
+    bounds = json.loads(row["bounds"])
+    assert bounds["DOWNLOAD_MAXSIZE"] == 3  # the bomb, the declared 200 MB, the endless body
+    assert bounds["DOWNLOAD_TIMEOUT"] == 2  # the trickle, the silent server
+    assert bounds["REDIRECT_MAX_TIMES"] == 1
+    assert bounds["GOVARCHIVE_TRAP_FRUITLESS_PAGES"] >= 2  # the calendar and the page numbers
+    assert row["lost"] == 0
+
+
+def test_endless_listings_are_cut_and_remembered(hostile) -> None:
+    first = hostile["runs"][0]
+    for pages in ENDLESS_LISTINGS:
+        assert 1 <= requested(first, pages) <= FRUITLESS_PAGES + LAG, pages
+    sql = "select pattern from traps where bound = 'GOVARCHIVE_TRAP_FRUITLESS_PAGES'"
+    assert {"127.0.0.1/calendar/?date", "127.0.0.1/archive/page/N/"} <= {p for (p,) in rows(hostile["db"], sql)}
+
+
+def test_no_request_reaches_another_host(hostile) -> None:
+    assert hostile["decoy_hits"] == []
+
+
+def test_a_second_crawl_walks_no_trap_and_duplicates_nothing(hostile) -> None:
+    second = hostile["runs"][1]
+    trapped = [url for (url,) in rows(hostile["db"], "select url from failures where kind = 'trap'")]
+    assert trapped
+    for url in trapped:
+        assert second["requests"][url.removeprefix(hostile["base_url"].rstrip("/"))] == 0, url
+    for pages in ENDLESS_LISTINGS:
+        assert requested(second, pages) == 0, pages
+    assert json.loads(run_row(hostile, 2)["skipped"])["known_trap"] >= len(trapped)
+    assert rows(hostile["db"], "select count(*), count(distinct url) from articles") == [(8, 8)]
