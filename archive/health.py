@@ -17,11 +17,13 @@ class Problem:
     reason: str
 
 
-def last_runs(db: Database) -> dict[str, tuple[str, str, int, int, str]]:
-    """Per site: status, started, failures, articles seen, stop reason of its latest finished run."""
+def last_runs(db: Database) -> dict[str, tuple[str, str, int, int, str, int]]:
+    """Per site: status, started, failures, articles seen, stop reason, pages lost of its latest
+    finished run."""
     sql = """
         select site, status, started, coalesce(failures, 0),
-               coalesce(new, 0) + coalesce(updated, 0) + coalesce(unchanged, 0), coalesce(stop_reason, '')
+               coalesce(new, 0) + coalesce(updated, 0) + coalesce(unchanged, 0), coalesce(stop_reason, ''),
+               coalesce(lost, 0)
         from crawl_runs r
         where id = (select max(id) from crawl_runs where site = r.site and status != 'running')
     """
@@ -39,8 +41,8 @@ def newest_article(db: Database) -> dict[str, str]:
 
 
 def check(db: Database, intervals: dict[str, int], now: datetime | None = None) -> list[Problem]:
-    """Problems per site: stale (no new article for longer than expected), last run failed,
-    failure rate high. `intervals` gives each site's expected days between articles."""
+    """Problems per site: stale (no new article for longer than expected), last run failed or
+    lost pages, failure rate high. `intervals` gives each site's expected days between articles."""
     now = now or datetime.now(UTC)
     problems = []
     runs, newest = last_runs(db), newest_article(db)
@@ -49,9 +51,11 @@ def check(db: Database, intervals: dict[str, int], now: datetime | None = None) 
         if run is None:
             problems.append(Problem(site, "never crawled"))
             continue
-        status, started, failures, seen, stop_reason = run
+        status, started, failures, seen, stop_reason, lost = run
         if status != "ok":
             problems.append(Problem(site, f"last run ({started}) {status}: {stop_reason}"))
+        if lost:
+            problems.append(Problem(site, f"last run ({started}) lost {lost} pages: see its log"))
         if failures and failures / (failures + seen) > FAILURE_RATE_ALERT:
             problems.append(Problem(site, f"last run: {failures} failures for {seen} articles"))
         interval = intervals.get(site, DEFAULT_INTERVAL_DAYS)

@@ -228,7 +228,9 @@ def test_pages_a_pipeline_fails_on_are_counted_as_lost_and_fail_the_run(serve, t
     assert (status, int(lost)) == ("failed", FAILING_ARTICLES), result.stderr
     assert "could not be archived" in message
     assert count(db, "select count(*) from articles") == 10 - FAILING_ARTICLES
-    assert rows(db, "select status from crawl_runs") == [("failed",)]
+    assert rows(db, "select status, lost from crawl_runs") == [("failed", FAILING_ARTICLES)]
+    check = run_cli("check", "--db", str(db), check=False)
+    assert check.returncode == 1 and f"lost {FAILING_ARTICLES} pages" in check.stdout
 
 
 def test_sites_crawled_side_by_side_share_one_extraction_pool(tmp_path: Path) -> None:
