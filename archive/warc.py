@@ -27,6 +27,7 @@ GZIP_LEVEL = 2  # zlib-ng: smaller than zlib's level 1 (-17%) in 60% of its time
 # Headers that describe the transfer, not the payload we store (Scrapy has already decoded
 # gzip and chunking), and would make a replay tool misread the body.
 TRANSFER_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
+MESSAGE_CHARS = 80  # of a reader's error message about a damaged record
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,9 @@ class CaptureWriter:
         safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
         self.path = folder / f"{safe}-{stamp}.warc.gz"
-        self.file: BinaryIO = self.path.open("ab")
+        # Unbuffered: one write a record, so a record that fails half-way (a full disk) can be
+        # cut off again and leaves the file readable.
+        self.file: BinaryIO = self.path.open("ab", buffering=0)
         self.writer = WARCWriter(BytesIO(), gzip=False)  # records are gzipped by gzip_member
         info = {"software": f"govarchive (warcio {version('warcio')})", "format": "WARC File Format 1.1"}
         self.file.write(gzip_member(self.writer.create_warcinfo_record(self.path.name, info), self.writer))
@@ -77,24 +80,51 @@ class CaptureWriter:
             warc_headers_dict={"WARC-Date": _warc_date(fetched_at)},
         )
         offset = self.file.tell()
-        self.file.write(gzip_member(record, self.writer))
-        self.file.flush()
+        try:
+            self.file.write(gzip_member(record, self.writer))
+        except OSError:
+            self.file.truncate(offset)
+            raise
         return Pointer(str(self.path.relative_to(self.root)), offset, self.file.tell() - offset)
 
     def close(self) -> None:
         self.file.close()
 
 
+class UnreadableCaptureError(Exception):
+    """A capture's WARC record is missing, cut short or corrupted; the message names it."""
+
+
 def read_capture(db_path: str | Path, pointer: Pointer) -> Capture:
-    """The response stored at `pointer`, read back from its WARC file."""
+    """The response stored at `pointer`, read back from its WARC file and checked against its
+    digests and length, so a record cut short or overwritten is refused, never read as a
+    shorter page."""
     path = Path(db_path).resolve().parent / pointer.warc_file
-    with path.open("rb") as file:
-        file.seek(pointer.warc_offset)
-        record = next(iter(ArchiveIterator(file)))
-        assert record.http_headers is not None, f"no HTTP response at {pointer}"
-        body = record.content_stream().read()
-        status = int(record.http_headers.get_statuscode())
-        return Capture(record.rec_headers.get_header("WARC-Target-URI"), status, record.http_headers.headers, body)
+    try:
+        with path.open("rb") as file:
+            file.seek(pointer.warc_offset)
+            record = next(iter(ArchiveIterator(file, check_digests="raise")), None)
+            if record is None:
+                raise EOFError("the file ends before this record")
+            if record.http_headers is None or record.rec_type != "response":
+                raise ValueError("not an HTTP response record")
+            body = record.content_stream().read()
+            declared = record.http_headers.get_header("Content-Length")  # CaptureWriter writes it
+            if declared is not None and int(declared) != len(body):
+                raise EOFError(f"the record is cut short: {len(body)} of {declared} bytes")
+            status = int(record.http_headers.get_statuscode())
+            uri = record.rec_headers.get_header("WARC-Target-URI")
+            return Capture(uri, status, record.http_headers.headers, body)
+    except Exception as error:  # a damaged file breaks gzip, warcio or the HTTP parser in many ways
+        where = f"{pointer.warc_file} at byte {pointer.warc_offset} ({pointer.warc_length} bytes)"
+        raise UnreadableCaptureError(f"{where}: {_in_words(error)}") from error
+
+
+def _in_words(error: Exception) -> str:
+    """One short printable line: warcio quotes the damaged bytes in its messages."""
+    first_line = (str(error).splitlines() or [""])[0]
+    printable = "".join(c for c in first_line if c.isprintable())[:MESSAGE_CHARS]
+    return f"{type(error).__name__}: {printable}" if printable else type(error).__name__
 
 
 def gzip_member(record: object, writer: WARCWriter) -> bytes:

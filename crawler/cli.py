@@ -19,6 +19,7 @@ EXIT_SITE_FAILED = 1  # a site could not be crawled (unreachable, nothing fetche
 EXIT_USAGE = 2  # click's own code for bad usage
 EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the lock; cron can simply try later
 EXIT_UNHEALTHY = 1  # govarchive check found problems
+EXIT_DAMAGED = 1  # reextract met captures it could not read (each named); it did the rest
 NOTHING_TO_CRAWL = "name a site (govarchive sites lists them), use --all, or give --url BASE_URL"
 
 
@@ -109,8 +110,8 @@ def crawl(
         if result.status == "locked":
             click.echo(f"{result.site}: {result.message}", err=True)
             continue
-        status = "ok" if result.ok else f"FAILED ({result.message})"
-        click.echo(f"{result.site}: {status}: {describe(result.figures)}")
+        status = "ok" if result.ok else f"{result.status.upper()} ({result.message})"
+        click.echo(f"{result.site}: {status}" + (f": {describe(result.figures)}" if result.figures else ""))
     click.echo(f"archive: {db_path}")
     if any(r.status == "locked" for r in results):
         sys.exit(EXIT_LOCKED)
@@ -213,6 +214,8 @@ def reextract(site: str | None, db_path: Path) -> None:
 
     Uses the current extractor and records its version; the network is not touched.
     Extraction runs in GOVARCHIVE_EXTRACT_WORKERS worker processes (default: one per CPU).
+    A capture whose WARC record is missing or damaged is named, its version kept as it was,
+    and the rest re-extracted; the exit status is then 1.
     """
     from crawler.reextract import reextract as run_reextract
     from crawler.run import project_settings, site_classes
@@ -221,11 +224,16 @@ def reextract(site: str | None, db_path: Path) -> None:
     settings = project_settings(str(db_path))
     workers = worker_count(settings.get("GOVARCHIVE_EXTRACT_WORKERS"))
     report = run_reextract(open_db(db_path), str(db_path), site_classes(settings), site, workers)
-    unchanged = report.versions - report.changed - report.failed - report.without_capture
+    unchanged = report.versions - report.changed - report.failed - report.without_capture - len(report.unreadable)
+    for damaged in report.unreadable:
+        click.echo(f"unreadable capture, kept as it was: {damaged}", err=True)
     click.echo(
         f"{report.versions} versions: {report.changed} changed, {unchanged} unchanged, "
-        f"{report.without_capture} without a capture, {report.failed} failed"
+        f"{report.without_capture} without a capture, {len(report.unreadable)} with an unreadable capture, "
+        f"{report.failed} failed"
     )
+    if report.unreadable:
+        sys.exit(EXIT_DAMAGED)
 
 
 @cli.command()

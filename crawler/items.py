@@ -12,7 +12,7 @@ class FetchedPage:
     source_url: str  # the URL requested (before redirects)
     final_url: str
     http_status: int
-    body: bytes
+    body: bytes = field(repr=False)  # not in log lines about the page
     encoding: str  # as chosen by crawler.encoding
     headers: list[tuple[str, str]]
     site: str

@@ -8,6 +8,8 @@ whatever is still unsettled when a run stops early (a budget, SIGTERM) is record
 
 from __future__ import annotations
 
+import errno
+import sqlite3
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -42,6 +44,7 @@ STOPPED = "stopped"
 EXTRACTION = "extraction"
 VALIDATION = "validation"
 OTHER = "other"
+DISK_FULL = "disk_full"  # a crawl's finish reason when the archive's disk filled up
 # Kinds that are bounds we set, not faults of the site: they do not count towards the
 # failure rate that fails a run.
 BOUND_KINDS = frozenset({TRAP, BUDGET, STOPPED})
@@ -95,6 +98,13 @@ def classify(failure: Failure, timeout: float, maxsize: int) -> Verdict:
     if isinstance(error, DownloadConnectionRefusedError | CannotResolveHostError | DownloadFailedError):
         return Verdict(CONNECTION, f"connection failed: {error}")
     return Verdict(OTHER, f"{type(error).__name__}: {error}")
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """The disk holding the archive, its WARC files or the HTTP cache is full."""
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return isinstance(error, sqlite3.OperationalError) and "disk is full" in str(error)
 
 
 def source_url(request: Request) -> str:

@@ -47,7 +47,10 @@ class CapturePipeline:
 
     def close_spider(self) -> None:
         if self.writer is not None:
-            self.writer.close()
+            try:
+                self.writer.close()
+            except OSError as error:  # a full disk: what was written is already on it
+                log.error("could not close %s: %s", self.writer.path, error)
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, FetchedPage):

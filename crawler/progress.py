@@ -8,9 +8,11 @@ from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
+from twisted.python.failure import Failure
 
-from crawler.outcomes import BOUND_KINDS
+from crawler.outcomes import BOUND_KINDS, DISK_FULL, is_disk_full
 
 log = logging.getLogger("govarchive.progress")
 COUNTERS = (
@@ -54,6 +56,7 @@ class Progress:
         self.crawler = crawler
         self.interval = crawler.settings.getfloat("GOVARCHIVE_PROGRESS_INTERVAL")
         self.loop: task.LoopingCall | None = None
+        self.disk_full = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Progress:
@@ -63,11 +66,21 @@ class Progress:
         crawler.signals.connect(extension.item_error, signal=signals.item_error)
         return extension
 
-    def item_error(self, item: object, response: object, spider: object, failure: object) -> None:
+    def item_error(self, item: object, response: object, spider: object, failure: Failure) -> None:
         """A pipeline raised on this item (a bug, a full disk): Scrapy logs it and moves on, so
-        the page is neither archived nor recorded as a failure. Counted, so the run says so."""
+        the page is neither archived nor recorded as a failure. Counted, so the run says so;
+        on a full disk the crawl stops, since every later page would be lost too."""
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("govarchive/lost")
+        if (
+            failure.value is not None
+            and is_disk_full(failure.value)
+            and self.crawler.engine is not None
+            and not self.disk_full
+        ):
+            self.disk_full = True
+            log.error("the disk is full (%s): stopping the crawl", failure.value)
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason=DISK_FULL))
 
     def spider_opened(self, spider: object) -> None:
         if self.interval > 0:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
 from archive.history import Version, iter_versions
 from archive.store import ArchiveWriter
-from archive.warc import read_capture
+from archive.warc import UnreadableCaptureError, read_capture
 from crawler.encoding import choose_encoding
 from crawler.extract import ExtractionRules
 from crawler.spiders.base import NewsSpider
@@ -33,6 +33,7 @@ class ReextractReport:
     changed: int = 0
     without_capture: int = 0
     failed: int = 0
+    unreadable: list[str] = field(default_factory=list)  # damaged captures, each named
 
 
 def reextract(
@@ -72,7 +73,12 @@ def _reextract_chunk(
         if version.pointer is None:
             report.without_capture += 1
             continue
-        capture = read_capture(db_path, version.pointer)
+        try:
+            capture = read_capture(db_path, version.pointer)
+        except UnreadableCaptureError as error:
+            report.unreadable.append(f"{version.article_url} version {version.version}: {error}")
+            log.warning("unreadable capture of %s version %d: %s", version.article_url, version.version, error)
+            continue
         content_type = next((v for k, v in capture.headers if k.lower() == "content-type"), None)
         rules = registry.get(version.site, GenericNewsSpider).rules()
         captured.append(version)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,7 +22,7 @@ from archive.store import ArchiveWriter
 from crawler.budget import BUDGET_STOPS
 from crawler.incremental import Revisits
 from crawler.locks import AlreadyRunningError, SiteLock
-from crawler.outcomes import BUDGET, OTHER, STOPPED
+from crawler.outcomes import BUDGET, DISK_FULL, OTHER, STOPPED, is_disk_full
 from crawler.progress import summary
 from crawler.spiders.base import NewsSpider
 from crawler.spiders.cms import GenericNewsSpider
@@ -139,7 +140,13 @@ def crawl(
     if started:
         process.start()
     for job in started:
-        results.append(_finish(writer, job))
+        try:
+            results.append(_finish(writer, job))
+        except (OSError, sqlite3.OperationalError) as error:
+            if not is_disk_full(error):
+                raise
+            # The run stays 'running' in crawl_runs; the next run marks it killed.
+            results.append(SiteResult(job.site, DISK_FULL, {}, "failed", judge(DISK_FULL, {})[1]))
     writer.db.close()
     return results
 
@@ -219,6 +226,11 @@ def judge(reason: str, figures: dict[str, int]) -> tuple[str, str]:
     it is `stopped` when asked to stop. A budget that ends a crawl is planned: `ok`."""
     if reason == SHUTDOWN:
         return "stopped", "asked to stop (SIGTERM or SIGINT); the next run fetches what is left"
+    if reason == DISK_FULL:
+        return (
+            "failed",
+            "the disk is full: free space, then run again (the archive is intact; what is missing comes next)",
+        )
     if reason != FINISHED and reason not in BUDGET_STOPS:
         return "failed", f"crawl ended: {reason}"
     if figures["pages"] == 0:
