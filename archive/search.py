@@ -12,6 +12,7 @@ a trigram index; they are matched by a substring scan instead of being dropped s
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -20,6 +21,8 @@ from sqlite_utils import Database
 from archive.text import digit_variants, normalize_text
 
 TRIGRAM = 3
+# No archived text holds them, and FTS5 reads a NUL as the end of the query (found by hypothesis).
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f]")
 HIGHLIGHT = ("[", "]")
 SNIPPET_TOKENS = 64  # the most FTS5 allows; with trigrams, about 64 characters
 SHORT_SNIPPET_CHARS = 60
@@ -68,7 +71,7 @@ def contains_sql(column: str, term: str) -> tuple[str, list[str]]:
 
 
 def search(db: Database, query: str, limit: int = 20) -> list[Hit]:
-    terms = normalize_text(query).split()
+    terms = CONTROL_CHARACTERS.sub(" ", normalize_text(query)).split()
     if not terms:
         return []
     long_terms = [t for t in terms if len(t) >= TRIGRAM]

@@ -52,6 +52,14 @@ HTML_CLASSES = etree.ElementDefaultClassLookup(
 PLAIN_SELECTOR = re.compile(r"^([.#])([\w-]+)$")  # `.class` or `#id`, nothing more
 
 
+# Characters XML does not allow (all of C0 but tab, newline, carriage return), written as
+# such or as numeric references the parser turns into them (&#1; &#xFFFE;): a page holding
+# one made lxml raise deep inside trafilatura or htmldate (found by hypothesis).
+XML_INCOMPATIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+NUMERIC_REFERENCE = re.compile("&#(x[0-9a-f]+|[0-9]+);?", re.IGNORECASE)
+XML_CHARACTER_RANGES = ((0x9, 0xA), (0xD, 0xD), (0x20, 0xD7FF), (0xE000, 0xFFFD), (0x10000, 0x10FFFF))
+
+
 class ExtractionError(ValueError):
     """The page has no article text we could find; the reason goes to `failures`."""
 
@@ -172,9 +180,22 @@ def _parse(html: str) -> Selector:
     trafilatura's time). Elements are still HtmlElement, so trafilatura works unchanged."""
     parser = lxml.html.HTMLParser(recover=True, encoding="utf-8")
     parser.set_element_class_lookup(HTML_CLASSES)
-    body = html.strip().replace("\x00", "").encode("utf-8")
+    body = _xml_compatible(html).strip().encode("utf-8")
     root = etree.fromstring(body, parser=parser) if body else None
     return Selector(root=root if root is not None else etree.fromstring(b"<html/>", parser=parser), type="html")
+
+
+def _xml_compatible(html: str) -> str:
+    """Without the characters lxml refuses in every string it is later handed."""
+    if XML_INCOMPATIBLE.search(html):
+        html = XML_INCOMPATIBLE.sub("", html)
+    return NUMERIC_REFERENCE.sub(_xml_reference, html) if "&#" in html else html
+
+
+def _xml_reference(match: re.Match[str]) -> str:
+    digits = match[1]
+    code = int(digits[1:], 16) if digits[0] in "xX" else int(digits)
+    return match[0] if any(low <= code <= high for low, high in XML_CHARACTER_RANGES) else ""
 
 
 def _drop(page: Selector, selectors: tuple[str, ...]) -> None:
