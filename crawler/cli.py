@@ -48,8 +48,16 @@ def cli() -> None:
 @click.option(
     "--refresh", is_flag=True, help="Re-fetch every known article (conditionally: unchanged pages cost a 304)."
 )
-@click.option("--max-pages", type=int, default=0, help="Stop each site after this many responses (0: no limit).")
-@click.option("--max-seconds", type=int, default=0, help="Stop each site after this many seconds (0: no limit).")
+@click.option(
+    "--max-pages",
+    type=click.IntRange(min=0),
+    help="Stop each site after this many responses (default GOVARCHIVE_MAX_PAGES, 100,000; 0: no limit).",
+)
+@click.option(
+    "--max-seconds",
+    type=click.IntRange(min=0),
+    help="Stop each site after this many seconds (default GOVARCHIVE_MAX_SECONDS, 6 hours; 0: no limit).",
+)
 @click.option("--routes", help="Discovery routes to use, comma-separated (default: the site's; all four for --url).")
 @db_option
 def crawl(
@@ -59,8 +67,8 @@ def crawl(
     agency: str,
     base_url: str | None,
     refresh: bool,
-    max_pages: int,
-    max_seconds: int,
+    max_pages: int | None,
+    max_seconds: int | None,
     routes: str | None,
     db_path: Path,
 ) -> None:
@@ -68,12 +76,15 @@ def crawl(
 
     Incremental: known, unchanged articles are not downloaded again (see --refresh).
     Progress is logged as the crawl runs, a summary printed per site at the end, and each
-    run recorded in the archive's crawl_runs table.
+    run recorded in the archive's crawl_runs table. Every run is bounded (requests, pages,
+    bytes, wall time, response size and time, traps: README, "Reliability"); every page a
+    route named ends archived, unchanged, skipped and counted, or in the failures table.
 
     \b
     Exit status:
       0   every site was crawled
-      1   a site failed: unreachable, aborted, or more than 20% of its pages failed
+      1   a site failed: unreachable, aborted, out of disk, stopped by SIGTERM, or more
+          than 20% of its pages failed
       2   usage error
       75  another crawl of the same site into the same archive is running
     \b
@@ -101,7 +112,8 @@ def crawl(
         if len(chosen) != 1 or urls:
             raise click.UsageError("--base-url applies to exactly one registered SITE")
         spider_args["base_url"] = base_url
-    overrides = {"CLOSESPIDER_PAGECOUNT": max_pages, "CLOSESPIDER_TIMEOUT": max_seconds}
+    budgets = {"CLOSESPIDER_PAGECOUNT": max_pages, "CLOSESPIDER_TIMEOUT": max_seconds}
+    overrides = {setting: value for setting, value in budgets.items() if value is not None}
     try:
         results = run_crawl(str(db_path), chosen, list(urls), spider_args, overrides, refresh=refresh)
     except UnknownSiteError as error:

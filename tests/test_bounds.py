@@ -1,0 +1,100 @@
+"""Every crawl is bounded: per-site budgets stop it and say so; traps are refused by what the
+URL shows or by what a listing keeps yielding (crawler/budget.py, crawler/traps.py)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from crawler.traps import Trap, TrapDetector, TrapRules, url_shape, url_trap
+from tests.conftest import rows, run_cli
+
+RULES = TrapRules()
+NOW = datetime(2026, 12, 4)
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [("GOVARCHIVE_MAX_REQUESTS", "20"), ("GOVARCHIVE_MAX_BYTES", "300000"), ("GOVARCHIVE_MAX_PAGES", "15")],
+)
+def test_a_site_budget_stops_the_crawl_and_records_what_it_left(
+    setting: str, value: str, serve, tmp_path: Path
+) -> None:
+    db = tmp_path / "a.db"
+    budget: dict[str, str] = {setting: value}
+    result = run_cli("crawl", "--url", serve("cdd-mirror"), "--db", str(db), **budget)  # type: ignore[arg-type]
+    stopped_by = {"GOVARCHIVE_MAX_PAGES": "CLOSESPIDER_PAGECOUNT"}.get(setting, setting)
+    ((status, stop_reason, bounds),) = rows(db, "select status, stop_reason, bounds from crawl_runs")
+    assert status == "ok" and stop_reason.startswith(f"stopped at {stopped_by}: "), result.stdout
+    left = rows(db, "select count(*) from failures where kind = 'budget'")[0][0]
+    assert left > 0 and json.loads(bounds)[stopped_by] >= left
+    assert rows(db, "select count(*) from articles")[0][0] < 23
+
+
+@pytest.mark.parametrize(
+    ("url", "setting"),
+    [
+        ("http://x.go.th/" + "a" * 1100, "GOVARCHIVE_TRAP_MAX_URL_LENGTH"),
+        ("http://x.go.th/" + "/".join(f"s{n}" for n in range(13)) + "/", "GOVARCHIVE_TRAP_MAX_PATH_SEGMENTS"),
+        ("http://x.go.th/news/a/b/a/b/a/", "GOVARCHIVE_TRAP_MAX_SEGMENT_REPEATS"),
+        ("http://x.go.th/2999/01/", "GOVARCHIVE_TRAP_EARLIEST_YEAR"),
+        ("http://x.go.th/1970/05/31/", "GOVARCHIVE_TRAP_EARLIEST_YEAR"),
+        ("http://x.go.th/events/?date=2612-01-01", "GOVARCHIVE_TRAP_EARLIEST_YEAR"),  # Buddhist Era 2612 = 2069
+        ("http://x.go.th/calendar/?year=1900", "GOVARCHIVE_TRAP_EARLIEST_YEAR"),
+    ],
+)
+def test_a_url_can_be_a_trap_by_itself(url: str, setting: str) -> None:
+    trap = url_trap(url, RULES, NOW)
+    assert trap is not None and trap.setting == setting
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://x.go.th/2023/05/31/news-title/",
+        "http://x.go.th/news/2566/05/",  # Buddhist Era 2566 = 2023
+        "http://x.go.th/news/2099/",  # an id, not a date
+        "http://x.go.th/?p=123",
+        "http://x.go.th/news/news/item/",
+        "http://x.go.th/category/pr/page/2/",
+    ],
+)
+def test_ordinary_news_urls_are_not_traps(url: str) -> None:
+    assert url_trap(url, RULES, NOW) is None
+
+
+def test_pages_of_one_listing_share_a_shape() -> None:
+    assert url_shape("http://x.go.th/archive/page/7/") == url_shape("http://x.go.th/archive/page/8/")
+    assert url_shape("http://x.go.th/cal/?date=2024-01-01&v=1") == url_shape("http://x.go.th/cal/?v=2&date=2024-01-02")
+    assert url_shape("http://x.go.th/?p=1") != url_shape("http://x.go.th/?cat=1")
+
+
+def test_more_query_key_sets_under_one_path_than_the_bound_are_a_trap() -> None:
+    detector = TrapDetector(TrapRules(max_query_shapes=3))
+    keys = ["a", "b", "c", "d"]
+    verdicts = [detector.check(f"http://x.go.th/filter/?{key}=1") for key in keys]
+    assert verdicts[:3] == [None, None, None]
+    assert verdicts[3] is not None and verdicts[3].setting == "GOVARCHIVE_TRAP_MAX_QUERY_SHAPES"
+    assert detector.check("http://x.go.th/filter/?a=2") is None  # a known key set with other values
+
+
+def test_a_listing_shape_that_stops_yielding_new_articles_is_refused() -> None:
+    detector = TrapDetector(TrapRules(fruitless_pages=3))
+    page = "http://x.go.th/archive/page/{}/".format
+    detector.found_article(detector.walked(page(1)))
+    for number in (2, 3, 4):
+        assert detector.check_discovery(page(number)) is None
+        detector.walked(page(number))
+    trap = detector.check_discovery(page(5))
+    assert trap is not None and trap.setting == "GOVARCHIVE_TRAP_FRUITLESS_PAGES"
+    assert url_shape(page(5)) in detector.new
+
+
+def test_a_trap_an_earlier_run_found_is_refused_and_only_counted() -> None:
+    shape = url_shape("http://x.go.th/archive/page/1/")
+    detector = TrapDetector(RULES, {shape: Trap("GOVARCHIVE_TRAP_FRUITLESS_PAGES", "trap: earlier")})
+    assert detector.check("http://x.go.th/archive/page/9/") is not None
+    assert detector.found_before("http://x.go.th/archive/page/9/")
