@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from crawler.traps import Trap, TrapDetector, TrapRules, url_shape, url_trap
+from mirror.server import serving
+from mirror.site import MirrorSite
 from tests.conftest import rows, run_cli
 
 RULES = TrapRules()
@@ -32,6 +34,20 @@ def test_a_site_budget_stops_the_crawl_and_records_what_it_left(
     left = rows(db, "select count(*) from failures where kind = 'budget'")[0][0]
     assert left > 0 and json.loads(bounds)[stopped_by] >= left
     assert rows(db, "select count(*) from articles")[0][0] < 23
+
+
+def test_the_wall_time_budget_stops_a_slow_site(tmp_path: Path) -> None:
+    site = MirrorSite("cdd-mirror")
+    site.delay = 1.0  # seconds before each article
+    db = tmp_path / "a.db"
+    with serving(site) as base_url:
+        run_cli("crawl", "--url", base_url, "--db", str(db), "--max-seconds", "1")
+    ((stop_reason, bounds),) = rows(db, "select stop_reason, bounds from crawl_runs")
+    assert stop_reason.startswith("stopped at CLOSESPIDER_TIMEOUT: ")
+    assert (
+        json.loads(bounds)["CLOSESPIDER_TIMEOUT"]
+        == rows(db, "select count(*) from failures where kind = 'budget'")[0][0]
+    )
 
 
 @pytest.mark.parametrize(

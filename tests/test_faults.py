@@ -55,7 +55,12 @@ def warc_records_readable(db: Path) -> int:
 
 
 def test_a_full_disk_fails_the_run_clearly_and_the_next_run_completes(tmp_path: Path) -> None:
-    with small_disk(tmp_path / "disk", "1200k") as disk, serving(MirrorSite("cdd-mirror")) as base_url:
+    answers: list[int] = []
+    with (
+        small_disk(tmp_path / "disk", "1200k") as disk,
+        serving(MirrorSite("cdd-mirror")) as base_url,
+        reading_throughout(disk / "archive.db", answers),
+    ):
         db = disk / "archive.db"
         full = run_cli("crawl", "--url", base_url, "--db", str(db), check=False)
         assert full.returncode == 1
@@ -69,6 +74,7 @@ def test_a_full_disk_fails_the_run_clearly_and_the_next_run_completes(tmp_path: 
         assert rows(db, "pragma integrity_check") == [("ok",)]
         assert count(db, "select count(*) from articles") == MIRROR_ARTICLES
         assert rows(db, "select status from crawl_runs order by id") == [("failed",), ("ok",)]
+    assert len(answers) >= 3 and set(answers) == {200}, answers
 
 
 def damage(path: Path, at: int, length: int) -> None:
@@ -109,16 +115,27 @@ def poll_datasette(root: str, stop: threading.Event, answers: list[int]) -> None
             answers.append(getattr(error, "code", 0))
 
 
+@contextlib.contextmanager
+def reading_throughout(db: Path, answers: list[int]) -> Iterator[None]:
+    """datasette serving `db` (created empty first), asked for an article every 0.1 s meanwhile."""
+    open_archive(db).close()
+    stop = threading.Event()
+    with start_datasette(db) as root:
+        reader = threading.Thread(target=poll_datasette, args=(root, stop, answers))
+        reader.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            reader.join()
+
+
 def test_sigterm_stops_the_crawl_cleanly_while_datasette_reads(tmp_path: Path) -> None:
     db = tmp_path / "archive.db"
-    open_archive(db).close()
     site = MirrorSite(build_site(CORPUS, tmp_path / "site", limit=SLOW_SITE_ARTICLES))
     site.delay = 0.2  # seconds before each article: the crawl is still busy when the signal comes
     answers: list[int] = []
-    stop = threading.Event()
-    with start_datasette(db) as root, serving(site) as base_url:
-        reader = threading.Thread(target=poll_datasette, args=(root, stop, answers))
-        reader.start()
+    with reading_throughout(db, answers), serving(site) as base_url:
         crawl = start_crawl(base_url, db)
         wait_for(lambda: count(db, "select count(*) from articles") >= 3)
         crawl.send_signal(signal.SIGTERM)
@@ -132,7 +149,5 @@ def test_sigterm_stops_the_crawl_cleanly_while_datasette_reads(tmp_path: Path) -
         assert archived < SLOW_SITE_ARTICLES and stopped > 0  # what it did not reach is recorded
         site.delay = 0
         run_cli("crawl", "--url", base_url, "--db", str(db))
-        stop.set()
-        reader.join()
     assert count(db, "select count(*) from articles") == SLOW_SITE_ARTICLES
     assert len(answers) >= 3 and set(answers) == {200}, answers
