@@ -44,10 +44,8 @@ def test_the_wall_time_budget_stops_a_slow_site(tmp_path: Path) -> None:
         run_cli("crawl", "--url", base_url, "--db", str(db), "--max-seconds", "1")
     ((stop_reason, bounds),) = rows(db, "select stop_reason, bounds from crawl_runs")
     assert stop_reason.startswith("stopped at CLOSESPIDER_TIMEOUT: ")
-    assert (
-        json.loads(bounds)["CLOSESPIDER_TIMEOUT"]
-        == rows(db, "select count(*) from failures where kind = 'budget'")[0][0]
-    )
+    left = rows(db, "select count(*) from failures where kind = 'budget'")[0][0]
+    assert left > 0 and json.loads(bounds)["CLOSESPIDER_TIMEOUT"] == left
 
 
 @pytest.mark.parametrize(
