@@ -5,14 +5,24 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import yaml
+
+from archive.schema import TABLES
+
 CONFIG = Path(__file__).parent / "datasette"
 METADATA_PLACEHOLDER = "ARCHIVE"
 
 
 def write_metadata(db_path: Path, target: Path) -> Path:
-    """The version-controlled metadata, with the database named as datasette names it."""
-    text = (CONFIG / "metadata.yml").read_text("utf-8")
-    target.write_text(text.replace(f"  {METADATA_PLACEHOLDER}:", f"  {db_path.stem}:"), encoding="utf-8")
+    """The version-controlled metadata, with the database named as datasette names it and the
+    columns described as archive/schema.py describes them."""
+    metadata = yaml.safe_load((CONFIG / "metadata.yml").read_text("utf-8"))
+    database = metadata["databases"].pop(METADATA_PLACEHOLDER)
+    for table, columns in TABLES.items():
+        described = database["tables"].setdefault(table, {})
+        described["columns"] = {name: column.description for name, column in columns.items()}
+    metadata["databases"][db_path.stem] = database
+    target.write_text(yaml.safe_dump(metadata, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return target
 
 

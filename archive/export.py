@@ -9,7 +9,7 @@ from typing import Any, TextIO
 
 from sqlite_utils import Database
 
-from archive.migrations import ARTICLE_COLUMNS, ARTICLE_STATE_COLUMNS
+from archive.schema import ARTICLE_COLUMNS, ARTICLE_STATE_COLUMNS
 from archive.store import LIST_COLUMNS
 
 EXPORT_COLUMNS = [*ARTICLE_COLUMNS, *(c for c in ARTICLE_STATE_COLUMNS if c not in ("etag", "last_modified"))]

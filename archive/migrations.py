@@ -1,4 +1,10 @@
-"""The archive's schema as named, ordered steps; a step once released is never edited."""
+"""The archive's schema as named, ordered steps; a step once released is never edited.
+
+Each step spells out the columns it creates or adds, and reads no constant later code may
+change: an archive made by any release upgrades to the same schema as a new one
+(tests/test_schema.py upgrades the first release's archive and compares). The tables as they
+are now, with what each column holds, are described in archive/schema.py.
+"""
 
 from __future__ import annotations
 
@@ -7,74 +13,32 @@ from sqlite_utils.migrations import Migrations
 
 migrations = Migrations("govarchive")
 
-# The columns of `articles`, in order; the writer accepts exactly these.
-ARTICLE_COLUMNS: dict[str, type] = {
-    "url": str,  # canonical URL, the key
-    "site": str,
-    "agency": str,
-    "title": str,
-    "body": str,
-    "published": str,  # ISO 8601 with offset, CE
-    "modified": str,
-    "authors": str,  # JSON array
-    "language": str,
-    "categories": str,  # JSON array
-    "tags": str,  # JSON array
-    "image": str,
-    "source_url": str,  # the URL fetched, before canonicalisation
-    "http_status": int,
-    "fetched_at": str,  # UTC
-    "sha256": str,  # of the body
-    "extractor": str,  # name and version
-}
-FTS_COLUMNS = ["title", "body"]
-FTS_TABLE = "articles_fts"  # the name sqlite-utils gives the articles table's index
-FTS_AUTOMERGE = 8
-# Added to `articles` by add_capture_columns: provenance of the current version, and state.
-ARTICLE_STATE_COLUMNS: dict[str, type] = {
-    "final_url": str,  # after redirects
-    "etag": str,  # validators for conditional re-fetches
-    "last_modified": str,
-    "version": int,  # the current version's number
-    "crawl_run": int,
-    "removed_at": str,  # UTC; set when the page answers 404/410, cleared if it returns
-}
-# Derived from `published` by the writer, for datasette's facets by year and month.
-PERIOD_COLUMNS: dict[str, type] = {"published_year": str, "published_month": str}
-# The capture of one version: where its raw response lies in the WARC files.
-CAPTURE_COLUMNS: dict[str, type] = {"warc_file": str, "warc_offset": int, "warc_length": int}
-VERSION_COLUMNS: dict[str, type] = {
-    "id": int,
-    "article_url": str,
-    "version": int,
-    **{k: v for k, v in ARTICLE_COLUMNS.items() if k not in ("url", "site", "agency")},
-    "final_url": str,
-    "crawl_run": int,
-    **CAPTURE_COLUMNS,
-}
-RUN_COLUMNS: dict[str, type] = {
-    "id": int,
-    "site": str,
-    "started": str,  # UTC
-    "finished": str,
-    "status": str,  # running | ok | failed | killed
-    "pages": int,  # responses received
-    "downloads": int,  # full (200) downloads
-    "not_modified": int,  # 304 answers to conditional requests
-    "new": int,
-    "updated": int,
-    "unchanged": int,
-    "removed": int,
-    "failures": int,
-    "http_errors": str,  # JSON: status -> count
-    "stop_reason": str,  # Scrapy's finish reason, or why the run failed
-    "pid": int,
-}
-
 
 @migrations()
 def create_articles(db: Database) -> None:
-    db.table("articles").create(ARTICLE_COLUMNS, pk="url", not_null={"site", "title", "body"})
+    db.table("articles").create(
+        {
+            "url": str,  # canonical URL, the key
+            "site": str,
+            "agency": str,
+            "title": str,
+            "body": str,
+            "published": str,  # ISO 8601 with offset, CE
+            "modified": str,
+            "authors": str,  # JSON array
+            "language": str,
+            "categories": str,  # JSON array
+            "tags": str,  # JSON array
+            "image": str,
+            "source_url": str,  # the URL fetched, before canonicalisation
+            "http_status": int,
+            "fetched_at": str,  # UTC
+            "sha256": str,  # of the body
+            "extractor": str,  # name and version
+        },
+        pk="url",
+        not_null={"site", "title", "body"},
+    )
     db.table("articles").create_index(["site", "published"])
 
 
@@ -94,12 +58,20 @@ def index_articles_with_trigrams(db: Database) -> None:
 
     Kept in sync by triggers; datasette finds it as the articles table's search index.
     """
-    db.table("articles").enable_fts(FTS_COLUMNS, tokenize="trigram", create_triggers=True)
+    db.table("articles").enable_fts(["title", "body"], tokenize="trigram", create_triggers=True)
 
 
 @migrations()
 def add_capture_columns(db: Database) -> None:
-    for column, kind in ARTICLE_STATE_COLUMNS.items():
+    """Provenance of the current version (final URL, validators, run) and the article's state."""
+    for column, kind in (
+        ("final_url", str),
+        ("etag", str),
+        ("last_modified", str),
+        ("version", int),
+        ("crawl_run", int),
+        ("removed_at", str),
+    ):
         db.table("articles").add_column(column, kind)
     db.execute("update articles set version = 1")
 
@@ -107,25 +79,67 @@ def add_capture_columns(db: Database) -> None:
 @migrations()
 def create_article_versions(db: Database) -> None:
     """Every distinct text a page has had; articles archived before this step become version 1."""
+    copied = [
+        "title",
+        "body",
+        "published",
+        "modified",
+        "authors",
+        "language",
+        "categories",
+        "tags",
+        "image",
+        "source_url",
+        "http_status",
+        "fetched_at",
+        "sha256",
+        "extractor",
+        "final_url",
+        "crawl_run",
+    ]
+    columns: dict[str, type] = {"id": int, "article_url": str, "version": int}
+    columns |= {name: int if name in ("http_status", "crawl_run") else str for name in copied}
+    columns |= {"warc_file": str, "warc_offset": int, "warc_length": int}
     versions = db.table("article_versions")
-    versions.create(VERSION_COLUMNS, pk="id", not_null={"article_url", "version", "body"})
+    versions.create(columns, pk="id", not_null={"article_url", "version", "body"})
     versions.create_index(["article_url", "version"], unique=True)
-    copied = [c for c in VERSION_COLUMNS if c in ARTICLE_COLUMNS or c in ARTICLE_STATE_COLUMNS]
     db.execute(
-        f"insert into article_versions (article_url, {', '.join(copied)}) select url, {', '.join(copied)} from articles"
+        f"insert into article_versions (article_url, version, {', '.join(copied)}) "
+        f"select url, 1, {', '.join(copied)} from articles"
     )
 
 
 @migrations()
 def create_crawl_runs(db: Database) -> None:
-    db.table("crawl_runs").create(RUN_COLUMNS, pk="id", not_null={"site", "started", "status"})
+    db.table("crawl_runs").create(
+        {
+            "id": int,
+            "site": str,
+            "started": str,  # UTC
+            "finished": str,
+            "status": str,  # running | ok | failed | killed
+            "pages": int,  # responses received
+            "downloads": int,  # full (200) downloads
+            "not_modified": int,  # 304 answers to conditional requests
+            "new": int,
+            "updated": int,
+            "unchanged": int,
+            "removed": int,
+            "failures": int,
+            "http_errors": str,  # JSON: status -> count
+            "stop_reason": str,  # Scrapy's finish reason, or why the run failed
+            "pid": int,
+        },
+        pk="id",
+        not_null={"site", "started", "status"},
+    )
     db.table("crawl_runs").create_index(["site", "started"])
 
 
 @migrations()
 def add_publication_period_columns(db: Database) -> None:
-    for column, kind in PERIOD_COLUMNS.items():
-        db.table("articles").add_column(column, kind)
+    for column in ("published_year", "published_month"):
+        db.table("articles").add_column(column, str)
     db.execute(
         "update articles set published_year = substr(published, 1, 4), published_month = substr(published, 1, 7)"
     )
@@ -136,7 +150,7 @@ def add_publication_period_columns(db: Database) -> None:
 def merge_index_segments_less_often(db: Database) -> None:
     """FTS5 merges index segments once 8 of a level exist, not 4: about a quarter less work
     per write for a few more segments to read per query (measured in docs/performance.md)."""
-    db.execute(f"insert into {FTS_TABLE}({FTS_TABLE}, rank) values ('automerge', {FTS_AUTOMERGE})")
+    db.execute("insert into articles_fts(articles_fts, rank) values ('automerge', 8)")
 
 
 @migrations()

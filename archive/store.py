@@ -15,17 +15,13 @@ from typing import Any, Literal
 
 from sqlite_utils import Database
 
-from archive.migrations import (
-    ARTICLE_COLUMNS,
-    ARTICLE_STATE_COLUMNS,
-    CAPTURE_COLUMNS,
-    PERIOD_COLUMNS,
-    VERSION_COLUMNS,
-)
+from archive.schema import ARTICLE_COLUMNS, ARTICLE_STATE_COLUMNS, ARTICLE_VERSIONS, CAPTURE_COLUMNS, PERIOD_COLUMNS
 
 Outcome = Literal["new", "updated", "unchanged"]
 LIST_COLUMNS = ("authors", "categories", "tags")
 ACCEPTED = set(ARTICLE_COLUMNS) | set(ARTICLE_STATE_COLUMNS) | set(CAPTURE_COLUMNS) | set(PERIOD_COLUMNS)
+# What the writer computes: a record may leave them out (items.Article does).
+DERIVED = {"sha256", "version", "removed_at", *PERIOD_COLUMNS}
 GONE_STATUSES = (404, 410)
 # What re-extraction derives again from a capture.
 REWRITTEN = (
@@ -68,7 +64,7 @@ def to_row(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def version_row(row: dict[str, Any], number: int) -> dict[str, Any]:
-    version = {k: row.get(k) for k in VERSION_COLUMNS if k not in ("id", "article_url", "version")}
+    version = {k: row.get(k) for k in ARTICLE_VERSIONS if k not in ("id", "article_url", "version")}
     return {**version, "article_url": row["url"], "version": number}
 
 

@@ -9,7 +9,8 @@ import pytest
 from sqlite_utils import Database
 
 from archive.db import open_archive, open_existing
-from archive.migrations import ARTICLE_COLUMNS, ARTICLE_STATE_COLUMNS, PERIOD_COLUMNS, migrations
+from archive.migrations import migrations
+from archive.schema import ARTICLE_COLUMNS, ARTICLE_STATE_COLUMNS, PERIOD_COLUMNS
 from archive.search import search
 from archive.stats import site_stats
 from archive.store import ArchiveWriter, body_hash

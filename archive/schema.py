@@ -1,0 +1,116 @@
+"""The archive's tables as they are now: one definition of each column and what it holds.
+
+The writer and the exporter take their column lists from here, datasette its column
+descriptions (archive/browse.py); tests check that a freshly migrated archive has exactly
+these columns, that items.Article carries them and that the README names them
+(tests/test_schema.py). migrations.py builds the tables step by step and never reads this
+module: a released step stays what it was when it ran.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Column(NamedTuple):
+    type: type
+    description: str
+
+
+# What one crawl of a page stores in `articles`, as the first release defined it.
+ARTICLE_COLUMNS: dict[str, Column] = {
+    "url": Column(str, "Canonical URL of the article (the key)"),
+    "site": Column(str, "Registered site id, or the host for sites crawled with --url"),
+    "agency": Column(str, "The publishing agency"),
+    "title": Column(str, "Headline"),
+    "body": Column(str, "Clean text, paragraphs separated by blank lines; no theme boilerplate"),
+    "published": Column(str, "Publication date-time, ISO 8601 with offset, Common Era (Buddhist-Era dates converted)"),
+    "modified": Column(str, "Last modification the page declares"),
+    "authors": Column(str, "JSON array"),
+    "language": Column(str, "ISO 639-1 code of the text"),
+    "categories": Column(str, "JSON array"),
+    "tags": Column(str, "JSON array"),
+    "image": Column(str, "Lead image URL"),
+    "source_url": Column(str, "The URL fetched"),
+    "http_status": Column(int, "HTTP status of the fetch"),
+    "fetched_at": Column(str, "When it was last fetched (UTC)"),
+    "sha256": Column(str, "SHA-256 of the body"),
+    "extractor": Column(str, "Extractor name and version that produced the text"),
+}
+# The current version's provenance and the article's state.
+ARTICLE_STATE_COLUMNS: dict[str, Column] = {
+    "final_url": Column(str, "The URL after redirects"),
+    "etag": Column(str, "HTTP validator, for conditional re-fetches"),
+    "last_modified": Column(str, "HTTP validator, for conditional re-fetches"),
+    "version": Column(int, "Number of the current version (see article_versions)"),
+    "crawl_run": Column(int, "The crawl run that last fetched it (see crawl_runs)"),
+    "removed_at": Column(str, "When the page answered 404/410 (UTC); the text is kept"),
+}
+# Derived from `published` by the writer, for datasette's facets.
+PERIOD_COLUMNS: dict[str, Column] = {
+    "published_year": Column(str, "Year of publication (CE), for facets"),
+    "published_month": Column(str, "Month of publication (YYYY-MM), for facets"),
+}
+# Where a version's raw response lies in the WARC files (article_versions only).
+CAPTURE_COLUMNS: dict[str, Column] = {
+    "warc_file": Column(str, "WARC file holding the raw response, relative to the archive's folder"),
+    "warc_offset": Column(int, "Byte offset of its record"),
+    "warc_length": Column(int, "Length of its record in bytes"),
+}
+ARTICLES: dict[str, Column] = {**ARTICLE_COLUMNS, **ARTICLE_STATE_COLUMNS, **PERIOD_COLUMNS}
+ARTICLE_VERSIONS: dict[str, Column] = {
+    "id": Column(int, "Row id"),
+    "article_url": Column(str, "The article (articles.url)"),
+    "version": Column(int, "1 for the first capture, one more for each change of text or title"),
+    **{name: column for name, column in ARTICLE_COLUMNS.items() if name not in ("url", "site", "agency")},
+    "final_url": ARTICLE_STATE_COLUMNS["final_url"],
+    "crawl_run": Column(int, "The crawl run that fetched this version"),
+    **CAPTURE_COLUMNS,
+}
+FAILURES: dict[str, Column] = {
+    "id": Column(int, "Row id"),
+    "url": Column(str, "The URL as a route named it, before redirects"),
+    "site": Column(str, "The site"),
+    "reason": Column(str, "Why it was not archived, in words"),
+    "http_status": Column(int, "HTTP status, when the site answered"),
+    "time": Column(str, "When (UTC)"),
+    "kind": Column(str, "The reason's kind: http_error, timeout, too_large, trap, budget... (README, Reliability)"),
+    "crawl_run": Column(int, "The crawl run that met it"),
+}
+CRAWL_RUNS: dict[str, Column] = {
+    "id": Column(int, "Run id"),
+    "site": Column(str, "The site crawled"),
+    "started": Column(str, "Start (UTC)"),
+    "finished": Column(str, "End (UTC)"),
+    "status": Column(str, "running, ok, failed, stopped (SIGTERM) or killed"),
+    "pages": Column(int, "Responses received"),
+    "downloads": Column(int, "Full (200) downloads"),
+    "not_modified": Column(int, "304 answers to conditional requests"),
+    "new": Column(int, "Articles archived for the first time"),
+    "updated": Column(int, "Articles whose text changed: a new version"),
+    "unchanged": Column(int, "Articles fetched again, text unchanged"),
+    "removed": Column(int, "Articles whose page answered 404/410"),
+    "failures": Column(int, "Rows this run added to failures"),
+    "http_errors": Column(str, "JSON: HTTP status -> responses"),
+    "stop_reason": Column(str, "Why the run ended, or why it failed"),
+    "pid": Column(int, "Process id of the crawl"),
+    "lost": Column(int, "Pages an error of ours kept out of the archive (the next run fetches them)"),
+    "failure_kinds": Column(str, "JSON: failure kind -> pages (see the failures table)"),
+    "skipped": Column(str, "JSON: reason -> pages skipped on purpose (not an article, known, duplicate, trap...)"),
+    "bounds": Column(str, "JSON: setting -> pages that hit its bound (README, Reliability)"),
+}
+TRAPS: dict[str, Column] = {
+    "site": Column(str, "The site"),
+    "pattern": Column(str, "A URL shape (digits as N, query keys only) or one URL"),
+    "bound": Column(str, "The setting whose bound found it"),
+    "reason": Column(str, "In words"),
+    "found": Column(str, "When (UTC); older than GOVARCHIVE_REVISIT_DAYS, it is tried again"),
+    "crawl_run": Column(int, "The crawl run that found it"),
+}
+TABLES: dict[str, dict[str, Column]] = {
+    "articles": ARTICLES,
+    "article_versions": ARTICLE_VERSIONS,
+    "failures": FAILURES,
+    "crawl_runs": CRAWL_RUNS,
+    "traps": TRAPS,
+}
