@@ -65,21 +65,26 @@ def record(site: str, pages: int, base_url: str | None, out: Path | None) -> Non
     from crawler.run import crawl as run_crawl
 
     folder = (out or repo_root() / "tests" / "files" / site).resolve()
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
-    overrides = {"GOVARCHIVE_RECORD_DIR": str(folder), "HTTPCACHE_ENABLED": False, "CLOSESPIDER_ITEMCOUNT": pages}
-    args = {"base_url": base_url} if base_url else {}
-    with tempfile.TemporaryDirectory() as scratch:
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    # Recorded beside the folder, swapped in only when the recording holds an article: a typo in
+    # the site's name or a site that is down leaves the old recording as it was.
+    with tempfile.TemporaryDirectory(dir=folder.parent, prefix=f".{folder.name}-recording-") as scratch:
+        fresh = Path(scratch) / folder.name
+        fresh.mkdir()
+        overrides = {"GOVARCHIVE_RECORD_DIR": str(fresh), "HTTPCACHE_ENABLED": False, "CLOSESPIDER_ITEMCOUNT": pages}
+        args = {"base_url": base_url} if base_url else {}
         try:
             (result,) = run_crawl(str(Path(scratch) / "record.db"), [site], [], args, overrides)
         except UnknownSiteError as error:
             raise click.UsageError(str(error)) from error
-    click.echo(
-        f"{site}: recorded {result.figures['pages']} responses, {result.figures['articles_new']} articles into {folder}"
-    )
-    if result.figures["articles_new"] == 0:
-        raise click.ClickException("no article was recorded: check the site's routes and article markup")
+        recorded = f"{result.figures.get('pages', 0)} responses, {result.figures.get('articles_new', 0)} articles"
+        if not result.figures.get("articles_new"):
+            kept = f"; {folder} is unchanged" if folder.exists() else ""
+            raise click.ClickException(f"no article was recorded ({recorded}): check the site's routes{kept}")
+        if folder.exists():
+            shutil.rmtree(folder)
+        fresh.rename(folder)
+    click.echo(f"{site}: recorded {recorded} into {folder}")
 
 
 @click.command("new-site")

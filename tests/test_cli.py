@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from crawler.cli import cli
 from tests.conftest import FILES, run_cli
+from tests.test_serve import free_port
 
 COMMANDS = sorted(cli.commands)
 
@@ -113,3 +114,33 @@ def test_crawl_of_an_unreachable_site_exits_non_zero(tmp_path: Path) -> None:
 def test_sites_lists_cdd_first_target() -> None:
     out = run_cli("sites").stdout
     assert "cdd\tกรมการพัฒนาชุมชน\tCommunity Development Department\thttps://www.cdd.go.th/\twordpress" in out
+
+
+def recording_in(tmp_path: Path) -> Path:
+    """An earlier recording that a failed `record` must leave as it was."""
+    folder = tmp_path / "cdd"
+    folder.mkdir()
+    (folder / "manifest.json").write_text('{"earlier": true}', encoding="utf-8")
+    return folder
+
+
+def test_record_with_a_mistyped_site_leaves_the_old_recording(tmp_path: Path) -> None:
+    folder = recording_in(tmp_path)
+    result = run_cli("record", "cdx", "--out", str(folder), check=False)
+    assert result.returncode == 2 and "unknown site" in result.stderr
+    assert [p.name for p in folder.iterdir()] == ["manifest.json"]
+
+
+def test_record_of_a_site_that_is_down_leaves_the_old_recording(tmp_path: Path) -> None:
+    folder = recording_in(tmp_path)
+    down = f"http://127.0.0.1:{free_port()}/"  # nothing listens there
+    result = run_cli("record", "cdd", "--base-url", down, "--out", str(folder), "--pages", "1", check=False)
+    assert result.returncode == 1 and "no article was recorded" in result.stderr and "is unchanged" in result.stderr
+    assert (folder / "manifest.json").read_text("utf-8") == '{"earlier": true}'
+    assert [p.name for p in tmp_path.iterdir()] == ["cdd"]  # no scratch folder left behind
+
+
+def test_record_replaces_the_old_recording_when_it_succeeds(serve, tmp_path: Path) -> None:
+    folder = recording_in(tmp_path)
+    run_cli("record", "cdd", "--base-url", serve("cdd-mirror"), "--out", str(folder), "--pages", "2")
+    assert not (folder / "manifest.json").read_text("utf-8").startswith('{"earlier"')

@@ -41,9 +41,13 @@ def test_recorded_site_is_archived_cleanly(site: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("site", sorted(SITES))
-def test_a_site_claims_verified_only_with_a_recording(site: str) -> None:
-    if SITES[site].verified:
-        assert has_recording(FILES / site), f"{site} says verified but has no recording in tests/files/{site}/"
+def test_a_site_is_verified_exactly_when_it_has_a_recording(site: str) -> None:
+    recorded = has_recording(FILES / site)
+    assert SITES[site].verified == recorded, (
+        f"{site} has a recording in tests/files/{site}/: set verified = True"
+        if recorded
+        else f"{site} says verified but has no recording in tests/files/{site}/"
+    )
 
 
 def test_at_least_fifteen_thai_agencies_are_registered() -> None:
