@@ -24,32 +24,32 @@ from archive.store import ArchiveWriter
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-Job = tuple[Callable[[ArchiveWriter], Any], Future[Any]]
+WriteRequest = tuple[Callable[[ArchiveWriter], Any], Future[Any]]
 _STOP = None
 
 
-class GroupCommitWriter:
-    """Runs `job(writer)` calls on one thread; commits at most every `max_delay` seconds
-    or `max_batch` writes, whichever comes first."""
+class CommitThread:
+    """The one thread that owns the archive's connection: runs `write(writer)` calls in arrival
+    order and commits at most every `max_delay` seconds or `max_batch` writes, whichever first."""
 
     def __init__(self, db_path: str | Path, max_batch: int, max_delay: float) -> None:
         self.max_batch = max_batch
         self.max_delay = max_delay
-        self.jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
+        self.requests: queue.SimpleQueue[WriteRequest | None] = queue.SimpleQueue()
         self.batches = 0
         self.opened: Future[None] = Future()
         self.thread = threading.Thread(target=self._run, args=(db_path,), name="archive-writer", daemon=True)
         self.thread.start()
         self.opened.result()  # an archive that cannot be opened fails the caller now
 
-    def submit(self, job: Callable[[ArchiveWriter], T]) -> Future[T]:
+    def submit(self, write: Callable[[ArchiveWriter], T]) -> Future[T]:
         future: Future[T] = Future()
-        self.jobs.put((job, future))
+        self.requests.put((write, future))
         return future
 
     def close(self) -> None:
         """Commits what is queued, then closes the connection."""
-        self.jobs.put(_STOP)
+        self.requests.put(_STOP)
         self.thread.join()
 
     def _run(self, db_path: str | Path) -> None:
@@ -66,9 +66,9 @@ class GroupCommitWriter:
             writer.db.close()
 
     def _write_batch(self, writer: ArchiveWriter) -> bool:
-        """Waits for one job, then takes what arrives within max_delay into the same
+        """Waits for one write, then takes what arrives within max_delay into the same
         transaction. Returns False once asked to stop."""
-        first = self.jobs.get()
+        first = self.requests.get()
         if first is _STOP:
             return False
         done: list[tuple[Future[Any], Any, BaseException | None]] = []
@@ -79,13 +79,13 @@ class GroupCommitWriter:
                 deadline = time.monotonic() + self.max_delay
                 while len(done) < self.max_batch and (left := deadline - time.monotonic()) > 0:
                     try:
-                        job = self.jobs.get(timeout=left)
+                        request = self.requests.get(timeout=left)
                     except queue.Empty:
                         break
-                    if job is _STOP:
+                    if request is _STOP:
                         more = False
                         break
-                    done.append(self._write_one(writer, job))
+                    done.append(self._write_one(writer, request))
         except Exception as error:  # the commit itself failed: no write of the group was kept
             log.error("archive commit of %d writes failed: %s", len(done), error)
             done = [(future, None, error) for future, _, _ in done]
@@ -98,8 +98,8 @@ class GroupCommitWriter:
         return more
 
     @staticmethod
-    def _write_one(writer: ArchiveWriter, job: Job) -> tuple[Future[Any], Any, BaseException | None]:
-        function, future = job
+    def _write_one(writer: ArchiveWriter, request: WriteRequest) -> tuple[Future[Any], Any, BaseException | None]:
+        function, future = request
         try:
             with writer.db.atomic():  # a savepoint inside the group's transaction
                 return future, function(writer), None

@@ -17,7 +17,7 @@ from sqlite_utils import Database
 
 from archive.schema import ARTICLE_COLUMNS, ARTICLE_STATE_COLUMNS, ARTICLE_VERSIONS, CAPTURE_COLUMNS, PERIOD_COLUMNS
 
-Outcome = Literal["new", "updated", "unchanged"]
+ArticleChange = Literal["new", "updated", "unchanged"]  # what writing an article did
 LIST_COLUMNS = ("authors", "categories", "tags")
 ACCEPTED = set(ARTICLE_COLUMNS) | set(ARTICLE_STATE_COLUMNS) | set(CAPTURE_COLUMNS) | set(PERIOD_COLUMNS)
 # What the writer computes: a record may leave them out (items.Article does).
@@ -72,7 +72,7 @@ class ArchiveWriter:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def write_article(self, record: dict[str, Any]) -> Outcome:
+    def write_article(self, record: dict[str, Any]) -> ArticleChange:
         """Insert or update by canonical URL; a changed text becomes a new version.
 
         A re-crawl never adds a second article row, and an unchanged page no new version.

@@ -51,7 +51,7 @@ def warc_dir(db_path: str | Path) -> Path:
     return Path(db_path).resolve().parent / WARC_DIR
 
 
-class CaptureWriter:
+class WarcFile:
     """Appends response records to one WARC file; opened per crawl run."""
 
     def __init__(self, db_path: str | Path, name: str) -> None:
@@ -109,7 +109,7 @@ def read_capture(db_path: str | Path, pointer: Pointer) -> Capture:
             if record.http_headers is None or record.rec_type != "response":
                 raise ValueError("not an HTTP response record")
             body = record.content_stream().read()
-            declared = record.http_headers.get_header("Content-Length")  # CaptureWriter writes it
+            declared = record.http_headers.get_header("Content-Length")  # WarcFile writes it
             if declared is not None and int(declared) != len(body):
                 raise EOFError(f"the record is cut short: {len(body)} of {declared} bytes")
             status = int(record.http_headers.get_statuscode())

@@ -23,7 +23,7 @@ from archive.store import ArchiveWriter
 from bench.synthetic import build
 from crawler import settings
 from crawler.extract import extract
-from crawler.spiders.cms import GenericNewsSpider
+from crawler.spiders.cms import UrlNewsSpider
 from crawler.workers import start_pool
 from mirror.site import MirrorSite
 
@@ -41,7 +41,7 @@ TARGET_OVER_NAIVE = 1.7
 GOVARCHIVE = Path(sys.executable).parent / "govarchive"
 EXTRACTION_SAMPLE = 100
 EXTRACTION_ROUNDS = 2  # per crawl size
-RULES = GenericNewsSpider.rules()  # what `crawl --url` extracts with
+RULES = UrlNewsSpider.rules()  # what `crawl --url` extracts with
 COMMIT_GROUP = settings.GOVARCHIVE_COMMIT_MAX_WRITES
 WRITE_SAMPLE = 1000  # articles of the N=2,000 crawl written again for the write rates
 

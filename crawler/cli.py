@@ -169,13 +169,12 @@ def extract(file: BinaryIO, url: str, as_json: bool) -> None:
     Example:
       govarchive extract --json --url https://www.cdd.go.th/news/1 page.html
     """
+    from crawler import extract as extraction
     from crawler.encoding import decode_html
-    from crawler.extract import ExtractionError
-    from crawler.extract import extract as extract_page
 
     try:
-        extracted = extract_page(decode_html(file.read()), url)
-    except ExtractionError as error:
+        extracted = extraction.extract(decode_html(file.read()), url)
+    except extraction.ExtractionError as error:
         raise click.ClickException(f"nothing to archive in this page: {error}") from error
     if as_json:
         click.echo(json.dumps(extracted.as_dict(), ensure_ascii=False, indent=2))

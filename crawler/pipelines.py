@@ -15,9 +15,9 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from archive.group_commit import GroupCommitWriter
+from archive.group_commit import CommitThread
 from archive.store import ArchiveWriter
-from archive.warc import Capture, CaptureWriter
+from archive.warc import Capture, WarcFile
 from crawler.extract import ExtractionRules
 from crawler.items import Article, FetchedPage, NotArchived, NotModified
 from crawler.outcomes import EXTRACTION, VALIDATION
@@ -34,7 +34,7 @@ class CapturePipeline:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.writer: CaptureWriter | None = None
+        self.writer: WarcFile | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CapturePipeline:
@@ -43,7 +43,7 @@ class CapturePipeline:
     def open_spider(self) -> None:
         spider = self.crawler.spider
         name = getattr(spider, "site_id", None) or (spider.name if spider else "crawl")
-        self.writer = CaptureWriter(self.crawler.settings.get("GOVARCHIVE_DB"), name)
+        self.writer = WarcFile(self.crawler.settings.get("GOVARCHIVE_DB"), name)
 
     def close_spider(self) -> None:
         if self.writer is not None:
@@ -178,7 +178,7 @@ class ArchivePipeline:
             crawler.settings.getfloat("GOVARCHIVE_COMMIT_MAX_SECONDS"),
         )
         self.db_path = db_path
-        self.writer: GroupCommitWriter | None = None
+        self.writer: CommitThread | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:

@@ -20,7 +20,7 @@ from archive.warc import UnreadableCaptureError, read_capture
 from crawler.encoding import choose_encoding
 from crawler.extract import ExtractionRules
 from crawler.spiders.base import NewsSpider
-from crawler.spiders.cms import GenericNewsSpider
+from crawler.spiders.cms import UrlNewsSpider
 from crawler.workers import extract_page, start_pool
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ def _reextract_chunk(
             log.warning("unreadable capture of %s version %d: %s", version.article_url, version.version, error)
             continue
         content_type = next((v for k, v in capture.headers if k.lower() == "content-type"), None)
-        rules = registry.get(version.site, GenericNewsSpider).rules()
+        rules = registry.get(version.site, UrlNewsSpider).rules()
         captured.append(version)
         jobs.append((capture.body, choose_encoding(capture.body, content_type), capture.url, rules))
     if pool is not None and jobs:

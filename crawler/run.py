@@ -25,7 +25,7 @@ from crawler.locks import AlreadyRunningError, SiteLock
 from crawler.outcomes import BUDGET, DISK_FULL, OTHER, STOPPED, is_disk_full
 from crawler.progress import summary
 from crawler.spiders.base import NewsSpider
-from crawler.spiders.cms import GenericNewsSpider
+from crawler.spiders.cms import UrlNewsSpider
 from crawler.traps import Trap
 
 QUIET_LOGGERS = ("scrapy.middleware", "scrapy.addons", "scrapy.crawler", "scrapy.utils.log")
@@ -54,7 +54,7 @@ class SiteResult:
 
 
 @dataclass
-class Job:
+class SiteCrawl:
     spider_cls: type[NewsSpider]
     kwargs: dict[str, Any]
     site: str
@@ -76,7 +76,7 @@ def project_settings(db_path: str, overrides: dict[str, Any] | None = None) -> S
 def site_classes(settings: Settings) -> dict[str, type[NewsSpider]]:
     """Registered sites: Scrapy's spider loader is the registry."""
     loader = SpiderLoader.from_settings(settings)
-    names = [name for name in sorted(loader.list()) if name != GenericNewsSpider.name]
+    names = [name for name in sorted(loader.list()) if name != UrlNewsSpider.name]
     return {name: cast(type[NewsSpider], loader.load(name)) for name in names}
 
 
@@ -89,15 +89,15 @@ def unthrottle_loopback(settings: Settings, urls: list[str]) -> None:
         settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 16, priority="cmdline")
 
 
-def plan(settings: Settings, sites: list[str], urls: list[str], spider_args: dict[str, Any]) -> list[Job]:
+def plan(settings: Settings, sites: list[str], urls: list[str], spider_args: dict[str, Any]) -> list[SiteCrawl]:
     registry = site_classes(settings)
     unknown = [s for s in sites if s not in registry]
     if unknown:
         raise UnknownSiteError(f"unknown site(s) {', '.join(unknown)}; `govarchive sites` lists them")
-    jobs = [Job(registry[s], dict(spider_args), s) for s in sites]
+    jobs = [SiteCrawl(registry[s], dict(spider_args), s) for s in sites]
     for url in urls:
         kwargs = {"base_url": url, **spider_args}
-        jobs.append(Job(GenericNewsSpider, kwargs, GenericNewsSpider(base_url=url).site_id))
+        jobs.append(SiteCrawl(UrlNewsSpider, kwargs, UrlNewsSpider(base_url=url).site_id))
     return jobs
 
 
@@ -120,7 +120,7 @@ def crawl(
     process = CrawlerProcess(settings)
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
-    started: list[Job] = []
+    started: list[SiteCrawl] = []
     for job in jobs:
         job.lock = SiteLock(db_path, job.site)
         try:
@@ -151,7 +151,7 @@ def crawl(
     return results
 
 
-def _finish(writer: ArchiveWriter, job: Job) -> SiteResult:
+def _finish(writer: ArchiveWriter, job: SiteCrawl) -> SiteResult:
     assert job.crawler is not None and job.run_id is not None and job.lock is not None
     stats = job.crawler.stats.get_stats() if job.crawler.stats else {}
     reason = str(stats.get("finish_reason", "not started"))
@@ -194,7 +194,7 @@ def _counters(stats: dict[str, Any], group: str) -> dict[str, int]:
     return {k.removeprefix(prefix): int(v) for k, v in sorted(stats.items()) if k.startswith(prefix)}
 
 
-def _account_for_unfetched(writer: ArchiveWriter, job: Job, reason: str, stats: dict[str, Any]) -> str | None:
+def _account_for_unfetched(writer: ArchiveWriter, job: SiteCrawl, reason: str, stats: dict[str, Any]) -> str | None:
     """Pages a route named that the run ended without fetching: each recorded with why.
 
     Returns the setting of the budget that stopped the crawl, if one did."""

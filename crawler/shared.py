@@ -14,7 +14,7 @@ from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from archive.group_commit import GroupCommitWriter
+from archive.group_commit import CommitThread
 from crawler.workers import ExtractionPool
 
 K = TypeVar("K", bound=Hashable)
@@ -49,6 +49,4 @@ def writer_key(db_path: str, max_batch: int, max_delay: float) -> WriterKey:
 
 
 EXTRACTION_POOLS: Shared[int, ExtractionPool] = Shared(ExtractionPool, ExtractionPool.close)
-ARCHIVE_WRITERS: Shared[WriterKey, GroupCommitWriter] = Shared(
-    lambda key: GroupCommitWriter(*key), GroupCommitWriter.close
-)
+ARCHIVE_WRITERS: Shared[WriterKey, CommitThread] = Shared(lambda key: CommitThread(*key), CommitThread.close)

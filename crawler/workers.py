@@ -30,10 +30,10 @@ EXTRACTION_MODULE = "crawler.extract"
 ATTEMPTS = 2  # tries of a page whose worker died
 
 log = logging.getLogger(__name__)
-Outcome = tuple[Literal["ok"], dict[str, Any]] | tuple[Literal["error"], str]
+ExtractionResult = tuple[Literal["ok"], dict[str, Any]] | tuple[Literal["error"], str]
 
 
-def extract_page(body: bytes, encoding: str, url: str, rules: ExtractionRules) -> Outcome:
+def extract_page(body: bytes, encoding: str, url: str, rules: ExtractionRules) -> ExtractionResult:
     """Decode and extract one page; never raises, so a bad page cannot kill a worker's task."""
     from crawler.extract import ExtractionError, extract
 
@@ -98,7 +98,7 @@ class ExtractionPool:
         self.workers = workers
         self.executor = start_pool(workers)
 
-    async def extract(self, body: bytes, encoding: str, url: str, rules: ExtractionRules) -> Outcome:
+    async def extract(self, body: bytes, encoding: str, url: str, rules: ExtractionRules) -> ExtractionResult:
         """A worker that dies (the OOM killer, a crash in a parser) breaks the whole pool and
         fails every page it held: each is tried once more on a new pool, so only a page that
         kills its worker twice is recorded as a failure."""

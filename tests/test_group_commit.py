@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from archive.group_commit import GroupCommitWriter
+from archive.group_commit import CommitThread
 from archive.store import ArchiveWriter
 from tests.test_archive import record
 
@@ -23,7 +23,7 @@ def committed_urls(path) -> set[str]:
 
 
 def test_writes_arriving_together_share_one_commit(tmp_path) -> None:
-    writer = GroupCommitWriter(tmp_path / "a.db", max_batch=64, max_delay=0.5)
+    writer = CommitThread(tmp_path / "a.db", max_batch=64, max_delay=0.5)
     futures = [writer.submit(article(n)) for n in range(20)]
     assert [f.result(timeout=10) for f in futures] == ["new"] * 20
     writer.close()
@@ -32,7 +32,7 @@ def test_writes_arriving_together_share_one_commit(tmp_path) -> None:
 
 
 def test_a_write_is_reported_done_only_once_committed(tmp_path) -> None:
-    writer = GroupCommitWriter(tmp_path / "a.db", max_batch=64, max_delay=0.3)
+    writer = CommitThread(tmp_path / "a.db", max_batch=64, max_delay=0.3)
     future = writer.submit(lambda w: w.write_article(record()))
     time.sleep(0.1)
     assert not future.done() and committed_urls(tmp_path / "a.db") == set()
@@ -42,7 +42,7 @@ def test_a_write_is_reported_done_only_once_committed(tmp_path) -> None:
 
 
 def test_a_failing_write_rolls_back_alone(tmp_path) -> None:
-    writer = GroupCommitWriter(tmp_path / "a.db", max_batch=64, max_delay=0.5)
+    writer = CommitThread(tmp_path / "a.db", max_batch=64, max_delay=0.5)
     good = writer.submit(lambda w: w.write_article(record(url="https://x.go.th/good")))
     bad = writer.submit(lambda w: w.write_article(record(url="https://x.go.th/bad", colour="red")))
     after = writer.submit(lambda w: w.write_article(record(url="https://x.go.th/after")))
@@ -64,7 +64,7 @@ def slow_article(n: int) -> Callable[[ArchiveWriter], str]:
 
 
 def test_a_group_is_committed_on_time_while_writes_keep_coming(tmp_path) -> None:
-    writer = GroupCommitWriter(tmp_path / "a.db", max_batch=1000, max_delay=0.2)
+    writer = CommitThread(tmp_path / "a.db", max_batch=1000, max_delay=0.2)
     futures = [writer.submit(slow_article(n)) for n in range(60)]  # 0.6 s of writes, queue never empty
     futures[0].result(timeout=10)
     assert not futures[-1].done(), "the first group was committed before the queue ran dry"
@@ -75,7 +75,7 @@ def test_a_group_is_committed_on_time_while_writes_keep_coming(tmp_path) -> None
 
 
 def test_a_group_never_exceeds_its_size(tmp_path) -> None:
-    writer = GroupCommitWriter(tmp_path / "a.db", max_batch=5, max_delay=1)
+    writer = CommitThread(tmp_path / "a.db", max_batch=5, max_delay=1)
     futures = [writer.submit(article(n)) for n in range(12)]
     for future in futures:
         future.result(timeout=30)
@@ -86,4 +86,4 @@ def test_a_group_never_exceeds_its_size(tmp_path) -> None:
 def test_an_archive_that_cannot_be_opened_fails_at_once(tmp_path) -> None:
     (tmp_path / "not-a-db").write_text("this is not sqlite")
     with pytest.raises(sqlite3.DatabaseError):
-        GroupCommitWriter(tmp_path / "not-a-db", max_batch=5, max_delay=0.1)
+        CommitThread(tmp_path / "not-a-db", max_batch=5, max_delay=0.1)

@@ -4,7 +4,7 @@ import pytest
 
 from crawler.run import project_settings, site_classes
 from crawler.spiders.base import ROUTES, IncompleteSiteError
-from crawler.spiders.cms import GenericNewsSpider, WordPressNewsSpider
+from crawler.spiders.cms import UrlNewsSpider, WordPressNewsSpider
 
 SITES = site_classes(project_settings(":memory:"))
 
@@ -34,7 +34,7 @@ def test_missing_declaration_names_what_to_set() -> None:
 
 
 def test_generic_spider_takes_the_site_at_run_time() -> None:
-    spider = GenericNewsSpider(base_url="http://127.0.0.1:8765")
+    spider = UrlNewsSpider(base_url="http://127.0.0.1:8765")
     assert spider.base_url == "http://127.0.0.1:8765/"
     assert spider.site_id == "127.0.0.1:8765"
     assert spider.on_site("http://127.0.0.1:8765/news-1/") and not spider.on_site("https://facebook.com/x")

@@ -84,10 +84,10 @@ class AnyCmsNewsSpider(NewsSpider):
     boilerplate = WORDPRESS_BOILERPLATE
 
 
-class GenericNewsSpider(AnyCmsNewsSpider):
+class UrlNewsSpider(AnyCmsNewsSpider):
     """Any site, given at run time: `govarchive crawl --url BASE_URL`."""
 
-    name = "generic"
+    name = "url"
 
     def __init__(self, base_url: str = "", agency: str = "", **kwargs: Any) -> None:
         self.base_url = base_url
