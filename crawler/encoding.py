@@ -9,7 +9,7 @@ A UTF-8 page with a few bad bytes (a broken editor, a truncated copy-paste) deco
 candidate cleanly, yet it is UTF-8: almost all of its non-ASCII bytes form valid UTF-8
 characters, which Thai windows-874 text does only by accident. The share of bytes that do
 not decides (MAX_INVALID_UTF8_SHARE, chosen on a measured corpus: `python -m bench.encodings`,
-docs/reliability.md); the bad bytes are then replaced, not the page re-read as Thai.
+README, Reliability); the bad bytes are then replaced, not the page re-read as Thai.
 """
 
 from __future__ import annotations

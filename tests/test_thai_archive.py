@@ -48,7 +48,9 @@ def test_archive_never_holds_a_year_after_this_one(serve, tmp_path: Path) -> Non
     folder = build_site(CORPUS, tmp_path / "site", limit=30)
     stored = crawl_site(serve, folder, tmp_path / "a.db")
     this_year = datetime.now(UTC).year
-    assert all(int(published[:4]) <= this_year for published, _ in stored.values() if published)
+    years = [int(published[:4]) for published, _ in stored.values() if published]
+    assert len(years) >= 25, "most of the 30 articles must have a date, or this checks nothing"
+    assert max(years) <= this_year
 
 
 @pytest.mark.parametrize(
