@@ -1,7 +1,12 @@
-"""Thai search on 295 real Thai government articles: the query set's recall and precision,
-through the CLI and through datasette's JSON API (acceptance: recall >= 95%, precision >= 98%).
+"""Thai search on 295 real Thai government articles, through the CLI and datasette's JSON API.
 
-Ground truth for a query: the articles whose normalised title and body contain it.
+Two truths, two claims:
+- independent truth, a quality claim: the articles that hold the query as whole words when
+  PyThaiNLP's newmm segmenter splits them. Search must find at least 95% of them (recall).
+  Precision against it is issue 18's (word-aware ranking): 0.80 today, substring hits
+  inside compounds (กระทรวง in กระทรวงศึกษาธิการ) counting against it.
+- the index's own promise, an implementation claim: the trigram index matches exactly the
+  articles whose normalised text contains the query (agreement, not quality).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
+from pythainlp.tokenize import word_tokenize
 
 from archive.db import open_archive
 from archive.store import ArchiveWriter
@@ -71,27 +77,63 @@ def test_query_set_is_big_enough_and_every_query_has_answers(thai_archive) -> No
     assert all(truth(texts, q) for q in QUERIES)
 
 
-def test_cli_search_recall_and_precision(thai_archive) -> None:
-    db, texts = thai_archive
+@pytest.fixture(scope="module")
+def found_by_cli(thai_archive) -> dict[str, set[str]]:
+    db, _ = thai_archive
     found = {}
     for query in QUERIES:
         hits = json.loads(run_cli("search", query, "--json", "--limit", "1000", "--db", str(db)).stdout)
         found[query] = {h["url"] for h in hits}
-    recall, precision, weak = score(found, texts)
-    assert recall >= RECALL_TARGET and not weak, (recall, weak)
-    assert precision >= PRECISION_TARGET, precision
+    return found
 
 
-def test_datasette_json_search_recall_and_precision(thai_archive) -> None:
-    db, texts = thai_archive
+@pytest.fixture(scope="module")
+def found_by_datasette(thai_archive) -> dict[str, set[str]]:
+    db, _ = thai_archive
+    found = {}
     with start_datasette(db) as root:
-        found = {}
         for query in QUERIES:
             url = (
                 f"{root}/{db.stem}/articles.json?_search={urllib.parse.quote(query)}&_shape=objects&_size=max&_col=url"
             )
             found[query] = {row["url"] for row in get_json(url)["rows"]}
-    recall, precision, weak = score(found, texts)
+    return found
+
+
+@pytest.fixture(scope="module")
+def words_of(thai_archive) -> dict[str, list[str]]:
+    """Each article as PyThaiNLP's newmm segmenter splits it into words."""
+    _, texts = thai_archive
+    return {url: words(text) for url, text in texts.items()}
+
+
+def words(text: str) -> list[str]:
+    return [w.lower() for w in word_tokenize(normalize_text(text), engine="newmm", keep_whitespace=False)]
+
+
+def holding_as_words(words_of: dict[str, list[str]], query: str) -> set[str]:
+    """The independent truth: articles in which the query's words stand as a run of whole words."""
+    wanted = words(query)
+    return {
+        url
+        for url, seen in words_of.items()
+        if any(seen[i : i + len(wanted)] == wanted for i in range(len(seen) - len(wanted) + 1))
+    }
+
+
+@pytest.mark.parametrize("door", ["found_by_cli", "found_by_datasette"])
+def test_search_finds_the_articles_holding_the_query_as_whole_words(door: str, words_of, request) -> None:
+    found = request.getfixturevalue(door)
+    relevant = {query: holding_as_words(words_of, query) for query in QUERIES}
+    assert sum(map(len, relevant.values())) > 500  # the truth is not empty
+    recall = sum(len(found[q] & relevant[q]) for q in QUERIES) / sum(map(len, relevant.values()))
+    assert recall >= RECALL_TARGET, recall
+
+
+@pytest.mark.parametrize("door", ["found_by_cli", "found_by_datasette"])
+def test_search_matches_exactly_the_articles_containing_the_query(door: str, thai_archive, request) -> None:
+    """The trigram index's promise (substring containment), kept by both doors."""
+    recall, precision, weak = score(request.getfixturevalue(door), thai_archive[1])
     assert recall >= RECALL_TARGET and not weak, (recall, weak)
     assert precision >= PRECISION_TARGET, precision
 
