@@ -52,21 +52,26 @@ def warc_dir(db_path: str | Path) -> Path:
 
 
 class WarcFile:
-    """Appends response records to one WARC file; opened per crawl run."""
+    """Appends response records to one WARC file per crawl run and site, made when the first
+    record comes: a run that captures nothing (a re-crawl of an unchanged site) leaves no file."""
 
     def __init__(self, db_path: str | Path, name: str) -> None:
         self.root = Path(db_path).resolve().parent
-        folder = warc_dir(db_path)
-        folder.mkdir(parents=True, exist_ok=True)
         safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-        self.path = folder / f"{safe}-{stamp}.warc.gz"
-        # Unbuffered: one write a record, so a record that fails half-way (a full disk) can be
-        # cut off again and leaves the file readable.
-        self.file: BinaryIO = self.path.open("ab", buffering=0)
+        self.path = warc_dir(db_path) / f"{safe}-{stamp}.warc.gz"
         self.writer = WARCWriter(BytesIO(), gzip=False)  # records are gzipped by gzip_member
+        self.file: BinaryIO | None = None
+
+    def _open(self) -> BinaryIO:
+        """Unbuffered: one write a record, so a record that fails half-way (a full disk) can be
+        cut off again and leaves the file readable."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        file: BinaryIO = self.path.open("ab", buffering=0)
         info = {"software": f"govarchive (warcio {version('warcio')})", "format": "WARC File Format 1.1"}
-        self.file.write(gzip_member(self.writer.create_warcinfo_record(self.path.name, info), self.writer))
+        file.write(gzip_member(self.writer.create_warcinfo_record(self.path.name, info), self.writer))
+        self.file = file
+        return file
 
     def write(self, capture: Capture, fetched_at: str) -> Pointer:
         headers = [(k, v) for k, v in capture.headers if k.lower() not in TRANSFER_HEADERS]
@@ -79,16 +84,18 @@ class WarcFile:
             http_headers=http_headers,
             warc_headers_dict={"WARC-Date": _warc_date(fetched_at)},
         )
-        offset = self.file.tell()
+        file = self.file or self._open()
+        offset = file.tell()
         try:
-            self.file.write(gzip_member(record, self.writer))
+            file.write(gzip_member(record, self.writer))
         except OSError:
-            self.file.truncate(offset)
+            file.truncate(offset)
             raise
-        return Pointer(str(self.path.relative_to(self.root)), offset, self.file.tell() - offset)
+        return Pointer(str(self.path.relative_to(self.root)), offset, file.tell() - offset)
 
     def close(self) -> None:
-        self.file.close()
+        if self.file is not None:
+            self.file.close()
 
 
 class UnreadableCaptureError(Exception):

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from crawler.locks import SiteLock
 from mirror.corpus import build_site
 from mirror.site import MirrorSite
 from tests.broken_pipeline import FAILING_ARTICLES
@@ -59,7 +60,9 @@ def test_second_crawl_of_an_unchanged_site_downloads_little_and_adds_nothing(ser
         first = sum(a.status == 200 for a in site.log)
         before = rows(db, "select count(*) from articles union all select count(*) from article_versions")
         site.log.clear()
+        warc_files = sorted((tmp_path / "warc").glob("*.warc.gz"))
         out = run_cli("crawl", "--url", base_url, "--db", str(db)).stdout
+        assert sorted((tmp_path / "warc").glob("*.warc.gz")) == warc_files  # nothing captured: no new file
         second = sum(a.status == 200 for a in site.log)
     assert first > 300
     assert second <= 0.10 * first, f"second crawl downloaded {second} pages, first {first}"
@@ -173,19 +176,35 @@ def test_page_budget_stops_the_run_and_is_recorded(serve, tmp_path: Path) -> Non
     assert json.loads(bounds)["CLOSESPIDER_PAGECOUNT"] == left[0][0]
 
 
-def test_the_documented_crontab_line_runs_a_crawl_and_logs_it(serve, tmp_path: Path) -> None:
+def crontab_command(base_url: str) -> str:
     """The crontab line from ops/crontab, pointed at this checkout and a local site."""
-    repo = Path(__file__).resolve().parent.parent
-    line = next(x for x in (repo / "ops" / "crontab").read_text().splitlines() if x and not x.startswith("#"))
-    command = line.split(None, 5)[5].replace("/srv/govarchive", str(repo))
-    command = command.replace("--all", f"--url {serve('cdd-mirror')}")
+    line = next(x for x in (ROOT / "ops" / "crontab").read_text().splitlines() if x and not x.startswith("#"))
+    return line.split(None, 5)[5].replace("/srv/govarchive", str(ROOT)).replace("--all", f"--url {base_url}")
+
+
+def test_the_documented_crontab_line_runs_a_crawl_and_logs_it(serve, tmp_path: Path) -> None:
     env = {**os.environ, "GOVARCHIVE_DB": str(tmp_path / "a.db"), "GOVARCHIVE_LOG_DIR": str(tmp_path / "logs")}
+    command = crontab_command(serve("cdd-mirror"))
     result = subprocess.run(["/bin/sh", "-c", command], capture_output=True, text=True, env=env, timeout=300)
     assert result.returncode == 0 and result.stdout == "", result.stdout + result.stderr
     (log,) = (tmp_path / "logs").glob("crawl-*.log")
     text = log.read_text()
     assert "23 new" in text and "== crawl exit 0" in text and "all sites healthy" in text
     assert count(tmp_path / "a.db", "select count(*) from articles") == 23
+
+
+def test_the_crontab_line_mails_nothing_when_another_run_holds_the_lock(serve, tmp_path: Path) -> None:
+    base_url = serve("cdd-mirror")
+    lock = SiteLock(tmp_path / "a.db", base_url.split("/")[2])  # the site id of a --url crawl: its host
+    lock.acquire()
+    try:
+        env = {**os.environ, "GOVARCHIVE_DB": str(tmp_path / "a.db"), "GOVARCHIVE_LOG_DIR": str(tmp_path / "logs")}
+        command = crontab_command(base_url)
+        result = subprocess.run(["/bin/sh", "-c", command], capture_output=True, text=True, env=env, timeout=300)
+    finally:
+        lock.release()
+    assert result.stdout == "", result.stdout  # cron mails what the line prints
+    assert "== crawl exit 75" in next((tmp_path / "logs").glob("crawl-*.log")).read_text()
 
 
 def test_one_failing_site_does_not_stop_the_others(serve, tmp_path: Path) -> None:
