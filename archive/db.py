@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -68,9 +69,63 @@ def open_archive(path: str | Path | None = None) -> ArchiveDatabase:
     return db
 
 
-def open_existing(path: str | Path | None = None) -> ArchiveDatabase:
-    """For read commands: a missing file is a user error, not a new empty archive."""
+class NotAnArchiveError(Exception):
+    """The path holds no archive this version can read; the message says what to do."""
+
+
+def open_for_reading(path: str | Path | None = None) -> ArchiveDatabase:
+    """For read commands: the file opened read-only. Nothing is written, not even WAL mode or
+    a migration, so an archive the user may not write (a cron user's) can be read, and another
+    program's SQLite file is never changed.
+
+    Opened with mode=ro; if SQLite cannot then share the write-ahead log (a folder the reader
+    may not create files in, and no crawl running), read as immutable.
+    """
     path = Path(path) if path is not None else default_path()
-    if not path.exists():
-        raise FileNotFoundError(f"no archive at {path}: run `govarchive crawl` first, or pass --db PATH")
-    return open_archive(path)
+    if not path.is_file():
+        raise NotAnArchiveError(f"no archive at {path}: run `govarchive crawl` first, or pass --db PATH")
+    db, tables = _tables_read_only(path)
+    if not {"articles", "_sqlite_migrations"} <= tables:
+        raise NotAnArchiveError(f"{path} is an SQLite file but not a govarchive archive (no articles table)")
+    if migrations.pending(db):
+        raise NotAnArchiveError(
+            f"{path} was made by an older govarchive: run `govarchive upgrade --db {path}` as a user who may write it"
+        )
+    return db
+
+
+def _tables_read_only(path: Path) -> tuple[ArchiveDatabase, set[str]]:
+    """The file opened read-only, and its tables; mode=ro first, immutable when SQLite may not
+    create the files through which readers share a write-ahead log."""
+    for mode in ("mode=ro", "immutable=1"):
+        db = _read_only(path, mode)
+        try:
+            return db, set(db.table_names())
+        except sqlite3.OperationalError as error:
+            db.close()
+            failure = error
+        except sqlite3.DatabaseError as error:
+            db.close()
+            raise NotAnArchiveError(f"{path} is not an SQLite file ({error})") from error
+    raise NotAnArchiveError(f"cannot read {path}: {failure}")
+
+
+def _read_only(path: Path, mode: str) -> ArchiveDatabase:
+    connection = sqlite3.connect(f"{path.resolve().as_uri()}?{mode}", uri=True, check_same_thread=False)
+    connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return ArchiveDatabase(connection)
+
+
+def upgrade(path: str | Path) -> list[str]:
+    """Apply pending schema steps to an existing archive; returns their names."""
+    path = Path(path)
+    if not path.is_file():
+        raise NotAnArchiveError(f"no archive at {path}")
+    with sqlite3.connect(path) as probe:
+        try:
+            probe.execute("select count(*) from sqlite_master").fetchone()
+        except sqlite3.DatabaseError as error:
+            raise NotAnArchiveError(f"{path} is not an SQLite file ({error})") from error
+    pending = [m.name for m in migrations.pending(ArchiveDatabase(path))]
+    open_archive(path).close()
+    return pending

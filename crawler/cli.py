@@ -234,7 +234,7 @@ def reextract(site: str | None, db_path: Path) -> None:
 
     settings = project_settings(str(db_path))
     workers = worker_count(settings.get("GOVARCHIVE_EXTRACT_WORKERS"))
-    report = run_reextract(open_db(db_path), str(db_path), site_classes(settings), site, workers)
+    report = run_reextract(open_db(db_path, write=True), str(db_path), site_classes(settings), site, workers)
     unchanged = report.versions - report.changed - report.failed - report.without_capture - len(report.unreadable)
     for damaged in report.unreadable:
         click.echo(f"unreadable capture, kept as it was: {damaged}", err=True)
@@ -292,6 +292,24 @@ def check(db_path: Path) -> None:
     if problems:
         sys.exit(EXIT_UNHEALTHY)
     click.echo("all sites healthy")
+
+
+@cli.command()
+@db_option
+def upgrade(db_path: Path) -> None:
+    """Bring an archive made by an older govarchive up to this version's schema.
+
+    Read commands never change an archive; `crawl` and `reextract` upgrade it as they write.
+    Run this as a user who may write the file (the archive's owner, e.g. the cron user).
+    """
+    from archive.db import NotAnArchiveError
+    from archive.db import upgrade as upgrade_archive
+
+    try:
+        applied = upgrade_archive(db_path)
+    except NotAnArchiveError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"{db_path}: applied {', '.join(applied)}" if applied else f"{db_path}: already up to date")
 
 
 @cli.command()

@@ -1,4 +1,4 @@
-"""What the `govarchive` commands share: the --db option and opening an existing archive."""
+"""What the `govarchive` commands share: the --db option and opening an existing archive to read."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from sqlite_utils import Database
 
-from archive.db import DEFAULT_PATH, open_existing
+from archive.db import DEFAULT_PATH, NotAnArchiveError, open_archive, open_for_reading
 
 db_option = click.option(
     "--db",
@@ -20,8 +20,16 @@ db_option = click.option(
 )
 
 
-def open_db(db_path: Path) -> Database:
+def open_db(db_path: Path, write: bool = False) -> Database:
+    """An existing archive: read-only for a read command, or a one-line error saying what to
+    do; `write` opens it to write (pending schema steps applied), once it is known to be one."""
     try:
-        return open_existing(db_path)
-    except FileNotFoundError as error:
-        raise click.ClickException(str(error)) from error
+        db = open_for_reading(db_path)
+    except NotAnArchiveError as error:
+        if not write or "older govarchive" not in str(error):
+            raise click.ClickException(str(error)) from error
+        return open_archive(db_path)
+    if not write:
+        return db
+    db.close()
+    return open_archive(db_path)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from archive.db import open_archive, open_existing
+from archive.db import NotAnArchiveError, open_archive, open_for_reading
 from archive.migrations import migrations
 from archive.schema import ARTICLE_COLUMNS, ARTICLE_STATE_COLUMNS, PERIOD_COLUMNS
 from archive.search import search
@@ -113,8 +113,8 @@ def test_processes_opening_a_new_archive_at_once_all_get_it_whole(tmp_path) -> N
 
 
 def test_reading_a_missing_archive_says_what_to_do(tmp_path) -> None:
-    with pytest.raises(FileNotFoundError, match="govarchive crawl"):
-        open_existing(tmp_path / "nothing.db")
+    with pytest.raises(NotAnArchiveError, match="govarchive crawl"):
+        open_for_reading(tmp_path / "nothing.db")
 
 
 def test_stats_per_site(memory_db: Database) -> None:
