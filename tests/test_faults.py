@@ -21,11 +21,10 @@ from mirror.corpus import build_site
 from mirror.server import serving
 from mirror.site import MirrorSite
 from tests.conftest import rows, run_cli
-from tests.test_scheduled import CORPUS, count, start_crawl, wait_for
+from tests.test_scheduled import CORPUS, SLOW_SITE_ARTICLES, count, start_crawl, wait_for
 from tests.test_serve import start_datasette
 
 MIRROR_ARTICLES = 23
-SLOW_SITE_ARTICLES = 150
 
 
 @contextlib.contextmanager

@@ -25,6 +25,7 @@ CORPUS = FILES / "thaigov-text" / "text"
 NOT_DEAD_LINKS = "select count(*) from failures where http_status is not 404"
 ROOT = FILES.parent.parent
 EXIT_LOCKED = 75
+SLOW_SITE_ARTICLES = 100
 
 
 def start_crawl(base_url: str, db: Path) -> subprocess.Popen[str]:
@@ -88,11 +89,12 @@ def test_a_second_crawl_started_during_the_first_exits_with_the_lock_code(serve,
 
 @contextmanager
 def slow_crawl(db: Path) -> Iterator[tuple[MirrorSite, str, subprocess.Popen[str]]]:
-    """A crawl of the mirror answering each article after 0.1 s: time to act midway."""
+    """A crawl of SLOW_SITE_ARTICLES answered 0.2 s each: time to act midway, even when one
+    commit group takes many articles at once (23 fast pages could all land in the first)."""
     from mirror.server import serving
 
-    site = MirrorSite("cdd-mirror")
-    site.delay = 0.1
+    site = MirrorSite(build_site(CORPUS, db.parent / "slow-site", limit=SLOW_SITE_ARTICLES))
+    site.delay = 0.2
     with serving(site) as base_url:
         yield site, base_url, start_crawl(base_url, db)
 
@@ -105,7 +107,7 @@ def test_a_crawl_killed_midway_leaves_a_valid_archive_and_the_next_run_completes
         crawl.wait()
         partial = count(db, "select count(*) from articles")
         assert rows(db, "pragma integrity_check") == [("ok",)]
-        assert partial < 23
+        assert partial < SLOW_SITE_ARTICLES
         assert (
             count(
                 db,
@@ -116,9 +118,9 @@ def test_a_crawl_killed_midway_leaves_a_valid_archive_and_the_next_run_completes
         )
         site.delay = 0
         run_cli("crawl", "--url", base_url, "--db", str(db))
-    assert count(db, "select count(*) from articles") == 23
-    assert count(db, "select count(distinct url) from articles") == 23
-    assert count(db, "select count(*) from article_versions") == 23
+    assert count(db, "select count(*) from articles") == SLOW_SITE_ARTICLES
+    assert count(db, "select count(distinct url) from articles") == SLOW_SITE_ARTICLES
+    assert count(db, "select count(*) from article_versions") == SLOW_SITE_ARTICLES
     assert rows(db, "select status from crawl_runs order by id") == [("killed",), ("ok",)]
 
 
@@ -281,5 +283,5 @@ def test_an_extraction_worker_killed_mid_crawl_loses_no_article(tmp_path: Path) 
         os.kill(min(workers), signal.SIGKILL)  # forked by the forkserver: grandchildren
         crawl.communicate(timeout=120)
     assert crawl.returncode == 0
-    assert count(db, "select count(*) from articles") == 23
+    assert count(db, "select count(*) from articles") == SLOW_SITE_ARTICLES
     assert count(db, NOT_DEAD_LINKS) == 0
