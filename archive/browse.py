@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sys
+import os
 from pathlib import Path
 
 import yaml
@@ -26,15 +26,22 @@ def write_metadata(db_path: Path, target: Path) -> Path:
     return target
 
 
-def datasette_command(db_path: Path, port: int, metadata: Path, host: str = "127.0.0.1") -> list[str]:
-    """datasette on the archive: mutable (it sees a running crawl's writes) yet read-only,
-    since datasette opens mutable files with mode=ro and 0.65 has no write API."""
+def can_share_the_log(db_path: Path) -> bool:
+    """Whether this user's SQLite can join the archive's write-ahead log: it must be able to
+    create or write the -shm file beside it."""
+    shm = db_path.with_name(db_path.name + "-shm")
+    return os.access(shm, os.W_OK) if shm.exists() else os.access(db_path.parent, os.W_OK)
+
+
+def datasette_arguments(db_path: Path, port: int, metadata: Path, host: str = "127.0.0.1") -> list[str]:
+    """`datasette serve` on the archive: mutable (it sees a running crawl's writes) yet
+    read-only, since datasette opens mutable files with mode=ro and 0.65 has no write API.
+    Where this user cannot join the write-ahead log (a folder owned by the cron user), the
+    file is served immutable: what was committed when datasette started."""
+    database = [str(db_path)] if can_share_the_log(db_path) else ["--immutable", str(db_path)]
     return [
-        sys.executable,
-        "-m",
-        "datasette",
         "serve",
-        str(db_path),
+        *database,
         "--host",
         host,
         "--port",

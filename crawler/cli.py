@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
@@ -321,13 +322,19 @@ def serve(port: int, db_path: Path) -> None:
     The database is served under its file's stem (data/archive.db at /archive), with the
     project's metadata, facets, canned queries and article view (archive/datasette/).
     """
-    from archive.browse import datasette_command, write_metadata
+    from datasette.cli import cli as datasette
+
+    from archive.browse import can_share_the_log, datasette_arguments, write_metadata
 
     open_db(db_path).close()
-    metadata = write_metadata(db_path, db_path.parent / f".{db_path.stem}-datasette.yml")
+    # Not beside the archive: its folder may be one the user can read and not write.
+    handle, metadata_path = tempfile.mkstemp(prefix=f"govarchive-{db_path.stem}-", suffix=".yml")
+    os.close(handle)
+    metadata = write_metadata(db_path, Path(metadata_path))
     click.echo(f"serving {db_path} at http://127.0.0.1:{port}/{db_path.stem}")
-    command = datasette_command(db_path, port, metadata)
-    os.execv(command[0], command)
+    if not can_share_the_log(db_path):
+        click.echo("you may not write beside this archive: serving it as it is now (restart to see new crawls)")
+    datasette.main(args=datasette_arguments(db_path, port, metadata), prog_name="datasette")
 
 
 for command in (sites, record, new_site):

@@ -9,12 +9,14 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import FILES, GOVARCHIVE, run_cli
+from tests.test_serve import STARTUP_SECONDS, free_port, get_json
 
 READ_COMMANDS = [
     ("search", "เลิศรัฐ"),
@@ -24,6 +26,7 @@ READ_COMMANDS = [
     ("sites",),
 ]
 NOBODY = 65534
+AS_NOBODY = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
 EMPTY = hashlib.sha256(b"").hexdigest()
 
 
@@ -69,10 +72,9 @@ def test_an_archive_the_user_may_not_write_is_read(mirror_archive: Path, shared_
     db = shared_folder / "archive.db"
     shutil.copy(mirror_archive, db)
     db.chmod(0o644)  # owned by root: the reader below may read, not write, the file or its folder
-    as_nobody = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
     env = {**os.environ, "HOME": str(shared_folder), "GOVARCHIVE_PROGRESS_INTERVAL": "0"}
     result = subprocess.run(
-        [*as_nobody, str(GOVARCHIVE), "search", "เลิศรัฐ", "--json", "--db", str(db)],
+        [*AS_NOBODY, str(GOVARCHIVE), "search", "เลิศรัฐ", "--json", "--db", str(db)],
         capture_output=True,
         text=True,
         env=env,
@@ -82,6 +84,29 @@ def test_an_archive_the_user_may_not_write_is_read(mirror_archive: Path, shared_
         pytest.fail(f"cannot run as another user here: {result.stderr}")
     assert result.returncode == 0, result.stderr
     assert '"url"' in result.stdout
+
+
+def test_serve_shows_an_archive_the_user_may_not_write(mirror_archive: Path, shared_folder: Path) -> None:
+    db = shared_folder / "archive.db"
+    shutil.copy(mirror_archive, db)
+    port = free_port()
+    env = {**os.environ, "HOME": str(shared_folder)}
+    command = [*AS_NOBODY, str(GOVARCHIVE), "serve", "--db", str(db), "--port", str(port)]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
+            try:
+                answer = get_json(f"http://127.0.0.1:{port}/archive/articles.json?_shape=array&_size=1")
+                break
+            except OSError:
+                assert server.poll() is None, server.communicate()[1].decode()[-2000:]
+                assert time.monotonic() < deadline, "datasette did not start"
+                time.sleep(0.2)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert answer and answer[0]["url"].startswith("http://127.0.0.1:")
 
 
 def test_another_programs_sqlite_file_is_refused_and_left_alone(tmp_path: Path) -> None:
