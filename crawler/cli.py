@@ -229,13 +229,20 @@ def reextract(site: str | None, db_path: Path) -> None:
     A capture whose WARC record is missing or damaged is named, its version kept as it was,
     and the rest re-extracted; the exit status is then 1.
     """
+    from archive.warc import warc_dir
     from crawler.reextract import reextract as run_reextract
     from crawler.run import project_settings, site_classes
     from crawler.workers import worker_count
 
+    db = open_db(db_path, write=True)
+    if not warc_dir(db_path).is_dir():
+        raise click.ClickException(
+            f"no {warc_dir(db_path)} folder beside the archive: the captures live there; "
+            "move or copy the archive as its whole folder (the .db file and warc/)"
+        )
     settings = project_settings(str(db_path))
     workers = worker_count(settings.get("GOVARCHIVE_EXTRACT_WORKERS"))
-    report = run_reextract(open_db(db_path, write=True), str(db_path), site_classes(settings), site, workers)
+    report = run_reextract(db, str(db_path), site_classes(settings), site, workers)
     unchanged = report.versions - report.changed - report.failed - report.without_capture - len(report.unreadable)
     for damaged in report.unreadable:
         click.echo(f"unreadable capture, kept as it was: {damaged}", err=True)

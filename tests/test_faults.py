@@ -105,6 +105,14 @@ def test_reextract_names_each_damaged_capture_and_does_the_rest(mirror_archive: 
     assert len(exported.stdout.splitlines()) == MIRROR_ARTICLES
 
 
+def test_reextract_of_an_archive_copied_without_its_warc_folder_says_so(mirror_archive: Path, tmp_path: Path) -> None:
+    db = tmp_path / "archive.db"
+    shutil.copy(mirror_archive, db)  # the .db alone, as someone might copy it
+    result = run_cli("reextract", "--db", str(db), check=False)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip().startswith(f"Error: no {tmp_path / 'warc'} folder beside the archive")
+
+
 def poll_datasette(root: str, stop: threading.Event, answers: list[int]) -> None:
     while not stop.wait(0.1):
         try:
