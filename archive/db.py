@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from archive.migrations import migrations
 
 DEFAULT_PATH = Path("data/archive.db")
 BUSY_TIMEOUT_MS = 30_000  # a reader or another writer may hold the lock for a moment
+WAL_RETRY_SECONDS = 0.05
 
 
 class ArchiveDatabase(Database):
@@ -56,7 +58,7 @@ def open_archive(path: str | Path | None = None) -> ArchiveDatabase:
     path.parent.mkdir(parents=True, exist_ok=True)
     db = ArchiveDatabase(path)
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    db.enable_wal()
+    _enable_wal(db)
     # WAL with synchronous=NORMAL: never corrupts, and a killed process loses no committed
     # article; only an OS crash or power cut may lose the last commits. ~13% faster writes.
     db.execute("PRAGMA synchronous = NORMAL")
@@ -67,6 +69,22 @@ def open_archive(path: str | Path | None = None) -> ArchiveDatabase:
         with db.atomic():
             migrations.apply(db)
     return db
+
+
+def _enable_wal(db: ArchiveDatabase) -> None:
+    """Switch a new archive to WAL, waiting for others doing the same: SQLite answers a journal
+    mode change with 'database is locked' at once, busy timeout or not, while another connection
+    holds a lock (processes opening a new archive together failed so, now and then)."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if db.journal_mode != "wal":
+                db.enable_wal()
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(WAL_RETRY_SECONDS)
 
 
 class NotAnArchiveError(Exception):

@@ -114,7 +114,15 @@ def new_site(site_id: str, base_url: str, cms: str) -> None:
 
 
 def repo_root() -> Path:
-    """The checkout this code runs from (crawler/ sits at its top)."""
+    """The checkout this code runs from (crawler/ sits at its top). An installed copy has none:
+    site modules, their tests and recordings belong in a checkout, so the commands that write
+    them refuse, saying where to run them."""
     import crawler
 
-    return Path(crawler.__file__).resolve().parent.parent
+    root = Path(crawler.__file__).resolve().parent.parent
+    if not ((root / "pyproject.toml").is_file() and (root / "tests").is_dir()):
+        raise click.ClickException(
+            "this command writes site modules, tests and recordings into a checkout of govarchive; "
+            f"run it from one (this copy is installed in {root})"
+        )
+    return root

@@ -33,14 +33,19 @@ def test_no_tracked_file_over_a_megabyte_outside_the_fixtures() -> None:
     assert big == []
 
 
-def test_the_wheel_holds_only_crawler_and_archive_with_the_datasette_files(tmp_path) -> None:
-    source = tmp_path / "source"  # a copy: setuptools leaves build/ and *.egg-info where it builds
+def build_wheel(target: Path) -> Path:
+    """The project's wheel, built from a copy (setuptools leaves build/ and *.egg-info where it builds)."""
+    source = target / "source"
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".*", "data", "test-artifacts", "__pycache__"))
-    build = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(tmp_path), str(source)]
-    result = subprocess.run(build, capture_output=True, text=True, cwd=tmp_path)
+    build = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(target), str(source)]
+    result = subprocess.run(build, capture_output=True, text=True, cwd=target)
     assert result.returncode == 0, result.stderr[-2000:]
-    (wheel,) = tmp_path.glob("govarchive-*.whl")
-    names = zipfile.ZipFile(wheel).namelist()
+    (wheel,) = target.glob("govarchive-*.whl")
+    return wheel
+
+
+def test_the_wheel_holds_only_crawler_and_archive_with_the_datasette_files(tmp_path) -> None:
+    names = zipfile.ZipFile(build_wheel(tmp_path)).namelist()
     packages = {name.split("/")[0] for name in names if ".dist-info/" not in name}
     assert packages == {"crawler", "archive"}
     assert {"archive/datasette/metadata.yml", "archive/datasette/static/govarchive.css"} <= set(names)

@@ -1,0 +1,76 @@
+"""govarchive as a user installs it: the wheel in a fresh virtualenv, run outside the checkout."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+import venv
+from pathlib import Path
+
+import pytest
+
+from mirror.server import serving
+from mirror.site import MirrorSite
+from tests.test_repository import build_wheel
+from tests.test_serve import STARTUP_SECONDS, free_port, get_json
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The `govarchive` command of a fresh virtualenv holding only the wheel and its dependencies."""
+    folder = tmp_path_factory.mktemp("installed")
+    wheel = build_wheel(folder)
+    venv.create(folder / "venv", with_pip=True)
+    pip = [str(folder / "venv" / "bin" / "python"), "-m", "pip", "install", "--quiet", str(wheel)]
+    result = subprocess.run(pip, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return folder / "venv" / "bin" / "govarchive"
+
+
+def run(govarchive: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Outside the checkout: nothing of it on the path."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"GOVARCHIVE_PROGRESS_INTERVAL": "0"}
+    return subprocess.run([str(govarchive), *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=300)
+
+
+def test_the_installed_command_crawls_searches_and_serves(installed: Path, tmp_path: Path) -> None:
+    db = tmp_path / "archive.db"
+    with serving(MirrorSite("cdd-mirror")) as base_url:
+        crawled = run(installed, "crawl", "--url", base_url, "--db", str(db), cwd=tmp_path)
+    assert crawled.returncode == 0 and "23 new" in crawled.stdout, crawled.stdout + crawled.stderr
+    assert "รางวัลเลิศรัฐ" in run(installed, "search", "รางวัลเลิศรัฐ", "--db", str(db), cwd=tmp_path).stdout
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    server = subprocess.Popen(
+        [str(installed), "serve", "--db", str(db), "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
+            try:
+                metadata = get_json(f"http://127.0.0.1:{port}/-/metadata.json")
+                break
+            except OSError:
+                assert server.poll() is None, (server.stderr.read() if server.stderr else b"").decode()[-2000:]
+                assert time.monotonic() < deadline, "datasette did not start"
+                time.sleep(0.2)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert metadata["title"] == "govarchive"  # the project's configuration, from package data
+    assert "url" in metadata["databases"]["archive"]["tables"]["articles"]["columns"]
+
+
+def test_the_installed_command_lists_the_sites_and_refuses_to_scaffold_outside_a_checkout(
+    installed: Path, tmp_path: Path
+) -> None:
+    listed = run(installed, "sites", "--db", str(tmp_path / "none.db"), cwd=tmp_path)
+    assert listed.returncode == 0 and "cdd" in listed.stdout
+    scaffold = run(installed, "new-site", "demo", "https://www.example.go.th/", cwd=tmp_path)
+    assert scaffold.returncode == 1 and "run it from one" in scaffold.stderr
+    assert not any(installed.parent.parent.rglob("spiders/demo.py"))  # nothing written into site-packages
