@@ -6,8 +6,10 @@ import json
 import os
 import sys
 import tempfile
+from datetime import date
 from pathlib import Path
 from typing import BinaryIO, TextIO
+from urllib.parse import urlsplit
 
 import click
 
@@ -40,7 +42,13 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("sites", nargs=-1)
-@click.option("--url", "urls", multiple=True, help="Base URL of a site that has no module of its own (repeatable).")
+@click.option(
+    "--url",
+    "urls",
+    multiple=True,
+    callback=lambda ctx, param, values: tuple(http_url(v) for v in values),
+    help="Base URL of a site that has no module of its own, http(s)://host/ (repeatable).",
+)
 @click.option(
     "--all", "all_sites", is_flag=True, help="Crawl every registered site; one failing does not stop the rest."
 )
@@ -258,7 +266,11 @@ def reextract(site: str | None, db_path: Path) -> None:
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
 @click.option("--site", help="Only this site's articles.")
-@click.option("--since", help="Only articles published on or after this date (YYYY-MM-DD).")
+@click.option(
+    "--since",
+    callback=lambda ctx, param, value: iso_day(value) if value else None,
+    help="Only articles published on or after this day: YYYY-MM-DD, Common or Buddhist Era (2566-01-01).",
+)
 @click.option(
     "--output",
     "-o",
@@ -346,6 +358,27 @@ def serve(port: int, db_path: Path) -> None:
 
 for command in (sites, record, new_site):
     cli.add_command(command)
+
+
+def http_url(value: str) -> str:
+    """A site's base URL as the user gave it, if it is one: http(s), with a host."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise click.BadParameter(f"{value!r} is not an http(s) URL with a host, e.g. https://www.example.go.th/")
+    return value
+
+
+def iso_day(value: str) -> str:
+    """YYYY-MM-DD in the Common Era; a Buddhist-Era year (2566 = 2023) is converted."""
+    from crawler.dates import common_era_year
+
+    try:
+        year, rest = value.split("-", 1)
+        return date.fromisoformat(f"{common_era_year(int(year)):04d}-{rest}").isoformat()
+    except ValueError as error:
+        raise click.BadParameter(
+            f"{value!r}: use YYYY-MM-DD, in the Common or the Buddhist Era (2566-01-01)"
+        ) from error
 
 
 def main() -> None:

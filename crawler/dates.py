@@ -106,9 +106,14 @@ def parse_date(text: str | None, tz: tzinfo = BANGKOK) -> datetime | None:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
-    if parsed.year > BE_OFFSET + 1900:  # a BE year that reached dateutil in ISO form
-        parsed = parsed.replace(year=parsed.year - BE_OFFSET)
+    if common_era_year(parsed.year) != parsed.year:  # a BE year that reached dateutil in ISO form
+        parsed = parsed.replace(year=common_era_year(parsed.year))
     return parsed
+
+
+def common_era_year(year: int) -> int:
+    """A four-digit year as the Common Era counts it: one past 2443 (CE 1900) is Buddhist Era."""
+    return year - BE_OFFSET if year > BE_OFFSET + 1900 else year
 
 
 def iso(value: datetime | None) -> str | None:

@@ -28,10 +28,10 @@ from urllib.parse import parse_qsl, urlsplit
 from scrapy.settings import BaseSettings
 from w3lib.url import canonicalize_url
 
+from crawler.dates import common_era_year
+
 FRUITLESS_SETTING = "GOVARCHIVE_TRAP_FRUITLESS_PAGES"
 DIGITS = re.compile(r"\d+")
-BUDDHIST_ERA_OFFSET = 543
-BUDDHIST_ERA_FROM = 2400  # a four-digit year above this is Buddhist Era (2566 = 2023)
 # A year followed by a month (and maybe a day): /2024/05/, 2024-05-31, ?d=2024/5/31.
 DATE_IN_URL = re.compile(r"(?<!\d)(\d{4})[-/](0?[1-9]|1[0-2])(?:[-/](0?[1-9]|[12]\d|3[01]))?(?!\d)")
 # A year as the value of a query key that names a date.
@@ -96,8 +96,7 @@ def _implausible_year(path: str, query: str, earliest: int, latest: int) -> int 
     years = [int(m.group(1)) for m in DATE_IN_URL.finditer(path + "?" + query)]
     years += [int(m.group(1)) for m in YEAR_PARAMETER.finditer(query)]
     for year in years:
-        common_era = year - BUDDHIST_ERA_OFFSET if year > BUDDHIST_ERA_FROM else year
-        if not earliest <= common_era <= latest:
+        if not earliest <= common_era_year(year) <= latest:
             return year
     return None
 

@@ -144,3 +144,23 @@ def test_record_replaces_the_old_recording_when_it_succeeds(serve, tmp_path: Pat
     folder = recording_in(tmp_path)
     run_cli("record", "cdd", "--base-url", serve("cdd-mirror"), "--out", str(folder), "--pages", "2")
     assert not (folder / "manifest.json").read_text("utf-8").startswith('{"earlier"')
+
+
+@pytest.mark.parametrize("url", ["notaurl", "ftp://www.example.go.th/", "http:///news/"])
+def test_crawl_refuses_what_is_not_an_http_url_in_one_line(url: str, tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    result = run_cli("crawl", "--url", url, "--db", str(db), check=False)
+    assert result.returncode == 2 and "is not an http(s) URL with a host" in result.stderr
+    assert "Traceback" not in result.stderr and not db.exists()  # nothing ran, no run recorded
+
+
+def test_export_since_takes_a_buddhist_era_day_as_the_same_day(mirror_archive: Path) -> None:
+    common = run_cli("export", "--since", "2023-01-01", "--db", str(mirror_archive)).stdout.splitlines()
+    buddhist = run_cli("export", "--since", "2566-01-01", "--db", str(mirror_archive)).stdout.splitlines()
+    assert common and buddhist == common
+
+
+@pytest.mark.parametrize("since", ["01/02/2023", "yesterday", "2023-13-01"])
+def test_export_since_refuses_what_is_not_a_day(since: str, mirror_archive: Path) -> None:
+    result = run_cli("export", "--since", since, "--db", str(mirror_archive), check=False)
+    assert result.returncode == 2 and "use YYYY-MM-DD" in result.stderr
