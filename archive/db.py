@@ -91,6 +91,10 @@ class NotAnArchiveError(Exception):
     """The path holds no archive this version can read; the message says what to do."""
 
 
+class OutdatedArchiveError(NotAnArchiveError):
+    """An archive made by an older release: readable once upgraded."""
+
+
 def open_for_reading(path: str | Path | None = None) -> ArchiveDatabase:
     """For read commands: the file opened read-only. Nothing is written, not even WAL mode or
     a migration, so an archive the user may not write (a cron user's) can be read, and another
@@ -106,7 +110,7 @@ def open_for_reading(path: str | Path | None = None) -> ArchiveDatabase:
     if not {"articles", "_sqlite_migrations"} <= tables:
         raise NotAnArchiveError(f"{path} is an SQLite file but not a govarchive archive (no articles table)")
     if migrations.pending(db):
-        raise NotAnArchiveError(
+        raise OutdatedArchiveError(
             f"{path} was made by an older govarchive: run `govarchive upgrade --db {path}` as a user who may write it"
         )
     return db

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from sqlite_utils import Database
 
-from archive.db import DEFAULT_PATH, NotAnArchiveError, open_archive, open_for_reading
+from archive.db import DEFAULT_PATH, NotAnArchiveError, OutdatedArchiveError, open_archive, open_for_reading
 
 db_option = click.option(
     "--db",
@@ -25,10 +25,12 @@ def open_db(db_path: Path, write: bool = False) -> Database:
     do; `write` opens it to write (pending schema steps applied), once it is known to be one."""
     try:
         db = open_for_reading(db_path)
-    except NotAnArchiveError as error:
-        if not write or "older govarchive" not in str(error):
+    except OutdatedArchiveError as error:
+        if not write:
             raise click.ClickException(str(error)) from error
         return open_archive(db_path)
+    except NotAnArchiveError as error:
+        raise click.ClickException(str(error)) from error
     if not write:
         return db
     db.close()

@@ -57,7 +57,6 @@ FRUITLESS = "fruitless_listing"  # a discovery page of a shape that stopped yiel
 KNOWN_TRAP = "known_trap"  # a shape an earlier run found fruitless
 # The bound each kind hit when it has no more precise one, by its setting's name.
 BOUND_SETTINGS = {TIMEOUT: "DOWNLOAD_TIMEOUT", TOO_LARGE: "DOWNLOAD_MAXSIZE", TOO_MANY_REDIRECTS: "REDIRECT_MAX_TIMES"}
-NAMING_ROUTES = ("sitemap", "feed", "api", "listing")
 CANDIDATE_ROUTES = ("sitemap", "feed", "api")  # routes that name articles, not just links
 
 

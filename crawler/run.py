@@ -155,7 +155,10 @@ def _finish(writer: ArchiveWriter, job: SiteCrawl) -> SiteResult:
     assert job.crawler is not None and job.run_id is not None and job.lock is not None
     stats = job.crawler.stats.get_stats() if job.crawler.stats else {}
     reason = str(stats.get("finish_reason", "not started"))
-    stopped_by = _account_for_unfetched(writer, job, reason, stats)
+    spider = job.crawler.spider
+    if isinstance(spider, NewsSpider):
+        writer.record_traps(job.site, {p: (t.setting, t.reason) for p, t in spider.traps.new.items()}, job.run_id)
+        _account_for_unfetched(writer, job, spider.ledger.unsettled(), reason, stats)
     figures = summary(stats)
     status, message = judge(reason, figures)
     writer.finish_run(
@@ -175,14 +178,15 @@ def _finish(writer: ArchiveWriter, job: SiteCrawl) -> SiteResult:
             "failure_kinds": json.dumps(_counters(stats, "failed")),
             "skipped": json.dumps(_counters(stats, "skipped")),
             "bounds": json.dumps(_counters(stats, "bounds")),
-            "stop_reason": message or _stop_reason(reason, stopped_by, stats),
+            "stop_reason": message or _stop_reason(reason, stats),
         },
     )
     job.lock.release()
     return SiteResult(job.site, reason, figures, status, message)
 
 
-def _stop_reason(reason: str, stopped_by: str | None, stats: dict[str, Any]) -> str:
+def _stop_reason(reason: str, stats: dict[str, Any]) -> str:
+    stopped_by = BUDGET_STOPS.get(reason)
     if stopped_by is None:
         return reason
     left = stats.get(f"govarchive/bounds/{stopped_by}", 0)
@@ -194,31 +198,31 @@ def _counters(stats: dict[str, Any], group: str) -> dict[str, int]:
     return {k.removeprefix(prefix): int(v) for k, v in sorted(stats.items()) if k.startswith(prefix)}
 
 
-def _account_for_unfetched(writer: ArchiveWriter, job: SiteCrawl, reason: str, stats: dict[str, Any]) -> str | None:
-    """Pages a route named that the run ended without fetching: each recorded with why.
-
-    Returns the setting of the budget that stopped the crawl, if one did."""
-    spider = job.crawler.spider if job.crawler else None
-    unsettled = spider.ledger.unsettled() if isinstance(spider, NewsSpider) else []
-    setting = BUDGET_STOPS.get(reason)
-    if isinstance(spider, NewsSpider):
-        writer.record_traps(job.site, {p: (t.setting, t.reason) for p, t in spider.traps.new.items()}, job.run_id)
+def _account_for_unfetched(
+    writer: ArchiveWriter, job: SiteCrawl, unsettled: list[str], reason: str, stats: dict[str, Any]
+) -> None:
+    """Pages a route named that the run ended without fetching: each recorded with why, and
+    counted in the run's figures."""
     if not unsettled:
-        return setting
+        return
+    setting = BUDGET_STOPS.get(reason)
     if setting is not None:
         kind, why = BUDGET, f"budget: the crawl stopped at {setting} before fetching it"
-        stats[f"govarchive/bounds/{setting}"] = stats.get(f"govarchive/bounds/{setting}", 0) + len(unsettled)
+        _add(stats, f"govarchive/bounds/{setting}", len(unsettled))
     elif reason == SHUTDOWN:
         kind, why = STOPPED, "stopped: the crawl was asked to stop (SIGTERM or SIGINT) before fetching it"
     else:  # the crawl ended without an answer for it: a fault of ours, never silently
         kind, why = OTHER, f"not fetched: the crawl ended ({reason}) without an answer for it"
-        stats["govarchive/lost"] = stats.get("govarchive/lost", 0) + len(unsettled)
+        _add(stats, "govarchive/lost", len(unsettled))
     with writer.db.atomic():
         for url in unsettled:
             writer.record_failure(url, why, job.site, None, kind, job.run_id)
-    stats["govarchive/failures"] = stats.get("govarchive/failures", 0) + len(unsettled)
-    stats[f"govarchive/failed/{kind}"] = stats.get(f"govarchive/failed/{kind}", 0) + len(unsettled)
-    return setting
+    _add(stats, "govarchive/failures", len(unsettled))
+    _add(stats, f"govarchive/failed/{kind}", len(unsettled))
+
+
+def _add(stats: dict[str, Any], key: str, count: int) -> None:
+    stats[key] = stats.get(key, 0) + count
 
 
 def judge(reason: str, figures: dict[str, int]) -> tuple[str, str]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlsplit
@@ -112,6 +113,9 @@ class TrapDetector:
         self.query_shapes: defaultdict[str, set[frozenset[str]]] = defaultdict(set)
         self.pages: Counter[str] = Counter()  # discovery pages walked, per shape
         self.productive: dict[str, int] = {}  # shape -> its page count when an article was last found
+        # route -> page (canonical URL) -> shape of the route's discovery page that first named it
+        self.named_by: dict[str, dict[str, str]] = {}
+        self.articles: set[str] = set()  # pages found to be articles in this run (canonical URLs)
 
     def found_before(self, url: str) -> bool:
         """A trap an earlier run found and recorded: this run only counts it."""
@@ -119,12 +123,13 @@ class TrapDetector:
 
     def check(self, url: str) -> Trap | None:
         """Any URL before it is requested: the URL itself, its query keys, its shape's record."""
-        for pattern in (canonicalize_url(url), url_shape(url)):
+        canonical = canonicalize_url(url)
+        for pattern in (canonical, url_shape(url)):
             if pattern in self.known:
                 return self.known[pattern]
         trap = url_trap(url, self.rules) or self._query_trap(url)
         if trap is not None:
-            self._remember(canonicalize_url(url), trap)
+            self._remember(canonical, trap)
         return trap
 
     def _query_trap(self, url: str) -> Trap | None:
@@ -161,5 +166,27 @@ class TrapDetector:
         self.pages[shape] += 1
         return shape
 
-    def found_article(self, shape: str) -> None:
+    def named(self, route: str, shape: str, urls: list[str], known: Callable[[str], bool]) -> None:
+        """A discovery page of `route` named these URLs: its shape earns credit for the articles
+        it is the first page of its route to name (`known`: archived in an earlier run). Listings
+        that re-list what other listings named (filters, sort orders, calendars of the same
+        posts) earn none, and end as traps."""
+        first_named = self.named_by.setdefault(route, {})
+        for url in urls:
+            key = canonicalize_url(url)
+            if key in first_named:
+                continue
+            first_named[key] = shape
+            if key in self.articles or known(url):
+                self._credit(shape)
+
+    def found_article(self, url: str) -> None:
+        """A page turned out to be an article: credit the shapes that first named it."""
+        key = canonicalize_url(url)
+        self.articles.add(key)
+        for first_named in self.named_by.values():
+            if key in first_named:
+                self._credit(first_named[key])
+
+    def _credit(self, shape: str) -> None:
         self.productive[shape] = self.pages[shape]

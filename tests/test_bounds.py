@@ -98,7 +98,9 @@ def test_more_query_key_sets_under_one_path_than_the_bound_are_a_trap() -> None:
 def test_a_listing_shape_that_stops_yielding_new_articles_is_refused() -> None:
     detector = TrapDetector(TrapRules(fruitless_pages=3))
     page = "http://x.go.th/archive/page/{}/".format
-    detector.found_article(detector.walked(page(1)))
+    article = "http://x.go.th/news/1/"
+    detector.named("listing", detector.walked(page(1)), [article], known=lambda url: False)
+    detector.found_article(article)
     for number in (2, 3, 4):
         assert detector.check_discovery(page(number)) is None
         detector.walked(page(number))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 import venv
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 from mirror.server import serving
 from mirror.site import MirrorSite
 from tests.test_repository import build_wheel
-from tests.test_serve import STARTUP_SECONDS, free_port, get_json
+from tests.test_serve import get_json, start_datasette
 
 
 @pytest.fixture(scope="module")
@@ -40,28 +39,9 @@ def test_the_installed_command_crawls_searches_and_serves(installed: Path, tmp_p
         crawled = run(installed, "crawl", "--url", base_url, "--db", str(db), cwd=tmp_path)
     assert crawled.returncode == 0 and "23 new" in crawled.stdout, crawled.stdout + crawled.stderr
     assert "รางวัลเลิศรัฐ" in run(installed, "search", "รางวัลเลิศรัฐ", "--db", str(db), cwd=tmp_path).stdout
-    port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    server = subprocess.Popen(
-        [str(installed), "serve", "--db", str(db), "--port", str(port)],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            try:
-                metadata = get_json(f"http://127.0.0.1:{port}/-/metadata.json")
-                break
-            except OSError:
-                assert server.poll() is None, (server.stderr.read() if server.stderr else b"").decode()[-2000:]
-                assert time.monotonic() < deadline, "datasette did not start"
-                time.sleep(0.2)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with start_datasette(db, command=[str(installed)], env=env, cwd=tmp_path) as root:
+        metadata = get_json(f"{root}/-/metadata.json")
     assert metadata["title"] == "govarchive"  # the project's configuration, from package data
     assert "url" in metadata["databases"]["archive"]["tables"]["articles"]["columns"]
 

@@ -9,14 +9,13 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import FILES, GOVARCHIVE, run_cli
-from tests.test_serve import STARTUP_SECONDS, free_port, get_json
+from tests.test_serve import get_json, start_datasette
 
 READ_COMMANDS = [
     ("search", "เลิศรัฐ"),
@@ -89,23 +88,9 @@ def test_an_archive_the_user_may_not_write_is_read(mirror_archive: Path, shared_
 def test_serve_shows_an_archive_the_user_may_not_write(mirror_archive: Path, shared_folder: Path) -> None:
     db = shared_folder / "archive.db"
     shutil.copy(mirror_archive, db)
-    port = free_port()
     env = {**os.environ, "HOME": str(shared_folder)}
-    command = [*AS_NOBODY, str(GOVARCHIVE), "serve", "--db", str(db), "--port", str(port)]
-    server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            try:
-                answer = get_json(f"http://127.0.0.1:{port}/archive/articles.json?_shape=array&_size=1")
-                break
-            except OSError:
-                assert server.poll() is None, server.communicate()[1].decode()[-2000:]
-                assert time.monotonic() < deadline, "datasette did not start"
-                time.sleep(0.2)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with start_datasette(db, command=[*AS_NOBODY, str(GOVARCHIVE)], env=env) as root:
+        answer = get_json(f"{root}/archive/articles.json?_shape=array&_size=1")
     assert answer and answer[0]["url"].startswith("http://127.0.0.1:")
 
 

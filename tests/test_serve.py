@@ -9,7 +9,7 @@ import subprocess
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -31,10 +31,19 @@ def get_json(url: str) -> dict:
 
 
 @contextlib.contextmanager
-def start_datasette(db: Path) -> Iterator[str]:
-    """`govarchive serve` on a free port; yields the root URL once datasette answers."""
+def start_datasette(
+    db: Path, command: Sequence[str] = (str(GOVARCHIVE),), env: dict[str, str] | None = None, cwd: Path | None = None
+) -> Iterator[str]:
+    """`govarchive serve` (the `command` given: another user, an installed copy) on a free port;
+    yields the root URL once datasette answers."""
     port = free_port()
-    process = subprocess.Popen([str(GOVARCHIVE), "serve", "--db", str(db), "--port", str(port)])
+    process = subprocess.Popen(
+        [*command, "serve", "--db", str(db), "--port", str(port)],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     root = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + STARTUP_SECONDS
@@ -44,7 +53,8 @@ def start_datasette(db: Path) -> Iterator[str]:
                 break
             except OSError:
                 if time.monotonic() > deadline or process.poll() is not None:
-                    pytest.fail("datasette did not start")
+                    process.kill()
+                    pytest.fail(f"datasette did not start: {process.communicate()[1].decode()[-2000:]}")
                 time.sleep(0.2)
         yield root
     finally:

@@ -108,9 +108,6 @@ class NewsSpider(scrapy.Spider):
         self.seen: set[str] = set()  # discovery pages requested (ledger keys)
         self.ledger = Ledger()  # possible articles named, and which are settled (crawler/outcomes.py)
         self.traps = TrapDetector(trap_rules or TrapRules(), known_traps)
-        # route -> page -> shape of the route's page that first named it (crawler/traps.py)
-        self.named_by: dict[str, dict[str, str]] = {}
-        self.articles_found: set[str] = set()
         self.known_skipped: set[str] = set()  # archived pages not fetched again (crawler/incremental.py)
         if not self.base_url.endswith("/"):
             self.base_url += "/"
@@ -217,7 +214,7 @@ class NewsSpider(scrapy.Spider):
             self.logger.warning("unreadable sitemap %s: %s", response.url, error)
             return
         locations = [(entry.get("loc", "").strip(), entry.get("lastmod")) for entry in sitemap]
-        self.note_links("sitemap", shape, [loc for loc, _ in locations if loc])
+        self.traps.named("sitemap", shape, [loc for loc, _ in locations if loc], self.revisits.is_known)
         for loc, lastmod in locations:
             if not loc:
                 continue
@@ -242,7 +239,7 @@ class NewsSpider(scrapy.Spider):
             self.logger.info("no WordPress API at %s", response.url)
             return
         links = [p["link"] for p in posts if isinstance(p, dict) and p.get("link")] if isinstance(posts, list) else []
-        self.note_links("api", shape, links)
+        self.traps.named("api", shape, links, self.revisits.is_known)
         for link in links:
             yield from self.page_request(link, "api")
         total_pages = int(response.headers.get(b"X-WP-TotalPages", b"1") or 1)
@@ -264,33 +261,13 @@ class NewsSpider(scrapy.Spider):
         links = [link.url for link in self.links.extract_links(response) if self.on_site(link.url)]
         next_pages = [response.urljoin(href) for href in response.css(", ".join(PAGINATION)).getall()]
         content = [u for u in links if u not in next_pages and not PAGE_NUMBER.search(u)]
-        self.note_links("listing", shape, content)
+        self.traps.named("listing", shape, content, self.revisits.is_known)
         if self.only_known(content):
             return  # an incremental crawl has reached what it already holds: stop paging
         for url in next_pages:
             yield from self.discover(url, self.parse_listing)
         for url in links:
             yield from self.page_request(url, "listing")
-
-    def note_links(self, route: str, shape: str, urls: list[str]) -> None:
-        """Credit a discovery page's shape with the articles it is the first page of its route
-        to name: listings that re-list what other listings named (filters, sort orders,
-        calendars of the same posts) earn none, and end as traps (crawler/traps.py)."""
-        first_named = self.named_by.setdefault(route, {})
-        for url in urls:
-            key = ledger_key(url)
-            if key in first_named:
-                continue
-            first_named[key] = shape
-            if key in self.articles_found or self.revisits.is_known(url):
-                self.traps.found_article(shape)
-
-    def found_article(self, url: str) -> None:
-        key = ledger_key(url)
-        self.articles_found.add(key)
-        for first_named in self.named_by.values():
-            if key in first_named:
-                self.traps.found_article(first_named[key])
 
     def only_known(self, links: list[str]) -> bool:
         """An incremental crawl stops paging when a page links only to what it already has."""
@@ -318,7 +295,7 @@ class NewsSpider(scrapy.Spider):
                 self.ledger.settle(url)
                 self.known_skipped.add(key)
                 self.count_skip(KNOWN)
-                self.found_article(url)
+                self.traps.found_article(url)
             return
         if not first:  # skipped as known, until a sitemap's lastmod said it changed
             self.known_skipped.discard(key)
@@ -375,7 +352,7 @@ class NewsSpider(scrapy.Spider):
         assert isinstance(response, TextResponse)
         kind = quick_kind(response.text) or page_kind(response.selector, response.url, self.article_pattern)
         if kind == "article":
-            self.found_article(source_url)
+            self.traps.found_article(source_url)
             yield FetchedPage(
                 source_url=source_url,
                 final_url=response.url,
