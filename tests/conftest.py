@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -89,3 +90,18 @@ def rows(db_path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[An
 def site_articles(site: str | Path) -> list[dict[str, Any]]:
     folder = Path(site) if Path(site).is_dir() else SITES / str(site)
     return json.loads((folder / "articles.json").read_text("utf-8"))
+
+
+@contextlib.contextmanager
+def small_disk(folder: Path, size: str) -> Iterator[Path]:
+    """A tmpfs of `size` at `folder` (root only); GOVARCHIVE_REQUIRE_ROOT=1 (CI) fails without it."""
+    folder.mkdir(parents=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True)
+    if mounted.returncode != 0:
+        if os.environ.get("GOVARCHIVE_REQUIRE_ROOT") == "1":
+            pytest.fail(f"cannot mount a tmpfs: {mounted.stderr.decode().strip()}")
+        pytest.skip("mounting a small disk needs root (CI runs it)")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)

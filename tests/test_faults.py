@@ -13,33 +13,17 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.db import open_archive
 from mirror.corpus import build_site
 from mirror.server import serving
 from mirror.site import MirrorSite
-from tests.conftest import rows, run_cli
+from tests.conftest import rows, run_cli, small_disk
 from tests.test_scheduled import CORPUS, SLOW_SITE_ARTICLES, count, start_crawl, wait_for
 from tests.test_serve import start_datasette
 
 MIRROR_ARTICLES = 23
-
-
-@contextlib.contextmanager
-def small_disk(folder: Path, size: str) -> Iterator[Path]:
-    """A tmpfs of `size` at `folder` (root only); GOVARCHIVE_REQUIRE_ROOT=1 (CI) fails without it."""
-    folder.mkdir(parents=True)
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True)
-    if mounted.returncode != 0:
-        if os.environ.get("GOVARCHIVE_REQUIRE_ROOT") == "1":
-            pytest.fail(f"cannot mount a tmpfs: {mounted.stderr.decode().strip()}")
-        pytest.skip("mounting a small disk needs root (CI runs it)")
-    try:
-        yield folder
-    finally:
-        subprocess.run(["umount", "-l", str(folder)], check=False)
 
 
 def warc_records_readable(db: Path) -> int:
