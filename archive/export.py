@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
 from sqlite_utils import Database
@@ -14,10 +14,10 @@ from archive.store import LIST_COLUMNS
 
 EXPORT_COLUMNS = [*ARTICLE_COLUMNS, *(c for c in ARTICLE_STATE_COLUMNS if c not in ("etag", "last_modified"))]
 FORMATS = ("jsonl", "csv")
+BOM = "\ufeff"  # Excel reads a CSV as UTF-8 only when it starts with one
 
 
-def iter_articles(db: Database, site: str | None = None, since: str | None = None) -> Iterator[dict[str, Any]]:
-    """Rows one at a time from an SQLite cursor: memory does not grow with the archive."""
+def _where(site: str | None, since: str | None) -> tuple[str, list[str]]:
     where, params = [], []
     if site:
         where.append("site = ?")
@@ -25,21 +25,34 @@ def iter_articles(db: Database, site: str | None = None, since: str | None = Non
     if since:
         where.append("published >= ?")
         params.append(since)
-    clause = f" where {' and '.join(where)}" if where else ""
+    return (f" where {' and '.join(where)}" if where else ""), params
+
+
+def count_articles(db: Database, site: str | None = None, since: str | None = None) -> int:
+    clause, params = _where(site, since)
+    return int(db.execute(f"select count(*) from articles{clause}", params).fetchone()[0])
+
+
+def iter_articles(db: Database, site: str | None = None, since: str | None = None) -> Iterator[dict[str, Any]]:
+    """Rows one at a time from an SQLite cursor: memory does not grow with the archive."""
+    clause, params = _where(site, since)
     cursor = db.execute(f"select {', '.join(EXPORT_COLUMNS)} from articles{clause} order by url", params)
     for row in cursor:
         yield dict(zip(EXPORT_COLUMNS, row, strict=True))
 
 
-def export(db: Database, out: TextIO, fmt: str, site: str | None = None, since: str | None = None) -> int:
-    """Write articles to `out`; returns how many."""
+def write_articles(rows: Iterable[dict[str, Any]], out: TextIO, fmt: str, bom: bool = False) -> int:
+    """Write articles to `out` as `fmt`; returns how many. In JSON Lines the list columns are
+    lists; in CSV they stay JSON text, one cell each."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose from {FORMATS}")
     count = 0
     writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS) if fmt == "csv" else None
     if writer:
+        if bom:
+            out.write(BOM)
         writer.writeheader()
-    for row in iter_articles(db, site, since):
+    for row in rows:
         if writer:
             writer.writerow(row)
         else:

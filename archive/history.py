@@ -41,6 +41,10 @@ class NoSuchVersionError(LookupError):
     pass
 
 
+class OnlyOneVersionError(LookupError):
+    """There is nothing to compare: the article was archived once, or never changed."""
+
+
 def known_pages(db: Database, site: str) -> dict[str, KnownPage]:
     """Every archived article of `site`, under its canonical and its fetched URL."""
     known: dict[str, KnownPage] = {}
@@ -63,6 +67,19 @@ def version_numbers(db: Database, url: str) -> list[int]:
     return [r[0] for r in rows.fetchall()]
 
 
+def versions(db: Database, url: str) -> list[dict[str, object]]:
+    """Every archived version of an article, oldest first, without its text: number, when,
+    title, length, hash, extractor, run and capture."""
+    sql = """
+        select version, fetched_at, title, length(body) as characters, sha256, extractor, crawl_run,
+               warc_file, warc_offset
+        from article_versions where article_url = ? order by version
+    """
+    cursor = db.execute(sql, [url])
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
 def get_version(db: Database, url: str, number: int) -> Version:
     sql = f"""
         select {VERSION_FIELDS}
@@ -79,6 +96,14 @@ def _version(row: tuple) -> Version:  # type: ignore[type-arg]
     url, number, fetched_at, title, body, warc_file, offset, length, site = row
     pointer = Pointer(warc_file, offset, length) if warc_file else None
     return Version(url, number, fetched_at, title, body, pointer, site)
+
+
+def count_versions(db: Database, site: str | None = None) -> int:
+    sql = """
+        select count(*) from article_versions v join articles a on a.url = v.article_url
+        where ? is null or a.site = ?
+    """
+    return int(db.execute(sql, [site, site]).fetchone()[0])
 
 
 def iter_versions(db: Database, site: str | None = None) -> Iterator[Version]:
@@ -98,6 +123,11 @@ def diff(db: Database, url: str, old: int | None = None, new: int | None = None)
     numbers = version_numbers(db, url)
     if not numbers:
         raise NoSuchVersionError(f"{url} is not in the archive")
+    if len(numbers) == 1 and old is None and new is None:
+        only = get_version(db, url, numbers[0])
+        raise OnlyOneVersionError(
+            f"{url} has one version (fetched {only.fetched_at}): its text has not changed since it was archived"
+        )
     new = new if new is not None else numbers[-1]
     old = old if old is not None else (numbers[-2] if len(numbers) > 1 else numbers[-1])
     before, after = get_version(db, url, old), get_version(db, url, new)

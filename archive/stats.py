@@ -23,3 +23,22 @@ def site_stats(db: Database) -> list[SiteStats]:
         from articles a group by a.site order by a.site
     """
     return [SiteStats(*row) for row in db.execute(sql).fetchall()]
+
+
+def archived_sites(db: Database) -> set[str]:
+    """Sites the archive has articles or crawl runs of."""
+    return {row[0] for row in db.execute("select site from articles union select site from crawl_runs").fetchall()}
+
+
+def crawled_sites(db: Database) -> set[str]:
+    return {row[0] for row in db.execute("select distinct site from crawl_runs").fetchall()}
+
+
+def article_counts(db: Database) -> dict[str, int]:
+    return dict(db.execute("select site, count(*) from articles group by site").fetchall())
+
+
+def last_runs(db: Database) -> dict[str, tuple[str, str]]:
+    """Per site: when its latest run started, and its status."""
+    sql = "select site, max(started), status from crawl_runs group by site"
+    return {site: (started, status) for site, started, status in db.execute(sql).fetchall()}

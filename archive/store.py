@@ -171,6 +171,22 @@ class ArchiveWriter:
         with self.db.atomic():
             self.db.table("traps").upsert_all(rows, pk=("site", "pattern"))
 
+    def forget_site(self, site: str, articles: bool = False) -> dict[str, int]:
+        """Remove a site's run records, failures and traps (and, with `articles`, its articles
+        and every version of them): rows per table. The WARC files keep their captures."""
+        tables = ["crawl_runs", "failures", "traps"]
+        removed: dict[str, int] = {}
+        with self.db.atomic():
+            if articles:
+                removed["article_versions"] = self.db.execute(
+                    "delete from article_versions where article_url in (select url from articles where site = ?)",
+                    [site],
+                ).rowcount
+                tables.insert(0, "articles")
+            for table in tables:
+                removed[table] = self.db.execute(f"delete from {table} where site = ?", [site]).rowcount
+        return removed
+
     # -- crawl runs -------------------------------------------------------------------
     def start_run(self, site: str, pid: int) -> int:
         with self.db.atomic():

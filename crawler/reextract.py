@@ -9,6 +9,7 @@ at a time, so memory holds one chunk of captures and every core is used.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
@@ -42,15 +43,20 @@ def reextract(
     registry: dict[str, type[NewsSpider]],
     site: str | None = None,
     workers: int = 0,
+    advance: Callable[[int], None] | None = None,
 ) -> ReextractReport:
+    """Re-extract every version (of `site`); `advance` is told how many versions each chunk
+    held, for a progress display."""
     report = ReextractReport()
     writer = ArchiveWriter(db)
     versions = list(iter_versions(db, site))  # read before writing on the same connection
     pool = start_pool(workers) if workers > 0 else None
     try:
         for start in range(0, len(versions), CHUNK):
-            _reextract_chunk(db_path, registry, versions[start : start + CHUNK], writer, pool, report)
-            log.info("re-extracted %d of %d versions", min(start + CHUNK, len(versions)), len(versions))
+            chunk = versions[start : start + CHUNK]
+            _reextract_chunk(db_path, registry, chunk, writer, pool, report)
+            if advance is not None:
+                advance(len(chunk))
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)

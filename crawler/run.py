@@ -23,12 +23,11 @@ from crawler.budget import BUDGET_STOPS
 from crawler.incremental import Revisits
 from crawler.locks import AlreadyRunningError, SiteLock
 from crawler.outcomes import BUDGET, DISK_FULL, OTHER, STOPPED, is_disk_full
-from crawler.progress import summary
+from crawler.progress import bar_logging, summary
 from crawler.spiders.base import NewsSpider
 from crawler.spiders.cms import UrlNewsSpider
 from crawler.traps import Trap
 
-QUIET_LOGGERS = ("scrapy.middleware", "scrapy.addons", "scrapy.crawler", "scrapy.utils.log")
 # failures / (articles + failures) above this fails the run; bounds and dead links on listings do not count
 FAILURE_RATE_LIMIT = 0.2
 FINISHED = "finished"
@@ -89,6 +88,29 @@ def unthrottle_loopback(settings: Settings, urls: list[str]) -> None:
         settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 16, priority="cmdline")
 
 
+class BelowLevel(logging.Filter):
+    def __init__(self, level: str) -> None:
+        super().__init__()
+        self.level = logging.getLevelName(level)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= self.level
+
+
+def quiet_process(settings: Settings) -> CrawlerProcess:
+    """A CrawlerProcess whose own loggers speak at GOVARCHIVE_SCRAPY_LOG_LEVEL. Scrapy sets
+    them to DEBUG as it starts and logs its banner at once, so the banner's logger is
+    filtered beforehand and the rest set afterwards."""
+    level = settings.get("GOVARCHIVE_SCRAPY_LOG_LEVEL")
+    banner = logging.getLogger("scrapy.utils.log")
+    for old in [f for f in banner.filters if isinstance(f, BelowLevel)]:
+        banner.removeFilter(old)
+    banner.addFilter(BelowLevel(level))
+    process = CrawlerProcess(settings)
+    logging.getLogger("scrapy").setLevel(level)
+    return process
+
+
 def plan(settings: Settings, sites: list[str], urls: list[str], spider_args: dict[str, Any]) -> list[SiteCrawl]:
     registry = site_classes(settings)
     unknown = [s for s in sites if s not in registry]
@@ -117,9 +139,7 @@ def crawl(
     unthrottle_loopback(settings, [job.kwargs.get("base_url") or job.spider_cls.base_url for job in jobs])
     writer = ArchiveWriter(open_archive(db_path))
     results: list[SiteResult] = []
-    process = CrawlerProcess(settings)
-    for name in QUIET_LOGGERS:
-        logging.getLogger(name).setLevel(logging.WARNING)
+    process = quiet_process(settings)
     started: list[SiteCrawl] = []
     for job in jobs:
         job.lock = SiteLock(db_path, job.site)
@@ -138,7 +158,8 @@ def crawl(
         process.crawl(job.crawler, revisits=revisits, crawl_run=job.run_id, known_traps=traps, **job.kwargs)
         started.append(job)
     if started:
-        process.start()
+        with bar_logging(settings):
+            process.start()
     for job in started:
         try:
             results.append(_finish(writer, job))

@@ -12,8 +12,15 @@ SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
 GOVARCHIVE_DB = os.environ.get("GOVARCHIVE_DB", "data/archive.db")
-GOVARCHIVE_CONTACT = os.environ.get("GOVARCHIVE_CONTACT", "https://github.com/govarchive/govarchive")
-USER_AGENT = f"govarchive/0.1 (+{GOVARCHIVE_CONTACT}; archives public government news)"
+GOVARCHIVE_PROJECT_URL = "https://github.com/govarchive/govarchive"
+# Where an agency can reach whoever runs the crawl (a URL or an e-mail address). Unset, the
+# User-Agent names only the project, and crawling a real site prints a warning.
+GOVARCHIVE_CONTACT = os.environ.get("GOVARCHIVE_CONTACT", "")
+USER_AGENT = (
+    f"govarchive/0.1 (+{GOVARCHIVE_PROJECT_URL}"
+    + (f"; contact: {GOVARCHIVE_CONTACT}" if GOVARCHIVE_CONTACT else "")
+    + "; archives public government news)"
+)
 
 # Politeness: robots.txt, a delay, few requests per site, AutoThrottle backing off.
 ROBOTSTXT_OBEY = True
@@ -100,8 +107,12 @@ EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
     "scrapy.extensions.remote_control.RemoteControl": None,
 }
-GOVARCHIVE_PROGRESS_INTERVAL = float(os.environ.get("GOVARCHIVE_PROGRESS_INTERVAL", "10"))
+GOVARCHIVE_PROGRESS_INTERVAL = float(os.environ.get("GOVARCHIVE_PROGRESS_INTERVAL", "10"))  # 0: no lines
+GOVARCHIVE_PROGRESS_BAR = False  # a bar per site instead of lines; the CLI sets it at a terminal
+# govarchive's own log (progress, pages not archived and why); -q makes it ERROR, -vv DEBUG.
 LOG_LEVEL = os.environ.get("GOVARCHIVE_LOG_LEVEL", "INFO")
+# Scrapy's own loggers (its banner, middlewares, engine): only their warnings; -v shows all.
+GOVARCHIVE_SCRAPY_LOG_LEVEL = os.environ.get("GOVARCHIVE_SCRAPY_LOG_LEVEL", "WARNING")
 LOGSTATS_INTERVAL = 0  # crawler.progress reports instead
 STATS_DUMP = False  # the CLI prints a summary; the full stats go to DEBUG
 LOG_INSTALL_ROOT_HANDLER = True

@@ -55,3 +55,35 @@ class PeakMemory:
         self.done.set()
         self.thread.join()
         return self.peak
+
+
+def in_terminal(command: list[str], env: dict[str, str], columns: int = 160, timeout: float = 120) -> str:
+    """Run `command` on a pseudo-terminal of `columns` columns, as a person at a terminal runs
+    it; returns all it wrote (stdout and stderr share the terminal), bar redraws included."""
+    import fcntl
+    import os
+    import pty
+    import select
+    import struct
+    import termios
+    import time
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: its stdin, stdout and stderr are the terminal
+        fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+        os.execve(command[0], command, env)
+    output, deadline = bytearray(), time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            if select.select([fd], [], [], 0.5)[0]:
+                try:
+                    chunk = os.read(fd, 65536)
+                except OSError:  # the child has closed the terminal
+                    break
+                if not chunk:
+                    break
+                output += chunk
+    finally:
+        os.close(fd)
+        os.waitpid(pid, 0)
+    return output.decode("utf-8", "replace")

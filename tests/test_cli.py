@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.cli import cli
+from govarchive.cli import cli
 from tests.conftest import FILES, run_cli
 from tests.test_serve import free_port
 
@@ -52,12 +52,12 @@ def test_search_text_output_shows_title_date_and_url(demo_archive: Path) -> None
 
 def test_db_can_come_from_the_environment(demo_archive: Path, monkeypatch) -> None:
     monkeypatch.setenv("GOVARCHIVE_DB", str(demo_archive))
-    assert "23 articles" in run_cli("stats").stdout
+    assert json.loads(run_cli("stats", "--json").stdout)[0]["articles"] == 23
 
 
 def test_stats_reports_articles_per_site(demo_archive: Path) -> None:
-    out = run_cli("stats", "--db", str(demo_archive)).stdout
-    assert "23 articles" in out and "2016-11-18" in out and "2024-06-18" in out
+    (row,) = json.loads(run_cli("stats", "--json", "--db", str(demo_archive)).stdout)
+    assert row["articles"] == 23 and row["oldest"].startswith("2016-11-18") and row["newest"].startswith("2024-06-18")
 
 
 def test_extract_prints_the_clean_body() -> None:
@@ -106,6 +106,53 @@ def test_crawl_of_an_unknown_site_names_the_sites_command() -> None:
     assert result.exit_code == 2 and "govarchive sites" in result.output
 
 
+def test_a_mistyped_site_gets_the_closest_registered_name(tmp_path: Path) -> None:
+    result = run_cli("crawl", "cdx", "--db", str(tmp_path / "a.db"), check=False)
+    assert result.returncode == 2 and "did you mean 'cdd'?" in result.stderr
+    assert len(result.stderr.strip().splitlines()[-1]) < 400 and "Traceback" not in result.stderr
+    assert not (tmp_path / "a.db").exists()  # refused before anything ran
+
+
+def test_export_of_a_site_not_in_the_archive_is_refused_with_a_suggestion(demo_archive: Path) -> None:
+    host = json.loads(run_cli("stats", "--json", "--db", str(demo_archive)).stdout)[0]["site"]
+    result = run_cli("export", "--site", host.replace("127", "172"), "--db", str(demo_archive), check=False)
+    assert result.returncode == 2 and f"did you mean {host!r}?" in result.stderr and result.stdout == ""
+    empty = run_cli("export", "--site", "", "--db", str(demo_archive), check=False)
+    assert empty.returncode == 2 and "cannot be empty" in empty.stderr
+
+
+def test_crawling_a_site_that_is_not_ours_without_a_contact_warns(tmp_path: Path) -> None:
+    """127.0.0.2 is loopback (no traffic leaves the machine) but not one of our own servers."""
+    env = {"GOVARCHIVE_CONTACT": ""}
+    url = f"http://127.0.0.2:{free_port()}/"
+    warned = run_cli("crawl", "--url", url, "--db", str(tmp_path / "a.db"), check=False, **env)
+    assert "GOVARCHIVE_CONTACT is not set" in warned.stderr
+    env = {"GOVARCHIVE_CONTACT": "mailto:archivist@example.org"}
+    quiet = run_cli("crawl", "--url", url, "--db", str(tmp_path / "a.db"), check=False, **env)
+    assert "GOVARCHIVE_CONTACT" not in quiet.stderr
+
+
+def test_forget_removes_a_mistyped_sites_runs_and_check_stops_reporting_it(tmp_path: Path) -> None:
+    db = str(tmp_path / "a.db")
+    mistyped = f"http://127.0.0.1:{free_port()}/"  # nothing listens: the run fails, archiving nothing
+    run_cli("crawl", "--url", mistyped, "--db", db, check=False)
+    site = mistyped.split("/")[2]
+    assert site in run_cli("check", "--db", db, check=False).stdout
+    assert "1 crawl_runs" in run_cli("forget", site, "--db", db).stdout
+    assert run_cli("check", "--db", db).stdout.strip() == "all sites healthy"
+
+
+def test_forget_keeps_a_sites_articles_unless_told(demo_archive: Path, tmp_path: Path) -> None:
+    db = tmp_path / "copy.db"
+    db.write_bytes(demo_archive.read_bytes())
+    host = json.loads(run_cli("stats", "--json", "--db", str(db)).stdout)[0]["site"]
+    kept = run_cli("forget", host, "--db", str(db), check=False)
+    assert kept.returncode == 2 and "23 archived articles" in kept.stderr and "--articles" in kept.stderr
+    run_cli("forget", host, "--articles", "--yes", "--db", str(db))
+    assert json.loads(run_cli("stats", "--json", "--db", str(db)).stdout) == []
+    assert json.loads(run_cli("search", "เลิศรัฐ", "--json", "--db", str(db)).stdout) == []
+
+
 def test_crawl_of_an_unreachable_site_exits_non_zero(tmp_path: Path) -> None:
     result = run_cli("crawl", "--url", "http://127.0.0.1:9/", "--db", str(tmp_path / "a.db"), check=False)
     assert result.returncode == 1 and "FAILED" in result.stdout
@@ -114,6 +161,8 @@ def test_crawl_of_an_unreachable_site_exits_non_zero(tmp_path: Path) -> None:
 def test_sites_lists_cdd_first_target() -> None:
     out = run_cli("sites").stdout
     assert "cdd\tกรมการพัฒนาชุมชน\tCommunity Development Department\thttps://www.cdd.go.th/\twordpress" in out
+    (cdd,) = [site for site in json.loads(run_cli("sites", "--json").stdout) if site["id"] == "cdd"]
+    assert cdd["agency"] == "กรมการพัฒนาชุมชน" and cdd["last_run"] == "never"
 
 
 def recording_in(tmp_path: Path) -> Path:
@@ -127,7 +176,7 @@ def recording_in(tmp_path: Path) -> Path:
 def test_record_with_a_mistyped_site_leaves_the_old_recording(tmp_path: Path) -> None:
     folder = recording_in(tmp_path)
     result = run_cli("record", "cdx", "--out", str(folder), check=False)
-    assert result.returncode == 2 and "unknown site" in result.stderr
+    assert result.returncode == 2 and "did you mean 'cdd'?" in result.stderr
     assert [p.name for p in folder.iterdir()] == ["manifest.json"]
 
 

@@ -13,7 +13,7 @@ from mirror.site import MirrorSite
 from tests.conftest import GOVARCHIVE
 
 REPO = Path(__file__).resolve().parent.parent
-COPIED = ("crawler", "archive", "mirror", "tests", "pyproject.toml", "scrapy.cfg")
+COPIED = ("govarchive", "crawler", "archive", "mirror", "tests", "pyproject.toml", "scrapy.cfg")
 
 
 def copy_checkout(target: Path) -> Path:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import rows, run_cli
 
 
 @pytest.fixture
@@ -40,5 +40,8 @@ def test_since_filters_on_publication_date(archive: Path) -> None:
 
 def test_site_filter_and_output_file(archive: Path, tmp_path: Path) -> None:
     out = tmp_path / "x.jsonl"
-    result = run_cli("export", "--site", "nowhere", "-o", str(out), "--db", str(archive))
-    assert out.read_text() == "" and "exported 0 articles" in result.stderr
+    (site,) = {row[0] for row in rows(archive, "select site from articles")}
+    result = run_cli("export", "--site", site, "-o", str(out), "--db", str(archive))
+    assert len(out.read_text("utf-8").splitlines()) == 23 and f"exported 23 articles of {site}" in result.stderr
+    refused = run_cli("export", "--site", "nowhere", "-o", str(tmp_path / "y.jsonl"), "--db", str(archive), check=False)
+    assert refused.returncode == 2 and "no site 'nowhere' in this archive" in refused.stderr

@@ -102,5 +102,5 @@ def test_an_old_archive_is_read_after_an_explicit_upgrade(tmp_path: Path) -> Non
     assert refused.returncode == 1 and "run `govarchive upgrade" in refused.stderr
     upgraded = run_cli("upgrade", "--db", str(db))
     assert "applied add_capture_columns" in upgraded.stdout
-    assert "cdd: 1 articles" in run_cli("stats", "--db", str(db)).stdout
+    assert "cdd\t1\t2023-09-01" in run_cli("stats", "--db", str(db)).stdout
     assert "already up to date" in run_cli("upgrade", "--db", str(db)).stdout

@@ -44,10 +44,10 @@ def build_wheel(target: Path) -> Path:
     return wheel
 
 
-def test_the_wheel_holds_only_crawler_and_archive_with_the_datasette_files(tmp_path) -> None:
+def test_the_wheel_holds_only_the_command_crawler_and_archive_with_the_datasette_files(tmp_path) -> None:
     names = zipfile.ZipFile(build_wheel(tmp_path)).namelist()
     packages = {name.split("/")[0] for name in names if ".dist-info/" not in name}
-    assert packages == {"crawler", "archive"}
+    assert packages == {"govarchive", "crawler", "archive"}
     assert {"archive/datasette/metadata.yml", "archive/datasette/static/govarchive.css"} <= set(names)
 
 
@@ -55,9 +55,9 @@ def test_the_readme_layout_names_every_module() -> None:
     layout = (ROOT / "README.md").read_text("utf-8").split("## Layout")[1]
     modules = [
         path.relative_to(ROOT).as_posix()
-        for package in ("crawler", "archive")
+        for package in ("govarchive", "crawler", "archive")
         for path in sorted((ROOT / package).glob("*.py"))
         if path.name != "__init__.py"
     ]
-    assert len(modules) > 30
+    assert len(modules) > 36
     assert [m for m in modules if m not in layout and m.split("/")[-1] not in layout] == []

@@ -86,7 +86,26 @@ def test_diff_shows_the_edit(edited_archive) -> None:
     assert f"+{EDITED_PARAGRAPH}" in out
     assert "version 1" in out and "version 2" in out
     same = run_cli("diff", edited_archive["edited"], "--from", "1", "--to", "1", "--db", str(edited_archive["db"]))
-    assert same.stdout.strip() == "no difference"
+    assert same.stdout.strip() == "the two versions have the same title and text"
+    as_json = json.loads(run_cli("diff", edited_archive["edited"], "--json", "--db", str(edited_archive["db"])).stdout)
+    assert as_json["versions"] == [1, 2] and f"+{EDITED_PARAGRAPH}" in as_json["diff"]
+
+
+def test_diff_of_an_article_with_one_version_says_there_is_nothing_to_compare(edited_archive) -> None:
+    (unchanged,) = rows(edited_archive["db"], "select url from articles where version = 1 limit 1")
+    out = run_cli("diff", unchanged[0], "--db", str(edited_archive["db"])).stdout
+    assert "has one version (fetched 20" in out and "not changed since it was archived" in out
+
+
+def test_versions_lists_every_version_with_its_capture(edited_archive) -> None:
+    db = str(edited_archive["db"])
+    listed = json.loads(run_cli("versions", edited_archive["edited"], "--json", "--db", db).stdout)
+    assert [v["version"] for v in listed] == [1, 2]
+    assert listed[1]["characters"] > listed[0]["characters"] and all(v["warc_file"] for v in listed)
+    table = run_cli("versions", edited_archive["edited"], "--db", str(edited_archive["db"])).stdout.splitlines()
+    assert table[0].split("\t")[:2] == ["version", "fetched_at"] and len(table) == 3
+    missing = run_cli("versions", edited_archive["edited"] + "nope", "--db", str(edited_archive["db"]), check=False)
+    assert missing.returncode == 1 and "not in the archive" in missing.stderr
 
 
 def test_diff_of_a_missing_version_says_which_exist(edited_archive) -> None:

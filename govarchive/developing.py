@@ -1,46 +1,57 @@
-"""`govarchive` commands for developers adding sites: sites, record, new-site."""
+"""Commands for developers adding sites: sites, record, new-site, extract."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import BinaryIO
 
 import click
 
-from crawler.cli_common import db_option, open_db
+from govarchive.options import db_option, known_site, open_db, registered_sites
+from govarchive.output import print_json, print_table, verbosity_options
 
 
 @click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @db_option
-def sites(db_path: Path) -> None:
+@verbosity_options
+def sites(as_json: bool, db_path: Path) -> None:
     """List the registered sites: agency, base URL, CMS family, verification, last run, health.
 
     A site is `verified` only when its recorded pages (tests/files/SITE/) pass the uniform
     site test; every other site is `unverified`.
     """
     from archive.health import check as health_check
-    from crawler.run import project_settings, site_classes
+    from archive.stats import article_counts, last_runs
 
-    registry = site_classes(project_settings(str(db_path)))
+    registry = registered_sites()
     runs: dict[str, tuple[str, str]] = {}
     counts: dict[str, int] = {}
     problems: dict[str, list[str]] = {}
     if db_path.exists():
         db = open_db(db_path)
-        runs = {
-            r[0]: (r[1], r[2])
-            for r in db.execute("select site, max(started), status from crawl_runs group by site").fetchall()
-        }
-        counts = dict(db.execute("select site, count(*) from articles group by site").fetchall())
+        runs, counts = last_runs(db), article_counts(db)
         intervals = {n: s.expected_interval_days for n, s in registry.items() if n in runs}
         for problem in health_check(db, intervals):
             problems.setdefault(problem.site, []).append(problem.reason)
-    click.echo("\t".join(["id", "agency", "agency_en", "base_url", "cms", "status", "last_run", "articles", "health"]))
-    for name, spider in registry.items():
-        last = " ".join(runs.get(name, ("never", "")))
-        health = "; ".join(problems.get(name, [])) or ("ok" if name in runs else "-")
-        status = "verified" if spider.verified else "unverified"
-        row = [name, spider.agency, spider.agency_en, spider.base_url, spider.cms, status, last.strip()]
-        click.echo("\t".join([*row, str(counts.get(name, 0)), health]))
+    rows = [
+        {
+            "id": name,
+            "agency": spider.agency,
+            "agency_en": spider.agency_en,
+            "base_url": spider.base_url,
+            "cms": spider.cms,
+            "status": "verified" if spider.verified else "unverified",
+            "last_run": " ".join(runs[name]) if name in runs else "never",
+            "articles": counts.get(name, 0),
+            "health": "; ".join(problems.get(name, [])) or ("ok" if name in runs else "-"),
+        }
+        for name, spider in registry.items()
+    ]
+    if as_json:
+        print_json(rows)
+    else:
+        print_table(rows, list(rows[0]) if rows else ["id"])
 
 
 @click.command()
@@ -48,6 +59,7 @@ def sites(db_path: Path) -> None:
 @click.option("--pages", default=5, show_default=True, help="Articles to record (plus the pages leading to them).")
 @click.option("--base-url", help="Record from this address instead of the site's own (a mirror, a staging copy).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Folder (default: tests/files/SITE).")
+@verbosity_options
 def record(site: str, pages: int, base_url: str | None, out: Path | None) -> None:
     """Fetch a few real pages of SITE with their headers into tests/files/SITE/, for offline tests.
 
@@ -61,9 +73,9 @@ def record(site: str, pages: int, base_url: str | None, out: Path | None) -> Non
     import shutil
     import tempfile
 
-    from crawler.run import UnknownSiteError
     from crawler.run import crawl as run_crawl
 
+    known_site(site, registered_sites(), "is registered (govarchive sites lists them)")
     folder = (out or repo_root() / "tests" / "files" / site).resolve()
     folder.parent.mkdir(parents=True, exist_ok=True)
     # Recorded beside the folder, swapped in only when the recording holds an article: a typo in
@@ -73,10 +85,7 @@ def record(site: str, pages: int, base_url: str | None, out: Path | None) -> Non
         fresh.mkdir()
         overrides = {"GOVARCHIVE_RECORD_DIR": str(fresh), "HTTPCACHE_ENABLED": False, "CLOSESPIDER_ITEMCOUNT": pages}
         args = {"base_url": base_url} if base_url else {}
-        try:
-            (result,) = run_crawl(str(Path(scratch) / "record.db"), [site], [], args, overrides)
-        except UnknownSiteError as error:
-            raise click.UsageError(str(error)) from error
+        (result,) = run_crawl(str(Path(scratch) / "record.db"), [site], [], args, overrides)
         recorded = f"{result.figures.get('pages', 0)} responses, {result.figures.get('articles_new', 0)} articles"
         if not result.figures.get("articles_new"):
             kept = f"; {folder} is unchanged" if folder.exists() else ""
@@ -93,6 +102,7 @@ def record(site: str, pages: int, base_url: str | None, out: Path | None) -> Non
 @click.option(
     "--cms", type=click.Choice(["wordpress", "joomla", "drupal", "generic"]), default="wordpress", show_default=True
 )
+@verbosity_options
 def new_site(site_id: str, base_url: str, cms: str) -> None:
     """Write a site module and a test that fails until the module is filled in and recorded.
 
@@ -126,3 +136,28 @@ def repo_root() -> Path:
             f"run it from one (this copy is installed in {root})"
         )
     return root
+
+
+@click.command()
+@click.argument("file", type=click.File("rb"))
+@click.option("--url", default="http://localhost/", help="URL the page was fetched from (for relative links).")
+@click.option("--json", "as_json", is_flag=True, help="Print every field as JSON, not just the body.")
+@verbosity_options
+def extract(file: BinaryIO, url: str, as_json: bool) -> None:
+    """Show what the archive would store for one saved page (FILE, or - for stdin).
+
+    \b
+    Example:
+      govarchive extract --json --url https://www.cdd.go.th/news/1 page.html
+    """
+    from crawler import extract as extraction
+    from crawler.encoding import decode_html
+
+    try:
+        extracted = extraction.extract(decode_html(file.read()), url)
+    except extraction.ExtractionError as error:
+        raise click.ClickException(f"nothing to archive in this page: {error}") from error
+    if as_json:
+        print_json(extracted.as_dict())
+    else:
+        click.echo(extracted.body)

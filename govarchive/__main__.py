@@ -1,0 +1,5 @@
+"""`python -m govarchive` runs the command line."""
+
+from govarchive.cli import main
+
+main()

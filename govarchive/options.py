@@ -1,0 +1,94 @@
+"""What the commands share: the --db option, opening an archive, and checking what users type
+(URLs, days, site names) before anything runs, each mistake a one-line usage error."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+import click
+from sqlite_utils import Database
+
+from archive.db import DEFAULT_PATH, NotAnArchiveError, OutdatedArchiveError, open_archive, open_for_reading
+
+if TYPE_CHECKING:
+    from crawler.spiders.base import NewsSpider
+
+db_option = click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_PATH,
+    envvar="GOVARCHIVE_DB",
+    show_default=True,
+    help="Archive file (SQLite). Also set by GOVARCHIVE_DB.",
+)
+
+
+def open_db(db_path: Path, write: bool = False) -> Database:
+    """An existing archive: read-only for a read command, or a one-line error saying what to
+    do; `write` opens it to write (pending schema steps applied), once it is known to be one."""
+    try:
+        db = open_for_reading(db_path)
+    except OutdatedArchiveError as error:
+        if not write:
+            raise click.ClickException(str(error)) from error
+        return open_archive(db_path)
+    except NotAnArchiveError as error:
+        raise click.ClickException(str(error)) from error
+    if not write:
+        return db
+    db.close()
+    return open_archive(db_path)
+
+
+def http_url(ctx: click.Context | None, param: click.Parameter | None, values: tuple[str, ...]) -> tuple[str, ...]:
+    """Sites' base URLs as the user gave them, if they are ones: http(s), with a host."""
+    for value in values:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise click.BadParameter(f"{value!r} is not an http(s) URL with a host, e.g. https://www.example.go.th/")
+    return values
+
+
+def iso_day(ctx: click.Context | None, param: click.Parameter | None, value: str | None) -> str | None:
+    """YYYY-MM-DD in the Common Era; a Buddhist-Era year (2566 = 2023) is converted."""
+    from crawler.dates import common_era_year
+
+    if value is None:
+        return None
+    try:
+        year, rest = value.split("-", 1)
+        return date.fromisoformat(f"{common_era_year(int(year)):04d}-{rest}").isoformat()
+    except ValueError as error:
+        raise click.BadParameter(
+            f"{value!r}: use YYYY-MM-DD, in the Common or the Buddhist Era (2566-01-01)"
+        ) from error
+
+
+def known_site(name: str, known: Iterable[str], where: str, option: str = "SITE") -> str:
+    """`name` if it is one of `known`; otherwise a usage error naming the closest match."""
+    choices = sorted(set(known))
+    if name in choices:
+        return name
+    if not name.strip():
+        raise click.BadParameter("a site name cannot be empty", param_hint=option)
+    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.5)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    listed = ", ".join(choices[:12]) + (", ..." if len(choices) > 12 else "") if choices else "none"
+    raise click.BadParameter(f"no site {name!r} {where}; {hint}known: {listed}", param_hint=option)
+
+
+def registered_sites() -> dict[str, type[NewsSpider]]:
+    """The site modules, by id (Scrapy's spider loader is the registry)."""
+    from scrapy.settings import Settings
+
+    from crawler.run import site_classes
+
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    return site_classes(settings)

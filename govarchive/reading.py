@@ -1,0 +1,216 @@
+"""Commands for archivists reading an archive: search, stats, versions, diff, export, check,
+serve. Each opens the archive read-only and changes no byte of it."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import TextIO
+
+import click
+
+from archive.search import search as search_archive
+from archive.stats import archived_sites
+from govarchive.options import db_option, iso_day, known_site, open_db
+from govarchive.output import Progress, print_json, print_table, say, tracked, verbosity_options
+
+EXIT_UNHEALTHY = 1  # govarchive check found problems
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+
+
+@click.command()
+@click.argument("query")
+@click.option("--limit", default=20, show_default=True, help="Most hits to show.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of hits.")
+@db_option
+@verbosity_options
+def search(query: str, limit: int, as_json: bool, db_path: Path) -> None:
+    """Full-text search, best match first; Thai words are found mid-sentence.
+
+    A word found in more than 1,000 articles is ranked among its 1,000 most recently
+    archived matches (ranking every match of a very common word is slow on big archives).
+
+    \b
+    Example:
+      govarchive search "รางวัลเลิศรัฐ" --limit 5
+    """
+    hits = search_archive(open_db(db_path), query, limit)
+    if as_json:
+        print_json([h.as_dict() for h in hits])
+        return
+    if not hits:
+        say(f"no article matches {query!r}", err=True)
+    for hit in hits:
+        click.echo(click.style(hit.title, bold=True))
+        click.echo(f"  {hit.published or 'date unknown'}  {hit.url}")
+        click.echo(f"  {hit.snippet}\n")
+
+
+@click.command()
+@json_option
+@db_option
+@verbosity_options
+def stats(as_json: bool, db_path: Path) -> None:
+    """Articles per site, with the oldest and newest publication dates and failures."""
+    from archive.stats import site_stats
+
+    rows = [asdict(row) for row in site_stats(open_db(db_path))]
+    if as_json:
+        print_json(rows)
+    elif not rows:
+        say("the archive is empty")
+    else:
+        print_table(rows, ["site", "articles", "oldest", "newest", "failures"])
+
+
+@click.command()
+@click.argument("url")
+@json_option
+@db_option
+@verbosity_options
+def versions(url: str, as_json: bool, db_path: Path) -> None:
+    """List every archived version of the article at URL: when, title, length, capture.
+
+    \b
+    Example:
+      govarchive versions https://www.cdd.go.th/news-017/
+    Then compare two of them with `govarchive diff URL --from 1 --to 2`.
+    """
+    from archive.history import versions as article_versions
+
+    rows = article_versions(open_db(db_path), url)
+    if not rows:
+        raise click.ClickException(f"{url} is not in the archive (search finds articles: govarchive search WORDS)")
+    if as_json:
+        print_json(rows)
+    else:
+        print_table(rows, ["version", "fetched_at", "characters", "title", "crawl_run", "warc_file"])
+
+
+@click.command()
+@click.argument("url")
+@click.option("--from", "old", type=int, help="Older version number (default: the one before --to).")
+@click.option("--to", "new", type=int, help="Newer version number (default: the latest).")
+@json_option
+@db_option
+@verbosity_options
+def diff(url: str, old: int | None, new: int | None, as_json: bool, db_path: Path) -> None:
+    """Show what changed in an article between two archived versions (a unified diff).
+
+    \b
+    Example:
+      govarchive diff https://www.cdd.go.th/news-017/ --from 1 --to 2
+    """
+    from archive.history import NoSuchVersionError, OnlyOneVersionError, version_numbers
+    from archive.history import diff as version_diff
+
+    db = open_db(db_path)
+    try:
+        text = version_diff(db, url, old, new)
+    except OnlyOneVersionError as error:
+        if as_json:
+            print_json({"url": url, "versions": version_numbers(db, url), "diff": None})
+            return
+        say(str(error))
+        return
+    except NoSuchVersionError as error:
+        raise click.ClickException(str(error)) from error
+    if as_json:
+        print_json({"url": url, "versions": version_numbers(db, url), "diff": text})
+    else:
+        click.echo(text or "the two versions have the same title and text")
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("--site", help="Only this site's articles.")
+@click.option(
+    "--since",
+    callback=iso_day,
+    help="Only articles published on or after this day: YYYY-MM-DD, Common or Buddhist Era (2566-01-01).",
+)
+@click.option("--bom", is_flag=True, help="Start a CSV with a byte-order mark, so Excel reads Thai as UTF-8.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.File("w", encoding="utf-8", lazy=False),
+    default="-",
+    help="File to write (default: stdout).",
+)
+@db_option
+@verbosity_options
+def export(fmt: str, site: str | None, since: str | None, bom: bool, output: TextIO, db_path: Path) -> None:
+    """Stream the current version of each article, with metadata and provenance.
+
+    \b
+    Example:
+      govarchive export --format csv --bom --site cdd --since 2566-01-01 -o cdd.csv
+    """
+    from archive.export import count_articles, iter_articles, write_articles
+
+    db = open_db(db_path)
+    if site is not None:
+        known_site(site, archived_sites(db), "in this archive", "--site")
+    if bom and fmt != "csv":
+        raise click.UsageError("--bom applies to --format csv")
+    total = count_articles(db, site, since)
+    with Progress(total, "export", "articles") as progress:
+        count = write_articles(tracked(iter_articles(db, site, since), progress), output, fmt, bom)
+    filters = " ".join(f for f in (f"of {site}" if site else "", f"published since {since}" if since else "") if f)
+    say(f"exported {count} articles" + (f" {filters}" if filters else ""), err=True)
+
+
+@click.command()
+@json_option
+@db_option
+@verbosity_options
+def check(as_json: bool, db_path: Path) -> None:
+    """Exit non-zero, saying why, when a site is stale, its last run failed, or it fails often.
+
+    For cron and monitoring: `govarchive check -q || mail -s "govarchive" you@example.org`.
+    """
+    from archive.health import check as health_check
+    from archive.stats import crawled_sites
+    from govarchive.options import registered_sites
+
+    registry = registered_sites()
+    db = open_db(db_path)
+    crawled = crawled_sites(db)
+    intervals = {name: spider.expected_interval_days for name, spider in registry.items() if name in crawled}
+    problems = [asdict(problem) for problem in health_check(db, intervals)]
+    if as_json:
+        print_json(problems)
+    elif problems:
+        print_table(problems, ["site", "reason"])
+    else:
+        say("all sites healthy")
+    if problems:
+        sys.exit(EXIT_UNHEALTHY)
+
+
+@click.command()
+@click.option("--port", default=8001, show_default=True, help="Port on 127.0.0.1.")
+@db_option
+@verbosity_options
+def serve(port: int, db_path: Path) -> None:
+    """Browse and search the archive in datasette (read-only), on 127.0.0.1.
+
+    The database is served under its file's stem (data/archive.db at /archive), with the
+    project's metadata, facets, canned queries and article view (archive/datasette/).
+    """
+    from datasette.cli import cli as datasette
+
+    from archive.browse import can_share_the_log, datasette_arguments, write_metadata
+
+    open_db(db_path).close()
+    # Not beside the archive: its folder may be one the user can read and not write.
+    handle, metadata_path = tempfile.mkstemp(prefix=f"govarchive-{db_path.stem}-", suffix=".yml")
+    os.close(handle)
+    metadata = write_metadata(db_path, Path(metadata_path))
+    say(f"serving {db_path} at http://127.0.0.1:{port}/{db_path.stem}")
+    if not can_share_the_log(db_path):
+        say("you may not write beside this archive: serving it as it is now (restart to see new crawls)")
+    datasette.main(args=datasette_arguments(db_path, port, metadata), prog_name="datasette")
