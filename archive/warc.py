@@ -127,6 +127,15 @@ def read_capture(db_path: str | Path, pointer: Pointer) -> Capture:
         raise UnreadableCaptureError(f"{where}: {_in_words(error)}") from error
 
 
+def read_record(db_path: str | Path, pointer: Pointer) -> bytes:
+    """The record's bytes as stored (one gzip member: a WARC file of one record), for
+    replay tools; read_capture checks them first."""
+    path = Path(db_path).resolve().parent / pointer.warc_file
+    with path.open("rb") as file:
+        file.seek(pointer.warc_offset)
+        return file.read(pointer.warc_length)
+
+
 def _in_words(error: Exception) -> str:
     """One short printable line: warcio quotes the damaged bytes in its messages."""
     first_line = (str(error).splitlines() or [""])[0]

@@ -7,16 +7,20 @@ GOVARCHIVE_REQUIRE_BROWSER=1 (set in CI) makes that a failure.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import shutil
 import tempfile
 import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from warcio.archiveiterator import ArchiveIterator
 
 from mirror.server import serving
 from mirror.site import SITES, MirrorSite
@@ -126,7 +130,7 @@ def test_an_article_page_reads_as_paragraphs_with_its_sources(archive, browser) 
     browser.get(row_url(archive, seed))
     screenshot(browser, "article-page")
     text = browser.find_element(By.TAG_NAME, "body").text
-    assert SEED_TITLE in text and "2023-08-30T14:05:00+07:00" in text
+    assert SEED_TITLE in text and "2023-08-30 14:05 +07:00" in text
     assert len(browser.find_elements(By.CSS_SELECTOR, ".ga-body p")) == 4
     assert browser.find_elements(By.CSS_SELECTOR, f'a[href="{seed}"]'), "no link to the original"
     browser.find_element(By.LINK_TEXT, "all versions").click()
@@ -174,3 +178,84 @@ def test_the_served_archive_is_read_only(archive) -> None:
     with pytest.raises(HTTPError):
         get_json(f"{archive['root']}/{archive['db']}.json?sql={sql}")
     assert len(canned(archive, "removed")) == 1
+
+
+# -- An archivist's first screens (1280x900) ------------------------------------------------
+def on_first_screen(browser: webdriver.Chrome, url: str, name: str) -> dict:
+    """Open `url` in a 1280x900 window; the first table row's top, the window's inner height."""
+    browser.set_window_size(1280, 900)
+    try:
+        browser.get(url)
+        screenshot(browser, name)
+        return browser.execute_script(
+            "const row = document.querySelector('table.rows-and-columns tbody tr');"
+            "return {top: row ? row.getBoundingClientRect().top : null, height: window.innerHeight};"
+        )
+    finally:
+        browser.set_window_size(1280, 1600)
+
+
+def test_the_articles_tables_first_row_is_on_the_first_screen(archive, browser) -> None:
+    seen = on_first_screen(browser, f"{archive['root']}/{archive['db']}/articles", "first-screen-articles")
+    assert seen["top"] is not None and seen["top"] < min(900, seen["height"]), seen
+    folded = browser.find_element(By.CSS_SELECTOR, "details.ga-columns")
+    assert folded.get_attribute("open") is None and "Canonical URL" in folded.get_attribute("textContent")
+
+
+def test_list_columns_show_as_lists_and_dates_with_their_offset(archive, browser) -> None:
+    browser.get(f"{archive['root']}/{archive['db']}/articles?_size=50")
+    cells = browser.find_elements(By.CSS_SELECTOR, "td.col-authors, td.col-categories, td.col-tags")
+    assert cells and not [c.text for c in cells if '["' in c.text or "[]" in c.text]
+    items = [i.text for i in browser.find_elements(By.CSS_SELECTOR, "td.col-categories .ga-item")]
+    assert "ข่าวกิจกรรม" in items
+    published = [t.text for t in browser.find_elements(By.CSS_SELECTOR, "td.col-published time")]
+    assert "2023-08-30 14:05 +07:00" in published
+    fetched = browser.find_elements(By.CSS_SELECTOR, "td.col-fetched_at time")
+    assert fetched and all(t.text.endswith(" UTC") for t in fetched)
+    title = browser.find_element(By.CSS_SELECTOR, "td.col-title")
+    assert title.size["height"] < 5 * 30, "a Thai title wraps to more than four lines"
+
+
+def test_an_article_page_is_titled_by_the_article_and_hides_empty_fields(archive, browser) -> None:
+    browser.get(row_url(archive, archive["base_url"] + "news-017/"))
+    screenshot(browser, "article-page-titled")
+    assert browser.find_element(By.TAG_NAME, "h1").text == SEED_TITLE
+    assert browser.title.startswith(SEED_TITLE)
+    removed_at = browser.find_element(By.CSS_SELECTOR, "td.col-removed_at")  # null for a live article
+    assert not removed_at.is_displayed()
+    assert browser.find_element(By.CSS_SELECTOR, "td.col-body").is_displayed()
+
+
+def test_internal_tables_are_hidden_and_not_the_default_query(archive, browser) -> None:
+    browser.get(f"{archive['root']}/{archive['db']}")
+    screenshot(browser, "database-page")
+    listed = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "h3 a")]
+    assert "articles" in listed and "_sqlite_migrations" not in listed
+    assert "_sqlite_migrations" not in browser.find_element(By.ID, "sql-editor").get_attribute("value")
+
+
+def test_search_hits_link_to_the_archived_row_and_its_capture(archive, browser) -> None:
+    browser.get(f"{archive['root']}/{archive['db']}/search?q=" + urllib.parse.quote("เลิศรัฐ"))
+    screenshot(browser, "ranked-search")
+    browser.find_element(By.LINK_TEXT, SEED_TITLE).click()
+    assert browser.find_element(By.TAG_NAME, "h1").text == SEED_TITLE
+    browser.back()
+    page = browser.find_element(By.LINK_TEXT, "page as captured").get_attribute("href")
+    record = browser.find_element(By.LINK_TEXT, "WARC record").get_attribute("href")
+    with urllib.request.urlopen(page, timeout=10) as answer:
+        assert "sandbox" in answer.headers["content-security-policy"]
+        assert answer.headers["content-type"].startswith("text/html")
+        assert SEED_TITLE in answer.read().decode("utf-8")
+    with urllib.request.urlopen(record, timeout=10) as answer:
+        records = list(ArchiveIterator(io.BytesIO(answer.read()), check_digests="raise"))
+    assert [(r.rec_type, r.rec_headers.get_header("WARC-Target-URI")) for r in records] == [
+        ("response", archive["base_url"] + "news-017/")
+    ]
+
+
+def test_a_csv_for_excel_starts_with_a_byte_order_mark(archive) -> None:
+    with urllib.request.urlopen(f"{archive['root']}/{archive['db']}/articles.excel?_size=max", timeout=10) as answer:
+        data = answer.read()
+        assert "articles.csv" in answer.headers["content-disposition"]
+    assert data.startswith(b"\xef\xbb\xbfurl,site,agency,title")
+    assert SEED_TITLE in data.decode("utf-8-sig") and len(list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))) > 20

@@ -1,25 +1,40 @@
 """datasette plugin: archived articles shown readably, and always inert.
 
 Archived text is untrusted: every value is escaped here before any markup of ours is
-added, and only http(s) URLs become links.
+added, and only http(s) URLs become links. A captured page is served with a sandboxing
+Content-Security-Policy, so its scripts never run in datasette's origin.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from datasette import hookimpl
+from datasette.utils import tilde_encode
+from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
+
+from archive.store import LIST_COLUMNS
+from archive.warc import Pointer, UnreadableCaptureError, read_capture, read_record
 
 SNIPPET_START, SNIPPET_END = "\x02", "\x03"  # what the `search` canned query marks matches with
 LINK_COLUMNS = {"url", "source_url", "final_url", "image", "article_url"}
+# Dates the page gave, with the site's offset, and times we recorded, in UTC.
+LOCAL_DATES = {"published", "modified"}
+UTC_TIMES = {"fetched_at", "removed_at", "started", "finished", "time", "found", "last_change"}
+CAPTURE_ROUTE = "/-/capture/{database}/{version}"
+SANDBOX = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
 
 
-def safe_link(value: str) -> Markup | None:
-    if urlsplit(value).scheme not in ("http", "https"):
+def safe_link(value: str, text: str | None = None) -> Markup | None:
+    if urlsplit(value).scheme not in ("http", "https") and not value.startswith("/"):
         return None
-    return Markup('<a href="{0}" rel="noopener noreferrer nofollow">{0}</a>').format(value)
+    return Markup('<a href="{}" rel="noopener noreferrer nofollow">{}</a>').format(value, text or value)
 
 
 def paragraphs(text: str) -> Markup:
@@ -33,20 +48,113 @@ def snippet(text: str) -> Markup:
     return Markup(escaped.replace(SNIPPET_START, "<mark>").replace(SNIPPET_END, "</mark>"))
 
 
+def as_list(value: str) -> Markup | None:
+    """A JSON array as its items, each escaped; anything else as it is."""
+    try:
+        items = json.loads(value)
+    except ValueError:
+        return None
+    if not isinstance(items, list):
+        return None
+    return Markup('<span class="ga-list">{}</span>').format(
+        Markup("").join(Markup('<span class="ga-item">{}</span>').format(str(item)) for item in items)
+    )
+
+
+def readable_time(value: str, utc: bool) -> Markup | None:
+    """2023-08-30T14:05:00+07:00 as 2023-08-30 14:05 +07:00 (the offset kept: it is the
+    agency's), our own UTC times as ... UTC; the exact value stays in the datetime attribute."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        shown = moment.strftime("%Y-%m-%d %H:%M")
+    elif utc and moment.utcoffset() == timedelta(0):
+        shown = moment.strftime("%Y-%m-%d %H:%M UTC")
+    else:
+        shown = moment.strftime("%Y-%m-%d %H:%M ") + moment.isoformat()[-6:]
+    return Markup('<time datetime="{}">{}</time>').format(value, shown)
+
+
+def capture_links(datasette: Any, database: str, version: int) -> Markup:
+    path = datasette.urls.path(CAPTURE_ROUTE.format(database=quote(database), version=version))
+    return Markup('<a href="{0}">page as captured</a> · <a href="{0}.warc.gz">WARC record</a>').format(path)
+
+
 @hookimpl
 def render_cell(row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any) -> Any:
-    if column == "version" and table == "articles" and "url" in row.keys():  # noqa: SIM118 - Row: `in` tests values
+    keys = set(row.keys()) if hasattr(row, "keys") else set()
+    if column == "version" and table == "articles" and "url" in keys:
         path = datasette.urls.table(database, "article_versions") + "?article_url=" + quote(row["url"], safe="")
         return Markup('{} · <a href="{}">all versions</a>').format(value, path)
+    if column == "capture" and isinstance(value, int):
+        return capture_links(datasette, database, value)
+    if column == "id" and table == "article_versions" and isinstance(value, int):
+        return Markup("{} · {}").format(value, capture_links(datasette, database, value))
     if not isinstance(value, str):
         return None
+    if column == "title" and table is None and "url" in keys:  # a query's hit: to the archived row
+        return safe_link(datasette.urls.row(database, "articles", tilde_encode(row["url"])), value)
     if column == "body" and table in ("articles", "article_versions"):
         return paragraphs(value)
     if column == "snippet":
         return snippet(value)
+    if column in LIST_COLUMNS and value:
+        return as_list(value)
+    if column in LOCAL_DATES | UTC_TIMES and value:
+        return readable_time(value, utc=column in UTC_TIMES)
     if column in LINK_COLUMNS and value:
         return safe_link(value)
     return None
+
+
+async def capture(request: Any, datasette: Any) -> Response:
+    """One version's raw response: the page as captured (inert), or its WARC record."""
+    name, number = request.url_vars["database"], request.url_vars["version"]
+    raw = number.endswith(".warc.gz")
+    db = datasette.get_database(name)
+    sql = "select warc_file, warc_offset, warc_length from article_versions where id = ?"
+    found = (await db.execute(sql, [int(number.removesuffix(".warc.gz"))])).first()
+    if found is None or found[0] is None:
+        return Response.text("no capture for this version", status=404)
+    pointer = Pointer(*found)
+    try:
+        page = read_capture(db.path, pointer)
+    except UnreadableCaptureError as error:
+        return Response.text(f"the capture is unreadable: {error}", status=500)
+    if raw:
+        headers = {"content-disposition": f'attachment; filename="version-{number}"'}
+        return Response(read_record(db.path, pointer), content_type="application/warc", headers=headers)
+    content_type = next((v for k, v in page.headers if k.lower() == "content-type"), "application/octet-stream")
+    headers = {"content-security-policy": SANDBOX, "x-content-type-options": "nosniff"}
+    return Response(page.body, content_type=content_type, headers=headers)
+
+
+@hookimpl
+def register_routes() -> list[tuple[str, Any]]:
+    return [(r"^/-/capture/(?P<database>[^/]+)/(?P<version>\d+(\.warc\.gz)?)$", capture)]
+
+
+def csv_for_excel(columns: list[str], rows: list[Any], request: Any, table: str | None, query_name: str | None) -> Any:
+    """The rows shown, as a CSV that Excel opens as UTF-8 (it needs a byte-order mark to read
+    Thai); `govarchive export --format csv --bom` writes every article."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    writer.writerows([[row[column] for column in columns] for row in rows])
+    name = table or query_name or "query"
+    return Response(
+        out.getvalue(),
+        content_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
+@hookimpl
+def register_output_renderer() -> dict[str, Any]:
+    return {"extension": "excel", "render": csv_for_excel}
 
 
 @hookimpl
