@@ -34,7 +34,9 @@ LOG_LEVELS = {QUIET: ("ERROR", "ERROR"), VERBOSE: ("INFO", "INFO"), DEBUG: ("DEB
     "--all", "all_sites", is_flag=True, help="Crawl every registered site; one failing does not stop the rest."
 )
 @click.option("--agency", default="", help="Agency name to store with --url (default: the host name).")
-@click.option("--base-url", help="Crawl one registered SITE at another address (a mirror, a recording).")
+@click.option(
+    "--base-url", callback=http_url, help="Crawl one registered SITE at another address (a mirror, a recording)."
+)
 @click.option(
     "--refresh", is_flag=True, help="Re-fetch every known article (conditionally: unchanged pages cost a 304)."
 )
@@ -98,7 +100,7 @@ def crawl(
     if base_url:
         if len(chosen) != 1 or urls:
             raise click.UsageError("--base-url applies to exactly one registered SITE")
-        spider_args["base_url"] = http_url(None, None, (base_url,))[0]
+        spider_args["base_url"] = base_url
     targets = [*urls, base_url or "", *(registry[s].base_url for s in chosen if not base_url)]
     overrides = _crawl_settings(max_pages, max_seconds)
     _warn_without_contact([t for t in targets if t])

@@ -7,7 +7,7 @@ import difflib
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import click
@@ -46,13 +46,14 @@ def open_db(db_path: Path, write: bool = False) -> Database:
     return open_archive(db_path)
 
 
-def http_url(ctx: click.Context | None, param: click.Parameter | None, values: tuple[str, ...]) -> tuple[str, ...]:
-    """Sites' base URLs as the user gave them, if they are ones: http(s), with a host."""
-    for value in values:
-        parts = urlsplit(value)
+def http_url(ctx: click.Context | None, param: click.Parameter | None, value: Any) -> Any:
+    """A site's base URL (or a tuple of them) as the user gave it, if it is one: http(s), with
+    a host."""
+    for url in value if isinstance(value, tuple) else [value] if value is not None else []:
+        parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise click.BadParameter(f"{value!r} is not an http(s) URL with a host, e.g. https://www.example.go.th/")
-    return values
+            raise click.BadParameter(f"{url!r} is not an http(s) URL with a host, e.g. https://www.example.go.th/")
+    return value
 
 
 def iso_day(ctx: click.Context | None, param: click.Parameter | None, value: str | None) -> str | None:

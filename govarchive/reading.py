@@ -192,7 +192,7 @@ def check(as_json: bool, db_path: Path) -> None:
 
 
 @click.command()
-@click.option("--port", default=8001, show_default=True, help="Port on 127.0.0.1.")
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(1, 65535), help="Port on 127.0.0.1.")
 @db_option
 @verbosity_options
 def serve(port: int, db_path: Path) -> None:

@@ -213,3 +213,19 @@ def test_export_since_takes_a_buddhist_era_day_as_the_same_day(mirror_archive: P
 def test_export_since_refuses_what_is_not_a_day(since: str, mirror_archive: Path) -> None:
     result = run_cli("export", "--since", since, "--db", str(mirror_archive), check=False)
     assert result.returncode == 2 and "use YYYY-MM-DD" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("crawl", "--base-url", "notaurl", "cdd"),
+        ("serve", "--port", "99999"),
+        ("export", "--since", "2023-13-01"),
+        ("crawl", "--max-pages", "-1", "cdd"),
+        ("forget", ""),
+    ],
+)
+def test_a_users_mistake_is_one_usage_line_naming_the_option(args: tuple[str, ...], demo_archive: Path) -> None:
+    result = run_cli(*args, "--db", str(demo_archive), check=False)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("Error: Invalid value")
