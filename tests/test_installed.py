@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
+import urllib.parse
+import urllib.request
 import venv
 from pathlib import Path
 
@@ -42,8 +45,24 @@ def test_the_installed_command_crawls_searches_and_serves(installed: Path, tmp_p
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     with start_datasette(db, command=[str(installed)], env=env, cwd=tmp_path) as root:
         metadata = get_json(f"{root}/-/metadata.json")
+        with urllib.request.urlopen(f"{root}/archive/search?q=" + urllib.parse.quote("เลิศรัฐ"), timeout=10) as page:
+            html = page.read().decode("utf-8")
+        with urllib.request.urlopen(f"{root}/static-govarchive/govarchive.js", timeout=10) as script:
+            assert b"foldColumnDescriptions" in script.read()
     assert metadata["title"] == "govarchive"  # the project's configuration, from package data
     assert "url" in metadata["databases"]["archive"]["tables"]["articles"]["columns"]
+    assert "page as captured" in html and "<mark>เลิศรัฐ</mark>" in html  # the plugin, from package data
+
+
+def test_every_command_of_the_installed_copy_runs(installed: Path, tmp_path: Path) -> None:
+    from govarchive.cli import cli
+
+    for command in cli.commands:
+        helped = run(installed, command, "--help", cwd=tmp_path)
+        assert helped.returncode == 0 and "Usage: govarchive" in helped.stdout, command
+    doctor = json.loads(run(installed, "doctor", "--json", "--db", str(tmp_path / "none.db"), cwd=tmp_path).stdout)
+    assert doctor["missing"] == [] and doctor["crawl"]["registered sites"] >= 19
+    assert run(installed.parent / "python", "-m", "govarchive", "--version", cwd=tmp_path).returncode == 0
 
 
 def test_the_installed_command_lists_the_sites_and_refuses_to_scaffold_outside_a_checkout(
