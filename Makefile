@@ -26,14 +26,13 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy crawler archive mirror bench tests
+	$(BIN)/mypy govarchive crawler archive mirror bench tests
 
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
 bench: install
-	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench.run
 
 serve: install

@@ -11,6 +11,7 @@ from archive.schema import TABLES
 
 CONFIG = Path(__file__).parent / "datasette"
 METADATA_PLACEHOLDER = "ARCHIVE"
+CAPTURE_ROUTE = "/-/capture/{database}/{version}"  # a version's raw response (the view plugin serves it)
 FACET_SIZE = 5  # values per facet: six facets of datasette's 30 pushed the first row off the screen
 
 
@@ -23,6 +24,9 @@ def write_metadata(db_path: Path, target: Path) -> Path:
         described = database["tables"].setdefault(table, {})
         described["columns"] = {name: column.description for name, column in columns.items()}
     metadata["databases"][db_path.stem] = database
+    metadata["description_html"] = metadata["description_html"].replace(
+        f"/{METADATA_PLACEHOLDER}/", f"/{db_path.stem}/"
+    )
     target.write_text(yaml.safe_dump(metadata, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return target
 
@@ -51,6 +55,8 @@ def datasette_arguments(db_path: Path, port: int, metadata: Path, host: str = "1
         str(metadata),
         "--plugins-dir",
         str(CONFIG / "plugins"),
+        "--template-dir",
+        str(CONFIG / "templates"),
         "--static",
         f"static-govarchive:{CONFIG / 'static'}",
         "--setting",

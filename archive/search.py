@@ -1,41 +1,55 @@
-"""Full-text search over the archive, ranked by bm25, with highlighted snippets.
+"""Full-text search over the archive: one function behind the CLI and every datasette page.
 
-Ranking covers every match of a rarer word, and the newest RANKED_MATCHES matches of a word
-found in more articles than that: the cost of bm25 grows with the matches, and for a common
-word in a news archive the recent articles are the ones wanted (docs/performance.md).
+Matching. The index is FTS5 trigram (see migrations.py): a term of 3+ characters is a
+substring match, so Thai words are found mid-sentence and inside compounds. A term of 1-2
+characters cannot use a trigram index; it is matched by a substring scan (`instr`), never
+dropped. The query language is archive/query.py's.
 
-The index is FTS5 trigram (see migrations.py): every query term of 3+ characters is a
-substring match, so Thai words are found mid-sentence. Terms of 1-2 characters cannot use
-a trigram index; they are matched by a substring scan instead of being dropped silently.
+Ranking. A match at word boundaries (archive/words.py: ICU's Thai word breaker) ranks above
+a match inside another word (`ยา` alone above `ยา` in `พยายาม`); bm25, with title matches
+weighing TITLE_WEIGHT times body matches, orders the rest. bm25 ranks every match, so for a
+query with more than RANKED_MATCHES matches the newest RANKED_MATCHES are ranked, by bm25's
+term-frequency part (docs/performance.md). Every match stays reachable: the total counts them.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import asdict, dataclass
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 from sqlite_utils import Database
 
-from archive.text import digit_variants, normalize_text
+from archive.query import Query, Term, parse
+from archive.words import is_whole_word, starts_a_word, trim_to_words
 
 TRIGRAM = 3
-# No archived text holds them, and FTS5 reads a NUL as the end of the query (found by hypothesis).
-CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f]")
-HIGHLIGHT = ("[", "]")
-SNIPPET_TOKENS = 64  # the most FTS5 allows; with trigrams, about 64 characters
-SHORT_SNIPPET_CHARS = 60
-# bm25 ranks every match before LIMIT applies: for a word in most articles of a million-article
-# archive that is hundreds of milliseconds. Ranking covers the newest this-many matches.
 RANKED_MATCHES = 1_000
+WORD_AWARE_POOL = 200  # the best-ranked matches checked for whole words (ICU costs ~10 us a match)
+WHOLE_WORDS_COUNTED = 2  # whole-word occurrences that raise an article, each above the last
+TITLE_WEIGHT = 3.0  # bm25 weight of the title column against the body's 1.0
 BM25_K1, BM25_B = 1.2, 0.75  # FTS5's bm25() constants
-FTS_JOIN = "articles_fts join articles on articles.rowid = articles_fts.rowid"
+# Matches are counted up to this many ("1,000+" beyond), and facets counted among them:
+# counting every match of a common word in a million articles takes longer than the rest of
+# the search (half a second for 170,000 matches; docs/performance.md).
+COUNT_CAP = RANKED_MATCHES
+HIGHLIGHT = ("[", "]")
+SNIPPET_CHARS = 120  # about this much text around each match
+SNIPPETS = 3  # at most, per hit
+FACETS = ("site", "agency", "language", "published_year")
 IN_ROWIDS = "rowid in (select value from json_each(?))"  # the rowids bound as one JSON array
-HIT_COLUMNS = (
-    "articles.url, articles.title, articles.published, articles.site, "
-    f"snippet(articles_fts, 1, ?, ?, '…', {SNIPPET_TOKENS})"
-)
+
+
+@dataclass(frozen=True)
+class Filters:
+    site: str | None = None
+    agency: str | None = None
+    since: str | None = None  # YYYY-MM-DD, Common Era, inclusive
+    until: str | None = None  # YYYY-MM-DD, Common Era, inclusive
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -44,111 +58,262 @@ class Hit:
     title: str
     published: str | None
     site: str
-    snippet: str
+    agency: str | None
+    language: str | None
+    whole_word: bool  # a term stands as a whole word (else only inside longer words)
+    capture: int | None  # article_versions.id of the current version, for its WARC capture
+    snippets: list[str] = field(default_factory=list)
+
+    @property
+    def snippet(self) -> str:
+        return self.snippets[0] if self.snippets else ""
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "snippet": self.snippet}
 
 
-def fts_query(terms: list[str]) -> str:
-    """Each term as a quoted phrase, all required: no FTS syntax leaks from user input.
-    A term with digits matches them written in Thai or Arabic digits."""
+@dataclass
+class Results:
+    """The hits shown (iterate over them), and how many articles match in all."""
 
-    def phrase(text: str) -> str:
-        return '"' + text.replace('"', '""') + '"'
+    total: int  # every match, or COUNT_CAP when `capped` (more match)
+    hits: list[Hit]
+    capped: bool = False
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
 
-    def alternatives(term: str) -> str:
-        variants = digit_variants(term)
-        return phrase(term) if len(variants) == 1 else "(" + " OR ".join(map(phrase, variants)) + ")"
+    def __iter__(self) -> Iterator[Hit]:
+        return iter(self.hits)
 
-    return " AND ".join(alternatives(term) for term in terms)
+    def __len__(self) -> int:
+        return len(self.hits)
 
-
-def contains_sql(column: str, term: str) -> tuple[str, list[str]]:
-    """A substring test for one term (any digit form), for terms too short for trigrams."""
-    variants = digit_variants(term)
-    return "(" + " or ".join(f"instr({column}, ?) > 0" for _ in variants) + ")", variants
-
-
-def search(db: Database, query: str, limit: int = 20) -> list[Hit]:
-    terms = CONTROL_CHARACTERS.sub(" ", normalize_text(query)).split()
-    if not terms:
-        return []
-    long_terms = [t for t in terms if len(t) >= TRIGRAM]
-    short_terms = [t for t in terms if len(t) < TRIGRAM]
-    if long_terms:
-        return _ranked(db, long_terms, short_terms, limit)
-    return _scan(db, short_terms, limit)
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "capped": self.capped,
+            "hits": [hit.as_dict() for hit in self.hits],
+            "facets": self.facets,
+        }
 
 
-def _ranked(db: Database, long_terms: list[str], short_terms: list[str], limit: int) -> list[Hit]:
-    """bm25 when the query has at most RANKED_MATCHES matches; else the newest of them,
-    ranked by term frequency (bm25 without its IDF, which FTS5 computes from every match)."""
-    tests = [contains_sql("articles.title || ' ' || articles.body", term) for term in short_terms]
-    where = "".join(f" and {sql}" for sql, _ in tests)
-    matches = f"from {FTS_JOIN} where articles_fts match ?{where}"
-    match_params = [fts_query(long_terms), *(p for _, ps in tests for p in ps)]
-    newest = db.execute(
-        f"select articles_fts.rowid {matches} order by articles_fts.rowid desc limit {RANKED_MATCHES}", match_params
-    ).fetchall()
-    if len(newest) < RANKED_MATCHES:
-        sql = f"select {HIT_COLUMNS} {matches} order by articles_fts.rank limit ?"
-        return [Hit(*row) for row in db.execute(sql, [*HIGHLIGHT, *match_params, limit]).fetchall()]
-    best = _by_term_frequency(db, [rowid for (rowid,) in newest], long_terms + short_terms)[:limit]
-    rows = db.execute(
-        f"select rowid, url, title, published, site, body from articles where {IN_ROWIDS}", [json.dumps(best)]
-    ).fetchall()
-    variants = digit_variants(long_terms[0])
-    found = {
-        rowid: Hit(url, title, published, site, _highlight(body, variants))
-        for rowid, url, title, published, site, body in rows
+def search(
+    db: Database,
+    text: str,
+    limit: int = 20,
+    filters: Filters | None = None,
+    facets: bool = False,
+    marks: tuple[str, str] = HIGHLIGHT,
+) -> Results:
+    """The articles matching `text` (archive/query.py's language; QueryError if it cannot be
+    answered), best first, with the total and, if asked, counts per facet; matches in the
+    snippets are put between `marks`."""
+    query = parse(text)
+    matches, params = _matches(query, filters or Filters())
+    pool, total = _ranked_pool(db, query, matches, params)
+    ordered = _word_aware(db, query, pool)[:limit]
+    results = Results(min(total, COUNT_CAP), _hits(db, query, ordered, marks), total > COUNT_CAP)
+    if facets:
+        results.facets = _facets(db, matches, params)
+    return results
+
+
+# -- which articles match ----------------------------------------------------------------
+def _long(term: Term) -> bool:
+    return len(term.text) >= TRIGRAM
+
+
+def _phrase(term: Term) -> str:
+    """One term as FTS5 phrases, one per digit form: no FTS syntax leaks from user input."""
+    forms = ['"' + variant.replace('"', '""') + '"' for variant in term.variants]
+    return forms[0] if len(forms) == 1 else "(" + " OR ".join(forms) + ")"
+
+
+def _fts_expression(groups: Iterable[list[Term]], excluded: Iterable[Term] = ()) -> str:
+    expression = " AND ".join("(" + " OR ".join(_phrase(t) for t in group) + ")" for group in groups)
+    return expression + "".join(f" NOT {_phrase(t)}" for t in excluded)
+
+
+def _contains(term: Term) -> tuple[str, list[str]]:
+    """A substring test of title and body for one term, any digit form, any letter case."""
+    text = "a.title || ' ' || a.body"
+    if any(c.lower() != c.upper() for c in term.text):  # a cased script: compare lower-cased
+        text, forms = f"lower({text})", [v.lower() for v in term.variants]
+    else:
+        forms = term.variants
+    return "(" + " or ".join(f"instr({text}, ?) > 0" for _ in forms) + ")", forms
+
+
+def _in_index(terms: list[Term]) -> tuple[str, list[str]]:
+    return "a.rowid in (select rowid from articles_fts where articles_fts match ?)", [_fts_expression([terms])]
+
+
+def _matches(query: Query, filters: Filters) -> tuple[str, list[Any]]:
+    """`from ... where ...` selecting the matching articles (alias a), and its parameters."""
+    indexed = [g for g in query.groups if all(_long(t) for t in g)]
+    conditions: list[tuple[str, list[Any]]] = []
+    for group in query.groups:
+        if group in indexed:
+            continue
+        tests = [_contains(t) if not _long(t) else _in_index([t]) for t in group]
+        conditions.append(("(" + " or ".join(sql for sql, _ in tests) + ")", [p for _, ps in tests for p in ps]))
+    long_excluded = [t for t in query.excluded if _long(t)]
+    for term in query.excluded:
+        if not _long(term):
+            sql, params = _contains(term)
+            conditions.append((f"not {sql}", params))
+        elif not indexed:
+            sql, params = _in_index([term])
+            conditions.append((f"not {sql}", params))
+    conditions += _filter_conditions(filters)
+    where = "".join(f" and {sql}" for sql, _ in conditions)
+    params = [p for _, ps in conditions for p in ps]
+    if indexed:
+        source = "from articles_fts join articles a on a.rowid = articles_fts.rowid where articles_fts match ?"
+        return source + where, [_fts_expression(indexed, long_excluded), *params]
+    return "from articles a where 1" + where, params
+
+
+def _filter_conditions(filters: Filters) -> list[tuple[str, list[Any]]]:
+    conditions: list[tuple[str, list[Any]]] = []
+    for column, value in (("site", filters.site), ("agency", filters.agency), ("language", filters.language)):
+        if value:
+            conditions.append((f"a.{column} = ?", [value]))
+    if filters.since:
+        conditions.append(("a.published >= ?", [filters.since]))
+    if filters.until:
+        next_day = (date.fromisoformat(filters.until) + timedelta(days=1)).isoformat()
+        conditions.append(("a.published < ?", [next_day]))
+    return conditions
+
+
+def _facets(db: Database, matches: str, params: list[Any]) -> dict[str, list[tuple[str, int]]]:
+    """Matches per value of each facet column (most first, at most 30), among the first
+    COUNT_CAP matches: one pass over them."""
+    columns = ", ".join(f"a.{column}" for column in FACETS)
+    rows = db.execute(f"select {columns} {matches} limit {COUNT_CAP}", params).fetchall()
+    counted = {column: Counter(row[n] for row in rows if row[n] is not None) for n, column in enumerate(FACETS)}
+    return {
+        column: sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:30] for column, counts in counted.items()
     }
-    return [found[rowid] for rowid in best if rowid in found]
 
 
-def _by_term_frequency(db: Database, rowids: list[int], terms: list[str]) -> list[int]:
+# -- in which order ----------------------------------------------------------------------
+def _ranked_pool(db: Database, query: Query, matches: str, params: list[Any]) -> tuple[list[int], int]:
+    """Up to RANKED_MATCHES matching rowids, best first, and how many match (counted up to one
+    past COUNT_CAP): by bm25 (title weighted) when they are that few; else, and for a scan
+    (1-2 character words only), the newest of them by term frequency."""
+    if not matches.startswith("from articles_fts"):  # newest archived first: a common word stops the scan early
+        sql = f"select a.rowid {matches} order by a.rowid desc limit {COUNT_CAP + 1}"
+        found = [rowid for (rowid,) in db.execute(sql, params).fetchall()]
+        return _by_term_frequency(db, found[:RANKED_MATCHES], query.terms), len(found)
+    # FTS5 walks its index newest first for `order by articles_fts.rowid desc`, and stops early.
+    sql = f"select articles_fts.rowid {matches} order by articles_fts.rowid desc limit {COUNT_CAP + 1}"
+    newest = [rowid for (rowid,) in db.execute(sql, params).fetchall()]
+    if len(newest) > RANKED_MATCHES:
+        return _by_term_frequency(db, newest[:RANKED_MATCHES], query.terms), len(newest)
+    sql = f"select articles_fts.rowid {matches} order by bm25(articles_fts, {TITLE_WEIGHT}, 1.0)"
+    return [rowid for (rowid,) in db.execute(sql, params).fetchall()], len(newest)
+
+
+def _by_term_frequency(db: Database, rowids: list[int], terms: list[Term]) -> list[int]:
     """rowids ordered by BM25's term-frequency part: occurrences of each term (any digit
-    form, any letter case) in title and body, saturating, against their length. Counted in
-    Python: each mention of `body` in SQL would read its overflow pages again."""
-    sql = f"select rowid, lower(title || ' ' || body) from articles where {IN_ROWIDS}"
+    form, any letter case) in title (weighted) and body, saturating, against their length.
+    Counted in Python: each mention of `body` in SQL would read its overflow pages again."""
+    sql = f"select rowid, lower(title), lower(body) from articles where {IN_ROWIDS}"
     rows = db.execute(sql, [json.dumps(rowids)]).fetchall()
     if not rows:
         return []
-    variants = [[v.lower() for v in digit_variants(term)] for term in terms]
-    average = sum(len(text) for _, text in rows) / len(rows)
+    forms = [[v.lower() for v in term.variants] for term in terms]
+    average = sum(len(body) for _, _, body in rows) / len(rows)
 
-    def score(text: str) -> float:
-        norm = BM25_K1 * (1 - BM25_B + BM25_B * len(text) / average)
-        counts = (sum(text.count(v) for v in forms) for forms in variants)
+    def score(title: str, body: str) -> float:
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * len(body) / average)
+        counts = (sum(body.count(v) + TITLE_WEIGHT * title.count(v) for v in variants) for variants in forms)
         return sum(tf * (BM25_K1 + 1) / (tf + norm) for tf in counts)
 
-    return [rowid for rowid, text in sorted(rows, key=lambda row: score(row[1]), reverse=True)]
+    return [rowid for rowid, title, body in sorted(rows, key=lambda row: score(row[1], row[2]), reverse=True)]
 
 
-def _scan(db: Database, terms: list[str], limit: int) -> list[Hit]:
-    """Short terms only: no index can help, so scan, newest first."""
-    tests = [contains_sql("title || ' ' || body", term) for term in terms]
-    where = " and ".join(sql for sql, _ in tests)
-    sql = f"select url, title, published, site, body from articles where {where} order by published desc limit ?"
-    hits = []
-    for url, title, published, site, body in db.execute(sql, [*(p for _, ps in tests for p in ps), limit]).fetchall():
-        hits.append(Hit(url, title, published, site, _highlight(body, digit_variants(terms[0]))))
-    return hits
+def _word_aware(db: Database, query: Query, pool: list[int]) -> list[int]:
+    """The best WORD_AWARE_POOL of the pool, articles holding a term as a whole word first, the
+    more often the earlier (up to WHOLE_WORDS_COUNTED times), then in pool order (bm25); the
+    rest of the pool after them."""
+    head = pool[:WORD_AWARE_POOL]
+    rows = db.execute(f"select rowid, title, body from articles where {IN_ROWIDS}", [json.dumps(head)]).fetchall()
+    counts = {rowid: _whole_words(f"{title}\n{body}", query.terms) for rowid, title, body in rows}
+    return sorted(head, key=lambda rowid: -counts.get(rowid, 0)) + pool[WORD_AWARE_POOL:]
 
 
-def _highlight(body: str, variants: list[str]) -> str:
-    """About SHORT_SNIPPET_CHARS around the first variant found, in any letter case as the
-    index matches (case-sensitive only where lowering would shift positions)."""
-    lowered = body.lower()
-    if len(lowered) == len(body):
-        haystack, needles = lowered, [v.lower() for v in variants]
-    else:
-        haystack, needles = body, variants
-    found = [(at, len(needle)) for needle in needles if (at := haystack.find(needle)) >= 0]
-    if not found:
-        return body[:SHORT_SNIPPET_CHARS] + "…"
-    at, size = min(found)
-    start = max(0, at - SHORT_SNIPPET_CHARS // 2)
-    end = at + size + SHORT_SNIPPET_CHARS // 2
-    marked = body[start:at] + HIGHLIGHT[0] + body[at : at + size] + HIGHLIGHT[1] + body[at + size : end]
-    return ("…" if start else "") + marked + ("…" if end < len(body) else "")
+def _occurrences(text: str, term: Term) -> Iterable[tuple[int, int]]:
+    lowered = text.lower() if len(text.lower()) == len(text) else text
+    for variant in term.variants:
+        needle = variant.lower() if lowered is not text else variant
+        at = lowered.find(needle)
+        while at >= 0:
+            yield at, at + len(needle)
+            at = lowered.find(needle, at + 1)
+
+
+def _is_word(text: str, start: int, end: int, term: Term) -> bool:
+    return starts_a_word(text, start) if term.prefix else is_whole_word(text, start, end)
+
+
+def _has_whole_word(text: str, terms: list[Term]) -> bool:
+    return any(_is_word(text, start, end, term) for term in terms for start, end in _occurrences(text, term))
+
+
+def _whole_words(text: str, terms: list[Term]) -> int:
+    """Occurrences of the terms as whole words, counted up to WHOLE_WORDS_COUNTED."""
+    count = 0
+    for term in terms:
+        for start, end in _occurrences(text, term):
+            if _is_word(text, start, end, term):
+                count += 1
+                if count == WHOLE_WORDS_COUNTED:
+                    return count
+    return count
+
+
+# -- what is shown -----------------------------------------------------------------------
+def _hits(db: Database, query: Query, rowids: list[int], marks: tuple[str, str]) -> list[Hit]:
+    sql = f"""
+        select a.rowid, a.url, a.title, a.published, a.site, a.agency, a.language, a.body,
+               (select v.id from article_versions v where v.article_url = a.url and v.version = a.version)
+        from articles a where a.{IN_ROWIDS}
+    """
+    found = {}
+    for rowid, url, title, published, site, agency, language, body, capture in db.execute(sql, [json.dumps(rowids)]):
+        whole = _has_whole_word(f"{title}\n{body}", query.terms)
+        passages = snippets(body, query.terms, marks=marks)
+        found[rowid] = Hit(url, title, published, site, agency, language, whole, capture, passages)
+    return [found[rowid] for rowid in rowids if rowid in found]
+
+
+def snippets(body: str, terms: list[Term], count: int = SNIPPETS, marks: tuple[str, str] = HIGHLIGHT) -> list[str]:
+    """Up to `count` passages of about SNIPPET_CHARS around matches (whole-word matches
+    first), cut at word boundaries, every match in them marked with HIGHLIGHT."""
+    spans = sorted({span for term in terms for span in _occurrences(body, term)})
+    if not spans:
+        return [body[: trim_to_words(body, 0, SNIPPET_CHARS)[1]] + ("…" if len(body) > SNIPPET_CHARS else "")]
+    words = [span for span in spans if any(_is_word(body, *span, term) for term in terms)]
+    passages: list[tuple[int, int]] = []
+    for start, end in words + [s for s in spans if s not in words]:
+        if len(passages) == count:
+            break
+        half = max(0, (SNIPPET_CHARS - (end - start)) // 2)
+        window = trim_to_words(body, max(0, start - half), min(len(body), end + half))
+        if not any(window[0] < right and left < window[1] for left, right in passages):  # no overlap
+            passages.append(window)
+    return [_marked(body, left, right, spans, marks) for left, right in sorted(passages)]
+
+
+def _marked(body: str, left: int, right: int, spans: list[tuple[int, int]], marks: tuple[str, str]) -> str:
+    out, at = [], left
+    for start, end in spans:
+        if start < at or end > right:
+            continue
+        out += [body[at:start], marks[0], body[start:end], marks[1]]
+        at = end
+    out.append(body[at:right])
+    text = "".join(out).replace("\n\n", " ¶ ").replace("\n", " ").strip()
+    return ("…" if left > 0 else "") + text + ("…" if right < len(body) else "")

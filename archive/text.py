@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 
 # Zero-width space / non-joiner / joiner, word joiner, BOM, soft hyphen.
 INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
@@ -31,3 +32,18 @@ def digit_variants(term: str) -> list[str]:
     """A term as written, with Arabic digits, with Thai digits: pages use both for one year."""
     variants = [term, term.translate(THAI_TO_ARABIC_DIGITS), term.translate(ARABIC_TO_THAI_DIGITS)]
     return list(dict.fromkeys(variants))
+
+
+BE_OFFSET = 543  # Buddhist Era year - Common Era year: 2566 is 2023
+
+
+def common_era_year(year: int) -> int:
+    """A four-digit year as the Common Era counts it: one past 2443 (CE 1900) is Buddhist Era."""
+    return year - BE_OFFSET if year > BE_OFFSET + 1900 else year
+
+
+def common_era_day(text: str) -> str:
+    """YYYY-MM-DD in the Common or the Buddhist Era (2566-01-01) as a Common Era ISO day;
+    ValueError for anything else."""
+    year, _, rest = text.strip().partition("-")
+    return date.fromisoformat(f"{common_era_year(int(year)):04d}-{rest}").isoformat()

@@ -10,13 +10,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import pipeline, score_extraction, search_scale, thai_search
+from bench import pipeline, score_extraction, search_scale, thai_ranking, thai_search
 
 BENCHMARKS: dict[str, Callable[[], str]] = {
     "pipeline": pipeline.run,
     "extraction_quality": score_extraction.run,
     "search_scale": search_scale.run,
     "thai_search": thai_search.run,
+    "thai_ranking": thai_ranking.run,
 }
 
 

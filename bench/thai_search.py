@@ -22,7 +22,6 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from archive.search import fts_query
 from archive.text import normalize_text
 from mirror.corpus import read_text
 
@@ -108,11 +107,8 @@ def build(path: Path, texts: list[tuple[str, str]], mode: str) -> tuple[Database
 
 def query_ids(db: Database, mode: str, query: str, first_copy: int) -> set[int]:
     """Ids of matching articles among the first copy of the corpus (ids below `first_copy`)."""
-    if mode in ("newmm", "icu"):
-        terms = [segmenter(mode)(term) for term in query.split()]
-        match = " ".join('"' + t.replace('"', '""') + '"' for t in terms)
-    else:
-        match = fts_query(query.split())
+    terms = [segmenter(mode)(term) for term in query.split()] if mode in ("newmm", "icu") else query.split()
+    match = " ".join('"' + t.replace('"', '""') + '"' for t in terms)  # each term a phrase, all required
     sql = "select rowid from articles_fts where articles_fts match ? and rowid < ?"
     return {r[0] for r in db.execute(sql, [match, first_copy]).fetchall()}
 

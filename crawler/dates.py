@@ -15,9 +15,8 @@ from zoneinfo import ZoneInfo
 
 from dateutil import parser as dateutil_parser
 
-from archive.text import THAI_TO_ARABIC_DIGITS
+from archive.text import BE_OFFSET, THAI_TO_ARABIC_DIGITS, common_era_year
 
-BE_OFFSET = 543
 THAI_MONTHS = (
     "มกราคม",
     "กุมภาพันธ์",
@@ -109,11 +108,6 @@ def parse_date(text: str | None, tz: tzinfo = BANGKOK) -> datetime | None:
     if common_era_year(parsed.year) != parsed.year:  # a BE year that reached dateutil in ISO form
         parsed = parsed.replace(year=common_era_year(parsed.year))
     return parsed
-
-
-def common_era_year(year: int) -> int:
-    """A four-digit year as the Common Era counts it: one past 2443 (CE 1900) is Buddhist Era."""
-    return year - BE_OFFSET if year > BE_OFFSET + 1900 else year
 
 
 def iso(value: datetime | None) -> str | None:

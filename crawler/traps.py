@@ -29,7 +29,7 @@ from urllib.parse import parse_qsl, urlsplit
 from scrapy.settings import BaseSettings
 from w3lib.url import canonicalize_url
 
-from crawler.dates import common_era_year
+from archive.text import common_era_year
 
 FRUITLESS_SETTING = "GOVARCHIVE_TRAP_FRUITLESS_PAGES"
 DIGITS = re.compile(r"\d+")

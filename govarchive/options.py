@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -58,13 +57,12 @@ def http_url(ctx: click.Context | None, param: click.Parameter | None, value: An
 
 def iso_day(ctx: click.Context | None, param: click.Parameter | None, value: str | None) -> str | None:
     """YYYY-MM-DD in the Common Era; a Buddhist-Era year (2566 = 2023) is converted."""
-    from crawler.dates import common_era_year
+    from archive.text import common_era_day
 
     if value is None:
         return None
     try:
-        year, rest = value.split("-", 1)
-        return date.fromisoformat(f"{common_era_year(int(year)):04d}-{rest}").isoformat()
+        return common_era_day(value)
     except ValueError as error:
         raise click.BadParameter(
             f"{value!r}: use YYYY-MM-DD, in the Common or the Buddhist Era (2566-01-01)"

@@ -12,6 +12,7 @@ from typing import TextIO
 
 import click
 
+from archive.query import SYNTAX_HELP
 from archive.search import search as search_archive
 from archive.stats import archived_sites
 from govarchive.options import db_option, iso_day, known_site, open_db
@@ -23,29 +24,65 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON i
 
 @click.command()
 @click.argument("query")
-@click.option("--limit", default=20, show_default=True, help="Most hits to show.")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of hits.")
+@click.option("--site", help="Only this site's articles.")
+@click.option("--agency", help="Only this agency's articles (as `stats` or the agency facet name it).")
+@click.option("--since", callback=iso_day, help="Published on or after this day: YYYY-MM-DD, Common or Buddhist Era.")
+@click.option("--until", callback=iso_day, help="Published on or before this day: YYYY-MM-DD, Common or Buddhist Era.")
+@click.option("--lang", help="Only articles in this language (ISO 639-1: th, en).")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1), help="Most hits to show.")
+@click.option("--json", "as_json", is_flag=True, help="Print the total and the hits, several snippets each, as JSON.")
 @db_option
 @verbosity_options
-def search(query: str, limit: int, as_json: bool, db_path: Path) -> None:
+def search(
+    query: str,
+    site: str | None,
+    agency: str | None,
+    since: str | None,
+    until: str | None,
+    lang: str | None,
+    limit: int,
+    as_json: bool,
+    db_path: Path,
+) -> None:
     """Full-text search, best match first; Thai words are found mid-sentence.
 
-    A word found in more than 1,000 articles is ranked among its 1,000 most recently
-    archived matches (ranking every match of a very common word is slow on big archives).
+    \b
+    QUERY is
+      words            all must match (a Thai word is found inside longer text too)
+      "exact phrase"   the words in this order
+      a OR b           either
+      -word, NOT word  leave out articles holding it
+      prefix*          words beginning with prefix
+    Punctuation around words is ignored; Thai and Arabic digits are equal (๒๕๖๖ = 2566);
+    letter case is ignored; a query that begins with - goes after --. Articles holding a
+    term as a whole word rank first (Thai words by ICU's word breaker and PyThaiNLP's
+    dictionary), then by bm25 with title matches weighing more.
 
     \b
     Example:
-      govarchive search "รางวัลเลิศรัฐ" --limit 5
+      govarchive search "รางวัลเลิศรัฐ" --since 2566-01-01 --limit 5
+      govarchive search 'OTOP OR โอทอป -ประกวด' --lang th
     """
-    hits = search_archive(open_db(db_path), query, limit)
+    from archive.query import QueryError
+    from archive.search import Filters
+
+    db = open_db(db_path)
+    if site is not None:
+        known_site(site, archived_sites(db), "in this archive", "--site")
+    filters = Filters(site, agency, since, until, lang)
+    try:
+        results = search_archive(db, query, limit, filters)
+    except QueryError as error:
+        raise click.UsageError(f"{error}. Query syntax: {SYNTAX_HELP}") from error
     if as_json:
-        print_json([h.as_dict() for h in hits])
+        print_json(results.as_dict())
         return
-    if not hits:
-        say(f"no article matches {query!r}", err=True)
-    for hit in hits:
+    shown = len(results.hits)
+    total = f"{results.total:,}" + ("+" if results.capped else "")
+    say(f"{shown} of {total} articles match {query!r}" if results.total else f"no article matches {query!r}", err=True)
+    for hit in results.hits:
         click.echo(click.style(hit.title, bold=True))
-        click.echo(f"  {hit.published or 'date unknown'}  {hit.url}")
+        click.echo(f"  {hit.agency or hit.site} · {hit.published or 'date unknown'} · {hit.url}")
         click.echo(f"  {hit.snippet}\n")
 
 

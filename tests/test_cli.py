@@ -34,15 +34,16 @@ def demo_archive(mirror_archive: Path) -> Path:
 
 def test_search_json_lists_ranked_hits_with_snippets(demo_archive: Path) -> None:
     out = run_cli("search", "รางวัลเลิศรัฐ", "--json", "--db", str(demo_archive)).stdout
-    hits = json.loads(out)
-    assert hits and {"url", "title", "published", "snippet"} <= set(hits[0])
+    answer = json.loads(out)
+    hits = answer["hits"]
+    assert answer["total"] == 1 and {"url", "title", "published", "agency", "snippet", "snippets"} <= set(hits[0])
     assert hits[0]["url"].endswith("/news-017/")
     assert "[รางวัลเลิศรัฐ]" in hits[0]["snippet"]
 
 
 def test_search_limit(demo_archive: Path) -> None:
-    hits = json.loads(run_cli("search", "กระทรวง", "--json", "--limit", "2", "--db", str(demo_archive)).stdout)
-    assert len(hits) == 2
+    answer = json.loads(run_cli("search", "กระทรวง", "--json", "--limit", "2", "--db", str(demo_archive)).stdout)
+    assert len(answer["hits"]) == 2 and answer["total"] > 2
 
 
 def test_search_text_output_shows_title_date_and_url(demo_archive: Path) -> None:
@@ -150,7 +151,7 @@ def test_forget_keeps_a_sites_articles_unless_told(demo_archive: Path, tmp_path:
     assert kept.returncode == 2 and "23 archived articles" in kept.stderr and "--articles" in kept.stderr
     run_cli("forget", host, "--articles", "--yes", "--db", str(db))
     assert json.loads(run_cli("stats", "--json", "--db", str(db)).stdout) == []
-    assert json.loads(run_cli("search", "เลิศรัฐ", "--json", "--db", str(db)).stdout) == []
+    assert json.loads(run_cli("search", "เลิศรัฐ", "--json", "--db", str(db)).stdout)["hits"] == []
 
 
 def test_crawl_of_an_unreachable_site_exits_non_zero(tmp_path: Path) -> None:

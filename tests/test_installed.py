@@ -45,7 +45,7 @@ def test_the_installed_command_crawls_searches_and_serves(installed: Path, tmp_p
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     with start_datasette(db, command=[str(installed)], env=env, cwd=tmp_path) as root:
         metadata = get_json(f"{root}/-/metadata.json")
-        with urllib.request.urlopen(f"{root}/archive/search?q=" + urllib.parse.quote("เลิศรัฐ"), timeout=10) as page:
+        with urllib.request.urlopen(f"{root}/archive/-/search?q=" + urllib.parse.quote("เลิศรัฐ"), timeout=10) as page:
             html = page.read().decode("utf-8")
         with urllib.request.urlopen(f"{root}/static-govarchive/govarchive.js", timeout=10) as script:
             assert b"foldColumnDescriptions" in script.read()

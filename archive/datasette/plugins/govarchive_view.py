@@ -15,19 +15,17 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from datasette import hookimpl
-from datasette.utils import tilde_encode
 from datasette.utils.asgi import Response
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
+from archive.browse import CAPTURE_ROUTE
 from archive.store import LIST_COLUMNS
 from archive.warc import Pointer, UnreadableCaptureError, read_capture, read_record
 
-SNIPPET_START, SNIPPET_END = "\x02", "\x03"  # what the `search` canned query marks matches with
 LINK_COLUMNS = {"url", "source_url", "final_url", "image", "article_url"}
 # Dates the page gave, with the site's offset, and times we recorded, in UTC.
 LOCAL_DATES = {"published", "modified"}
 UTC_TIMES = {"fetched_at", "removed_at", "started", "finished", "time", "found", "last_change"}
-CAPTURE_ROUTE = "/-/capture/{database}/{version}"
 SANDBOX = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
 
 
@@ -41,11 +39,6 @@ def paragraphs(text: str) -> Markup:
     parts = [p for p in text.split("\n\n") if p.strip()]
     inner = Markup("").join(Markup("<p>{}</p>").format(p) for p in parts)
     return Markup('<div class="ga-body">{}</div>').format(inner)
-
-
-def snippet(text: str) -> Markup:
-    escaped = str(escape(text))
-    return Markup(escaped.replace(SNIPPET_START, "<mark>").replace(SNIPPET_END, "</mark>"))
 
 
 def as_list(value: str) -> Markup | None:
@@ -88,18 +81,12 @@ def render_cell(row: Any, value: Any, column: str, table: str | None, database: 
     if column == "version" and table == "articles" and "url" in keys:
         path = datasette.urls.table(database, "article_versions") + "?article_url=" + quote(row["url"], safe="")
         return Markup('{} · <a href="{}">all versions</a>').format(value, path)
-    if column == "capture" and isinstance(value, int):
-        return capture_links(datasette, database, value)
     if column == "id" and table == "article_versions" and isinstance(value, int):
         return Markup("{} · {}").format(value, capture_links(datasette, database, value))
     if not isinstance(value, str):
         return None
-    if column == "title" and table is None and "url" in keys:  # a query's hit: to the archived row
-        return safe_link(datasette.urls.row(database, "articles", tilde_encode(row["url"])), value)
     if column == "body" and table in ("articles", "article_versions"):
         return paragraphs(value)
-    if column == "snippet":
-        return snippet(value)
     if column in LIST_COLUMNS and value:
         return as_list(value)
     if column in LOCAL_DATES | UTC_TIMES and value:
