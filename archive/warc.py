@@ -8,6 +8,8 @@ so the exact bytes can be read back, re-extracted, or replayed with tools such a
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -69,7 +71,11 @@ class WarcFile:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         file: BinaryIO = self.path.open("ab", buffering=0)
         info = {"software": f"govarchive (warcio {version('warcio')})", "format": "WARC File Format 1.1"}
-        file.write(gzip_member(self.writer.create_warcinfo_record(self.path.name, info), self.writer))
+        try:
+            append_whole(file, gzip_member(self.writer.create_warcinfo_record(self.path.name, info), self.writer))
+        except OSError:
+            file.close()
+            raise
         self.file = file
         return file
 
@@ -86,16 +92,31 @@ class WarcFile:
         )
         file = self.file or self._open()
         offset = file.tell()
-        try:
-            file.write(gzip_member(record, self.writer))
-        except OSError:
-            file.truncate(offset)
-            raise
+        append_whole(file, gzip_member(record, self.writer))
         return Pointer(str(self.path.relative_to(self.root)), offset, file.tell() - offset)
 
     def close(self) -> None:
         if self.file is not None:
             self.file.close()
+
+
+def append_whole(file: BinaryIO, data: bytes) -> None:
+    """All of `data` at the end of `file`, or none of it. An unbuffered write may write part
+    and return (a disk filling up), and the next write fail: whatever got written is cut off
+    again, and the position put back, so the file ends with a whole record and the next
+    record's offset is right."""
+    offset = file.tell()
+    view = memoryview(data)
+    try:
+        while view:
+            written = file.write(view)
+            if not written:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            view = view[written:]
+    except OSError:
+        file.truncate(offset)
+        file.seek(offset)
+        raise
 
 
 class UnreadableCaptureError(Exception):
