@@ -4,7 +4,8 @@
     "exact phrase"  the words in this order, as written
     a OR b          either
     -word, NOT word articles holding it are left out
-    prefix*         words beginning with prefix
+    prefix*         a word beginning with prefix ranks first (every term also matches
+                    inside longer words: that is how Thai, written without spaces, is found)
 Punctuation around a word is ignored (`OTOP,` and `(OTOP)` are `OTOP`); Thai and Arabic
 digits are equal (`๒๕๖๖` is `2566`); letter case is ignored. A query that cannot be
 answered raises QueryError saying why, never an empty result.
@@ -19,8 +20,8 @@ from dataclasses import dataclass, field
 from archive.text import digit_variants, normalize_text
 
 SYNTAX_HELP = (
-    'words (all must match), "exact phrases", a OR b, -word or NOT word to leave out, prefix*; '
-    "punctuation around words is ignored, Thai and Arabic digits are equal"
+    'words (all must match), "exact phrases", a OR b, -word or NOT word to leave out, prefix* '
+    "(words beginning so first); punctuation around words is ignored, Thai and Arabic digits are equal"
 )
 TOKENS = re.compile(r'-?"[^"]*"|\S+')
 # No archived text holds them, and FTS5 reads a NUL as the end of the query (found by hypothesis).

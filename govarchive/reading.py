@@ -52,7 +52,7 @@ def search(
       "exact phrase"   the words in this order
       a OR b           either
       -word, NOT word  leave out articles holding it
-      prefix*          words beginning with prefix
+      prefix*          words beginning with prefix first
     Punctuation around words is ignored; Thai and Arabic digits are equal (๒๕๖๖ = 2566);
     letter case is ignored; a query that begins with - goes after --. Articles holding a
     term as a whole word rank first (Thai words by ICU's word breaker and PyThaiNLP's
