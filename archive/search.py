@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlite_utils import Database
 
@@ -108,16 +108,25 @@ def search(
     answered), best first, with the total and, if asked, counts per facet; matches in the
     snippets are put between `marks`."""
     query = parse(text)
-    matches, params = _matches(query, filters or Filters())
-    pool, total = _ranked_pool(db, query, matches, params)
+    matches = _matches(query, filters or Filters())
+    pool, total = _ranked_pool(db, query, matches)
     ordered = _word_aware(db, query, pool)[:limit]
     results = Results(min(total, COUNT_CAP), _hits(db, query, ordered, marks), total > COUNT_CAP)
     if facets:
-        results.facets = _facets(db, matches, params)
+        results.facets = _facets(db, matches)
     return results
 
 
 # -- which articles match ----------------------------------------------------------------
+class Matches(NamedTuple):
+    """`from ... where ...` selecting the matching articles (alias a), its parameters, and
+    whether the FTS index drives it (else it is a scan)."""
+
+    sql: str
+    params: list[Any]
+    indexed: bool
+
+
 def _long(term: Term) -> bool:
     return len(term.text) >= TRIGRAM
 
@@ -147,8 +156,7 @@ def _in_index(terms: list[Term]) -> tuple[str, list[str]]:
     return "a.rowid in (select rowid from articles_fts where articles_fts match ?)", [_fts_expression([terms])]
 
 
-def _matches(query: Query, filters: Filters) -> tuple[str, list[Any]]:
-    """`from ... where ...` selecting the matching articles (alias a), and its parameters."""
+def _matches(query: Query, filters: Filters) -> Matches:
     indexed = [g for g in query.groups if all(_long(t) for t in g)]
     conditions: list[tuple[str, list[Any]]] = []
     for group in query.groups:
@@ -169,8 +177,8 @@ def _matches(query: Query, filters: Filters) -> tuple[str, list[Any]]:
     params = [p for _, ps in conditions for p in ps]
     if indexed:
         source = "from articles_fts join articles a on a.rowid = articles_fts.rowid where articles_fts match ?"
-        return source + where, [_fts_expression(indexed, long_excluded), *params]
-    return "from articles a where 1" + where, params
+        return Matches(source + where, [_fts_expression(indexed, long_excluded), *params], True)
+    return Matches("from articles a where 1" + where, params, False)
 
 
 def _filter_conditions(filters: Filters) -> list[tuple[str, list[Any]]]:
@@ -186,11 +194,11 @@ def _filter_conditions(filters: Filters) -> list[tuple[str, list[Any]]]:
     return conditions
 
 
-def _facets(db: Database, matches: str, params: list[Any]) -> dict[str, list[tuple[str, int]]]:
+def _facets(db: Database, matches: Matches) -> dict[str, list[tuple[str, int]]]:
     """Matches per value of each facet column (most first, at most 30), among the first
     COUNT_CAP matches: one pass over them."""
     columns = ", ".join(f"a.{column}" for column in FACETS)
-    rows = db.execute(f"select {columns} {matches} limit {COUNT_CAP}", params).fetchall()
+    rows = db.execute(f"select {columns} {matches.sql} limit {COUNT_CAP}", matches.params).fetchall()
     counted = {column: Counter(row[n] for row in rows if row[n] is not None) for n, column in enumerate(FACETS)}
     return {
         column: sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:30] for column, counts in counted.items()
@@ -198,21 +206,21 @@ def _facets(db: Database, matches: str, params: list[Any]) -> dict[str, list[tup
 
 
 # -- in which order ----------------------------------------------------------------------
-def _ranked_pool(db: Database, query: Query, matches: str, params: list[Any]) -> tuple[list[int], int]:
+def _ranked_pool(db: Database, query: Query, matches: Matches) -> tuple[list[int], int]:
     """Up to RANKED_MATCHES matching rowids, best first, and how many match (counted up to one
     past COUNT_CAP): by bm25 (title weighted) when they are that few; else, and for a scan
     (1-2 character words only), the newest of them by term frequency."""
-    if not matches.startswith("from articles_fts"):  # newest archived first: a common word stops the scan early
-        sql = f"select a.rowid {matches} order by a.rowid desc limit {COUNT_CAP + 1}"
-        found = [rowid for (rowid,) in db.execute(sql, params).fetchall()]
+    if not matches.indexed:  # newest archived first: a common word stops the scan early
+        sql = f"select a.rowid {matches.sql} order by a.rowid desc limit {COUNT_CAP + 1}"
+        found = [rowid for (rowid,) in db.execute(sql, matches.params).fetchall()]
         return _by_term_frequency(db, found[:RANKED_MATCHES], query.terms), len(found)
     # FTS5 walks its index newest first for `order by articles_fts.rowid desc`, and stops early.
-    sql = f"select articles_fts.rowid {matches} order by articles_fts.rowid desc limit {COUNT_CAP + 1}"
-    newest = [rowid for (rowid,) in db.execute(sql, params).fetchall()]
+    sql = f"select articles_fts.rowid {matches.sql} order by articles_fts.rowid desc limit {COUNT_CAP + 1}"
+    newest = [rowid for (rowid,) in db.execute(sql, matches.params).fetchall()]
     if len(newest) > RANKED_MATCHES:
         return _by_term_frequency(db, newest[:RANKED_MATCHES], query.terms), len(newest)
-    sql = f"select articles_fts.rowid {matches} order by bm25(articles_fts, {TITLE_WEIGHT}, 1.0)"
-    return [rowid for (rowid,) in db.execute(sql, params).fetchall()], len(newest)
+    sql = f"select articles_fts.rowid {matches.sql} order by bm25(articles_fts, {TITLE_WEIGHT}, 1.0)"
+    return [rowid for (rowid,) in db.execute(sql, matches.params).fetchall()], len(newest)
 
 
 def _by_term_frequency(db: Database, rowids: list[int], terms: list[Term]) -> list[int]:
