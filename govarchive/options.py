@@ -69,6 +69,13 @@ def iso_day(ctx: click.Context | None, param: click.Parameter | None, value: str
         ) from error
 
 
+def non_empty(ctx: click.Context | None, param: click.Parameter | None, value: str | None) -> str | None:
+    """A filter given empty would match nothing or everything, silently: refused."""
+    if value is not None and not value.strip():
+        raise click.BadParameter("cannot be empty: leave the option out to search everything")
+    return value
+
+
 def known_site(name: str, known: Iterable[str], where: str, option: str = "SITE") -> str:
     """`name` if it is one of `known`; otherwise a usage error naming the closest match."""
     choices = sorted(set(known))

@@ -15,7 +15,7 @@ import click
 from archive.query import SYNTAX_HELP
 from archive.search import search as search_archive
 from archive.stats import archived_sites
-from govarchive.options import db_option, iso_day, known_site, open_db
+from govarchive.options import db_option, iso_day, known_site, non_empty, open_db
 from govarchive.output import Progress, print_json, print_table, say, tracked, verbosity_options
 
 EXIT_UNHEALTHY = 1  # govarchive check found problems
@@ -24,11 +24,13 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON i
 
 @click.command()
 @click.argument("query")
-@click.option("--site", help="Only this site's articles.")
-@click.option("--agency", help="Only this agency's articles (as `stats` or the agency facet name it).")
+@click.option("--site", callback=non_empty, help="Only this site's articles.")
+@click.option(
+    "--agency", callback=non_empty, help="Only this agency's articles (as the search page's agency facet names it)."
+)
 @click.option("--since", callback=iso_day, help="Published on or after this day: YYYY-MM-DD, Common or Buddhist Era.")
 @click.option("--until", callback=iso_day, help="Published on or before this day: YYYY-MM-DD, Common or Buddhist Era.")
-@click.option("--lang", help="Only articles in this language (ISO 639-1: th, en).")
+@click.option("--lang", callback=non_empty, help="Only articles in this language (ISO 639-1: th, en).")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1), help="Most hits to show.")
 @click.option("--json", "as_json", is_flag=True, help="Print the total and the hits, several snippets each, as JSON.")
 @db_option

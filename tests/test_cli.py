@@ -224,6 +224,8 @@ def test_export_since_refuses_what_is_not_a_day(since: str, mirror_archive: Path
         ("export", "--since", "2023-13-01"),
         ("crawl", "--max-pages", "-1", "cdd"),
         ("forget", ""),
+        ("search", "เลิศรัฐ", "--agency", " "),
+        ("search", "เลิศรัฐ", "--lang", ""),
     ],
 )
 def test_a_users_mistake_is_one_usage_line_naming_the_option(args: tuple[str, ...], demo_archive: Path) -> None:
