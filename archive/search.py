@@ -110,8 +110,9 @@ def search(
     query = parse(text)
     matches = _matches(query, filters or Filters())
     pool, total = _ranked_pool(db, query, matches)
-    ordered = _word_aware(db, query, pool)[:limit]
-    results = Results(min(total, COUNT_CAP), _hits(db, query, ordered, marks), total > COUNT_CAP)
+    ordered, whole_words = _word_aware(db, query, pool)
+    hits = _hits(db, query, ordered[:limit], whole_words, marks)
+    results = Results(min(total, COUNT_CAP), hits, total > COUNT_CAP)
     if facets:
         results.facets = _facets(db, matches)
     return results
@@ -242,32 +243,32 @@ def _by_term_frequency(db: Database, rowids: list[int], terms: list[Term]) -> li
     return [rowid for rowid, title, body in sorted(rows, key=lambda row: score(row[1], row[2]), reverse=True)]
 
 
-def _word_aware(db: Database, query: Query, pool: list[int]) -> list[int]:
+def _word_aware(db: Database, query: Query, pool: list[int]) -> tuple[list[int], dict[int, int]]:
     """The best WORD_AWARE_POOL of the pool, articles holding a term as a whole word first, the
     more often the earlier (up to WHOLE_WORDS_COUNTED times), then in pool order (bm25); the
-    rest of the pool after them."""
+    rest of the pool after them. Also the counts, per rowid checked."""
     head = pool[:WORD_AWARE_POOL]
     rows = db.execute(f"select rowid, title, body from articles where {IN_ROWIDS}", [json.dumps(head)]).fetchall()
     counts = {rowid: _whole_words(f"{title}\n{body}", query.terms) for rowid, title, body in rows}
-    return sorted(head, key=lambda rowid: -counts.get(rowid, 0)) + pool[WORD_AWARE_POOL:]
+    return sorted(head, key=lambda rowid: -counts.get(rowid, 0)) + pool[WORD_AWARE_POOL:], counts
 
 
 def _occurrences(text: str, term: Term) -> Iterable[tuple[int, int]]:
-    lowered = text.lower() if len(text.lower()) == len(text) else text
+    """Where the term (any digit form) occurs, in any letter case as the index matches it
+    (case-sensitive only where lower-casing would shift positions)."""
+    folded = text.lower()
+    if len(folded) != len(text):
+        folded = text
     for variant in term.variants:
-        needle = variant.lower() if lowered is not text else variant
-        at = lowered.find(needle)
+        needle = variant.lower() if folded is not text else variant
+        at = folded.find(needle)
         while at >= 0:
             yield at, at + len(needle)
-            at = lowered.find(needle, at + 1)
+            at = folded.find(needle, at + 1)
 
 
 def _is_word(text: str, start: int, end: int, term: Term) -> bool:
     return starts_a_word(text, start) if term.prefix else is_whole_word(text, start, end)
-
-
-def _has_whole_word(text: str, terms: list[Term]) -> bool:
-    return any(_is_word(text, start, end, term) for term in terms for start, end in _occurrences(text, term))
 
 
 def _whole_words(text: str, terms: list[Term]) -> int:
@@ -283,7 +284,10 @@ def _whole_words(text: str, terms: list[Term]) -> int:
 
 
 # -- what is shown -----------------------------------------------------------------------
-def _hits(db: Database, query: Query, rowids: list[int], marks: tuple[str, str]) -> list[Hit]:
+def _hits(
+    db: Database, query: Query, rowids: list[int], whole_words: dict[int, int], marks: tuple[str, str]
+) -> list[Hit]:
+    """The hits to show, with snippets; `whole_words` are the counts _word_aware took."""
     sql = f"""
         select a.rowid, a.url, a.title, a.published, a.site, a.agency, a.language, a.body,
                (select v.id from article_versions v where v.article_url = a.url and v.version = a.version)
@@ -291,7 +295,7 @@ def _hits(db: Database, query: Query, rowids: list[int], marks: tuple[str, str])
     """
     found = {}
     for rowid, url, title, published, site, agency, language, body, capture in db.execute(sql, [json.dumps(rowids)]):
-        whole = _has_whole_word(f"{title}\n{body}", query.terms)
+        whole = (whole_words[rowid] if rowid in whole_words else _whole_words(f"{title}\n{body}", query.terms)) > 0
         passages = snippets(body, query.terms, marks=marks)
         found[rowid] = Hit(url, title, published, site, agency, language, whole, capture, passages)
     return [found[rowid] for rowid in rowids if rowid in found]

@@ -30,7 +30,7 @@ TOP = 10
 
 def rankings() -> dict[str, AbstractContextManager[object]]:
     return {
-        "bm25 alone (before)": mock.patch("archive.search._word_aware", lambda db, query, pool: pool),
+        "bm25 alone (before)": mock.patch("archive.search._word_aware", lambda db, query, pool: (pool, {})),
         "ICU boundaries alone": mock.patch.object(words, "_dictionary", lambda: frozenset()),
         "ICU + dictionary (shipped)": nullcontext(),
     }

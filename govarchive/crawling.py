@@ -9,8 +9,7 @@ from urllib.parse import urlsplit
 
 import click
 
-from archive.stats import archived_sites
-from govarchive.options import db_option, http_url, known_site, open_db, registered_sites
+from govarchive.options import db_option, http_url, in_archive, open_db, registered, registered_sites
 from govarchive.output import DEBUG, QUIET, VERBOSE, Progress, say, verbosity, verbosity_options
 
 EXIT_SITE_FAILED = 1  # a site could not be crawled (unreachable, nothing fetched, aborted)
@@ -92,7 +91,7 @@ def crawl(
         raise click.UsageError(NOTHING_TO_CRAWL)
     registry = registered_sites()
     for site in sites:
-        known_site(site, registry, "is registered (govarchive sites lists them)")
+        registered(site, registry)
     chosen = list(dict.fromkeys([*sites, *(registry if all_sites else [])]))
     spider_args = {"routes": routes} if routes else {}
     if urls and agency:
@@ -184,7 +183,7 @@ def reextract(site: str | None, db_path: Path) -> None:
 
     db = open_db(db_path, write=True)
     if site is not None:
-        known_site(site, archived_sites(db), "in this archive", "--site")
+        in_archive(db, site)
     if not warc_dir(db_path).is_dir():
         raise click.ClickException(
             f"no {warc_dir(db_path)} folder beside the archive: the captures live there; "
@@ -228,7 +227,7 @@ def forget(site: str, articles: bool, yes: bool, db_path: Path) -> None:
     from crawler.locks import AlreadyRunningError, SiteLock
 
     db = open_db(db_path, write=True)
-    known_site(site, archived_sites(db), "in this archive")
+    in_archive(db, site, "SITE")
     count = article_counts(db).get(site, 0)
     if count and not articles:
         raise click.UsageError(

@@ -7,7 +7,7 @@ from typing import BinaryIO
 
 import click
 
-from govarchive.options import db_option, known_site, open_db, registered_sites
+from govarchive.options import db_option, open_db, registered, registered_sites
 from govarchive.output import print_json, print_table, verbosity_options
 
 
@@ -75,7 +75,7 @@ def record(site: str, pages: int, base_url: str | None, out: Path | None) -> Non
 
     from crawler.run import crawl as run_crawl
 
-    known_site(site, registered_sites(), "is registered (govarchive sites lists them)")
+    registered(site)
     folder = (out or repo_root() / "tests" / "files" / site).resolve()
     folder.parent.mkdir(parents=True, exist_ok=True)
     # Recorded beside the folder, swapped in only when the recording holds an article: a typo in

@@ -89,6 +89,18 @@ def known_site(name: str, known: Iterable[str], where: str, option: str = "SITE"
     raise click.BadParameter(f"no site {name!r} {where}; {hint}known: {listed}", param_hint=option)
 
 
+def in_archive(db: Database, site: str, option: str = "--site") -> str:
+    """`site` if the archive has articles or runs of it; else a usage error with the closest."""
+    from archive.stats import archived_sites
+
+    return known_site(site, archived_sites(db), "in this archive", option)
+
+
+def registered(site: str, registry: dict[str, type[NewsSpider]] | None = None) -> str:
+    """`site` if a site module registers it; else a usage error with the closest."""
+    return known_site(site, registry or registered_sites(), "is registered (govarchive sites lists them)")
+
+
 def registered_sites() -> dict[str, type[NewsSpider]]:
     """The site modules, by id (Scrapy's spider loader is the registry)."""
     from scrapy.settings import Settings

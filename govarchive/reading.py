@@ -14,8 +14,7 @@ import click
 
 from archive.query import SYNTAX_HELP
 from archive.search import search as search_archive
-from archive.stats import archived_sites
-from govarchive.options import db_option, iso_day, known_site, non_empty, open_db
+from govarchive.options import db_option, in_archive, iso_day, non_empty, open_db
 from govarchive.output import Progress, print_json, print_table, say, tracked, verbosity_options
 
 EXIT_UNHEALTHY = 1  # govarchive check found problems
@@ -70,7 +69,7 @@ def search(
 
     db = open_db(db_path)
     if site is not None:
-        known_site(site, archived_sites(db), "in this archive", "--site")
+        in_archive(db, site)
     filters = Filters(site, agency, since, until, lang)
     try:
         results = search_archive(db, query, limit, filters)
@@ -192,7 +191,7 @@ def export(fmt: str, site: str | None, since: str | None, bom: bool, output: Tex
 
     db = open_db(db_path)
     if site is not None:
-        known_site(site, archived_sites(db), "in this archive", "--site")
+        in_archive(db, site)
     if bom and fmt != "csv":
         raise click.UsageError("--bom applies to --format csv")
     total = count_articles(db, site, since)

@@ -29,10 +29,10 @@ UTC_TIMES = {"fetched_at", "removed_at", "started", "finished", "time", "found",
 SANDBOX = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
 
 
-def safe_link(value: str, text: str | None = None) -> Markup | None:
-    if urlsplit(value).scheme not in ("http", "https") and not value.startswith("/"):
+def safe_link(value: str) -> Markup | None:
+    if urlsplit(value).scheme not in ("http", "https"):
         return None
-    return Markup('<a href="{}" rel="noopener noreferrer nofollow">{}</a>').format(value, text or value)
+    return Markup('<a href="{0}" rel="noopener noreferrer nofollow">{0}</a>').format(value)
 
 
 def paragraphs(text: str) -> Markup:
