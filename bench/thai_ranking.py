@@ -2,7 +2,8 @@
 whole word, for the ranking shipped and the two it improves on, on 295 real Thai articles.
 
 Truth: PyThaiNLP's newmm segmenter (as tests/test_thai_search.py). Rankings compared, all
-through archive.search.search: bm25 alone (before issue 18), ICU word boundaries alone, and
+through archive.search.search: without the whole-word pass (bm25, or term frequency for
+the newest matches), ICU word boundaries alone, and
 ICU boundaries with the dictionary check for compounds (shipped; archive/words.py). Recall:
 whether the total counts every article containing the word.
 """
@@ -30,7 +31,7 @@ TOP = 10
 
 def rankings() -> dict[str, AbstractContextManager[object]]:
     return {
-        "bm25 alone (before)": mock.patch("archive.search._word_aware", lambda db, query, pool: (pool, {})),
+        "no whole-word pass (bm25, term frequency)": mock.patch("archive.search._word_aware", lambda db, query, pool: (pool, {})),
         "ICU boundaries alone": mock.patch.object(words, "_dictionary", lambda: frozenset()),
         "ICU + dictionary (shipped)": nullcontext(),
     }
