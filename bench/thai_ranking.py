@@ -31,7 +31,9 @@ TOP = 10
 
 def rankings() -> dict[str, AbstractContextManager[object]]:
     return {
-        "no whole-word pass (bm25, term frequency)": mock.patch("archive.search._word_aware", lambda db, query, pool: (pool, {})),
+        "no whole-word pass (bm25, term frequency)": mock.patch(
+            "archive.search._word_aware", lambda db, query, pool: (pool, {})
+        ),
         "ICU boundaries alone": mock.patch.object(words, "_dictionary", lambda: frozenset()),
         "ICU + dictionary (shipped)": nullcontext(),
     }
