@@ -170,3 +170,35 @@ def account_for_every_page(db: Database) -> None:
         pk=("site", "pattern"),
         not_null={"site", "pattern", "bound", "reason", "found"},
     )
+
+
+@migrations()
+def index_two_character_terms(db: Database) -> None:
+    """The trigram index also answers two-character terms (ยา, ปี, รถ), through the trigrams
+    that start with them (archive/short_terms.py), instead of a scan of every article. For a
+    term at the very end of a title or body to have such a trigram, the index reads each one
+    followed by a newline, through the view articles_fts_text: FTS5's own rebuild and
+    integrity check read the same padded text the triggers index."""
+    for suffix in ("ai", "ad", "au"):
+        db.execute(f"drop trigger if exists articles_{suffix}")
+    db.execute("drop table articles_fts")
+    db.execute(
+        "create view articles_fts_text as select rowid, title || char(10) as title, body || char(10) as body "
+        "from articles"
+    )
+    db.execute(
+        "create virtual table articles_fts using fts5(title, body, content='articles_fts_text', "
+        "content_rowid='rowid', tokenize='trigram')"
+    )
+    insert_new = (
+        "insert into articles_fts(rowid, title, body) values (new.rowid, new.title || char(10), new.body || char(10));"
+    )
+    delete_old = (
+        "insert into articles_fts(articles_fts, rowid, title, body) "
+        "values ('delete', old.rowid, old.title || char(10), old.body || char(10));"
+    )
+    db.execute(f"create trigger articles_ai after insert on articles begin {insert_new} end")
+    db.execute(f"create trigger articles_ad after delete on articles begin {delete_old} end")
+    db.execute(f"create trigger articles_au after update on articles begin {delete_old} {insert_new} end")
+    db.execute("insert into articles_fts(articles_fts) values ('rebuild')")
+    db.execute("insert into articles_fts(articles_fts, rank) values ('automerge', 8)")

@@ -1,9 +1,10 @@
 """Full-text search over the archive: one function behind the CLI and every datasette page.
 
 Matching. The index is FTS5 trigram (see migrations.py): a term of 3+ characters is a
-substring match, so Thai words are found mid-sentence and inside compounds. A term of 1-2
-characters cannot use a trigram index; it is matched by a substring scan (`instr`), never
-dropped. The query language is archive/query.py's.
+substring match, so Thai words are found mid-sentence and inside compounds. A term of two
+characters is found through the trigrams that start with it (archive/short_terms.py); a single
+character, which no index here holds, by a substring scan (`instr`), never dropped. The query
+language is archive/query.py's.
 
 Ranking. A match at word boundaries (archive/words.py: ICU's Thai word breaker) ranks above
 a match inside another word (`ยา` alone above `ยา` in `พยายาม`); bm25, with title matches
@@ -24,9 +25,9 @@ from typing import Any, NamedTuple
 from sqlite_utils import Database
 
 from archive.query import Query, Term, parse
+from archive.short_terms import PAIR, trigrams_starting
 from archive.words import is_whole_word, starts_a_word, trim_to_words
 
-TRIGRAM = 3
 RANKED_MATCHES = 1_000
 WORD_AWARE_POOL = 200  # the best-ranked matches checked for whole words (ICU costs ~10 us a match)
 WHOLE_WORDS_COUNTED = 2  # whole-word occurrences that raise an article, each above the last
@@ -108,7 +109,7 @@ def search(
     answered), best first, with the total and, if asked, counts per facet; matches in the
     snippets are put between `marks`."""
     query = parse(text)
-    matches = _matches(query, filters or Filters())
+    matches = _matches(db, query, filters or Filters())
     pool, total = _ranked_pool(db, query, matches)
     ordered, whole_words = _word_aware(db, query, pool)
     hits = _hits(db, query, ordered[:limit], whole_words, marks)
@@ -128,19 +129,21 @@ class Matches(NamedTuple):
     indexed: bool
 
 
-def _long(term: Term) -> bool:
-    return len(term.text) >= TRIGRAM
+def _indexed(term: Term) -> bool:
+    return len(term.text) >= PAIR
 
 
-def _phrase(term: Term) -> str:
-    """One term as FTS5 phrases, one per digit form: no FTS syntax leaks from user input."""
-    forms = ['"' + variant.replace('"', '""') + '"' for variant in term.variants]
+def _phrase(db: Database, term: Term) -> str:
+    """One term as FTS5 phrases, one per digit form (a pair: one per trigram starting with
+    it): no FTS syntax leaks from user input."""
+    texts = [t for v in term.variants for t in (trigrams_starting(db, v) if len(v) == PAIR else [v])]
+    forms = ['"' + text.replace('"', '""') + '"' for text in texts]
     return forms[0] if len(forms) == 1 else "(" + " OR ".join(forms) + ")"
 
 
-def _fts_expression(groups: Iterable[list[Term]], excluded: Iterable[Term] = ()) -> str:
-    expression = " AND ".join("(" + " OR ".join(_phrase(t) for t in group) + ")" for group in groups)
-    return expression + "".join(f" NOT {_phrase(t)}" for t in excluded)
+def _fts_expression(db: Database, groups: Iterable[list[Term]], excluded: Iterable[Term] = ()) -> str:
+    expression = " AND ".join("(" + " OR ".join(_phrase(db, t) for t in group) + ")" for group in groups)
+    return expression + "".join(f" NOT {_phrase(db, t)}" for t in excluded)
 
 
 def _contains(term: Term) -> tuple[str, list[str]]:
@@ -153,32 +156,32 @@ def _contains(term: Term) -> tuple[str, list[str]]:
     return "(" + " or ".join(f"instr({text}, ?) > 0" for _ in forms) + ")", forms
 
 
-def _in_index(terms: list[Term]) -> tuple[str, list[str]]:
-    return "a.rowid in (select rowid from articles_fts where articles_fts match ?)", [_fts_expression([terms])]
+def _in_index(db: Database, terms: list[Term]) -> tuple[str, list[str]]:
+    return "a.rowid in (select rowid from articles_fts where articles_fts match ?)", [_fts_expression(db, [terms])]
 
 
-def _matches(query: Query, filters: Filters) -> Matches:
-    indexed = [g for g in query.groups if all(_long(t) for t in g)]
+def _matches(db: Database, query: Query, filters: Filters) -> Matches:
+    indexed = [g for g in query.groups if all(_indexed(t) for t in g)]
     conditions: list[tuple[str, list[Any]]] = []
     for group in query.groups:
         if group in indexed:
             continue
-        tests = [_contains(t) if not _long(t) else _in_index([t]) for t in group]
+        tests = [_contains(t) if not _indexed(t) else _in_index(db, [t]) for t in group]
         conditions.append(("(" + " or ".join(sql for sql, _ in tests) + ")", [p for _, ps in tests for p in ps]))
-    long_excluded = [t for t in query.excluded if _long(t)]
+    long_excluded = [t for t in query.excluded if _indexed(t)]
     for term in query.excluded:
-        if not _long(term):
+        if not _indexed(term):
             sql, params = _contains(term)
             conditions.append((f"not {sql}", params))
         elif not indexed:
-            sql, params = _in_index([term])
+            sql, params = _in_index(db, [term])
             conditions.append((f"not {sql}", params))
     conditions += _filter_conditions(filters)
     where = "".join(f" and {sql}" for sql, _ in conditions)
     params = [p for _, ps in conditions for p in ps]
     if indexed:
         source = "from articles_fts join articles a on a.rowid = articles_fts.rowid where articles_fts match ?"
-        return Matches(source + where, [_fts_expression(indexed, long_excluded), *params], True)
+        return Matches(source + where, [_fts_expression(db, indexed, long_excluded), *params], True)
     return Matches("from articles a where 1" + where, params, False)
 
 
@@ -209,8 +212,9 @@ def _facets(db: Database, matches: Matches) -> dict[str, list[tuple[str, int]]]:
 # -- in which order ----------------------------------------------------------------------
 def _ranked_pool(db: Database, query: Query, matches: Matches) -> tuple[list[int], int]:
     """Up to RANKED_MATCHES matching rowids, best first, and how many match (counted up to one
-    past COUNT_CAP): by bm25 (title weighted) when they are that few; else, and for a scan
-    (1-2 character words only), the newest of them by term frequency."""
+    past COUNT_CAP): by bm25 (title weighted) when they are that few; else, and for a term of
+    one or two characters (bm25 would weigh the trigrams that find a pair, not the pair), the
+    newest of them by term frequency."""
     if not matches.indexed:  # newest archived first: a common word stops the scan early
         sql = f"select a.rowid {matches.sql} order by a.rowid desc limit {COUNT_CAP + 1}"
         found = [rowid for (rowid,) in db.execute(sql, matches.params).fetchall()]
@@ -218,7 +222,7 @@ def _ranked_pool(db: Database, query: Query, matches: Matches) -> tuple[list[int
     # FTS5 walks its index newest first for `order by articles_fts.rowid desc`, and stops early.
     sql = f"select articles_fts.rowid {matches.sql} order by articles_fts.rowid desc limit {COUNT_CAP + 1}"
     newest = [rowid for (rowid,) in db.execute(sql, matches.params).fetchall()]
-    if len(newest) > RANKED_MATCHES:
+    if len(newest) > RANKED_MATCHES or not all(len(t.text) > PAIR for t in query.terms):
         return _by_term_frequency(db, newest[:RANKED_MATCHES], query.terms), len(newest)
     sql = f"select articles_fts.rowid {matches.sql} order by bm25(articles_fts, {TITLE_WEIGHT}, 1.0)"
     return [rowid for (rowid,) in db.execute(sql, matches.params).fetchall()], len(newest)

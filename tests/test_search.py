@@ -52,6 +52,35 @@ def test_short_terms_are_matched_not_dropped(db: Database) -> None:
     assert urls(db, "เลิศรัฐ 66") == ["a"]
 
 
+PAIR_PLACES = {  # where a two-character term can stand, each a place the index must reach
+    "end-of-title": ("ครบรอบ 10 ปี", "ข่าว"),
+    "whole-body": ("ข่าว", "ปี"),
+    "before-an-uncommon-character": ("ข่าว", "ปี中国"),
+    "after-an-uncommon-character": ("ข่าว", "中ปี"),
+    "start-and-middle": ("ปีใหม่", "ส่งท้ายปีเก่า"),
+}
+
+
+def test_a_two_character_term_is_found_wherever_it_stands(tmp_path) -> None:
+    db = open_archive(tmp_path / "a.db")
+    writer = ArchiveWriter(db)
+    for url, (title, body) in {**PAIR_PLACES, "elsewhere": ("ข่าว", "ปิด")}.items():
+        writer.write_article({"url": url, "site": "t", "title": title, "body": body, "http_status": 200})
+    assert sorted(urls(db, "ปี")) == sorted(PAIR_PLACES)
+
+
+def test_the_index_follows_edits_and_deletions(tmp_path) -> None:
+    db = open_archive(tmp_path / "a.db")
+    writer = ArchiveWriter(db)
+    for url in ("kept", "edited", "deleted"):
+        writer.write_article({"url": url, "site": "t", "title": "ข่าว", "body": "ครบรอบ 10 ปี", "http_status": 200})
+    db.execute("update articles set body = 'ปิดประชุม' where url = 'edited'")
+    db.execute("delete from articles where url = 'deleted'")
+    assert urls(db, "ปี") == ["kept"]
+    assert urls(db, "ปิด") == ["edited"]
+    db.execute("insert into articles_fts(articles_fts) values ('integrity-check')")  # raises if out of step
+
+
 def test_snippet_highlights_the_match(db: Database) -> None:
     (hit,) = search(db, "ร้อยเอ็ด")
     assert "[ร้อยเอ็ด]" in hit.snippet
