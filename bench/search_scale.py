@@ -50,7 +50,8 @@ ENGLISH_QUERIES = ("health", "climate change", "tax", "safety", "nutrition", "vi
 QUERY_CLASSES = {
     "phrases": ('"ผู้สูงอายุ"', '"climate change"', '"ไทยแลนด์ 4.0"', '"village fund"'),
     "operators": ("เกษตรกร OR ชาวนา", "health -tax", "นายก*", "ภัยแล้ง NOT น้ำท่วม", "safety OR nutrition"),
-    "1-2 character words": ("ยา", "ปี", "รถ", "น้ำ"),
+    # Two-character Thai words, common and rare (ฑู: ~1 in 1,000 articles), and an English pair.
+    "short words": ("ยา", "ปี", "รถ", "ไฟ", "น้ำ", "ฑู", "tv"),
 }
 FILTERS = Filters(since="2015-01-01", until="2018-12-31", language=None)
 HTTP_TARGET_P95_MS = 200
