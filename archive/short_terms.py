@@ -44,7 +44,10 @@ def _gaps(pair: str) -> list[tuple[str, str]]:
 
 
 def _uncommon_trigrams(db: Database, pair: str) -> list[str]:
-    db.execute(f"create virtual table if not exists {VOCABULARY} using fts5vocab(main, articles_fts, instance)")
+    """Read through a `row` vocabulary, not `instance`: an instance cursor copies the positions of
+    the term it lands on before testing the range's end, and the term after a gap is a common one
+    (ปี followed by a space: 28 ms at 1,000,000 articles, against 6 ms)."""
+    db.execute(f"create virtual table if not exists {VOCABULARY} using fts5vocab(main, articles_fts, row)")
     found: list[str] = []
     for low, high in _gaps(pair):
         sql = f"select term from {VOCABULARY} where term >= ? and term < ? limit 1"
