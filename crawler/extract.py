@@ -39,9 +39,12 @@ NON_ASCII_LETTER = re.compile(r"[^\W\d_a-zA-Z]")
 THAI_TEXT_SHARE = 0.3  # above this share of Thai letters, the text is Thai
 FOREIGN_TEXT_SHARE = 0.02  # below it, a page declared Thai is not
 POST_TEXT_SHARE = 0.5  # the post element must hold this share of the page's paragraph text
+SHORT_BODY_SHARE = 0.3  # a main text under this share of the page's paragraph text gets a second pass
+CONFIRM_CHARS = 300  # a main text shorter than this must be found by the precision pass too
 # <meta> keys (property, name or itemprop), read in one pass over the page's meta tags.
 PUBLISHED_META = ("article:published_time", "datePublished", "DC.date.issued", "date")
 MODIFIED_META = ("article:modified_time", "dateModified", "og:updated_time")
+TERM_LINKS = "//a[contains(@href, '/categor') or contains(@href, '/tag')]/@href"  # see _terms()
 VISIBLE_DATE_AREAS = ("article", "main")  # not <body>: top bars show today's date
 HTML_CLASSES = etree.ElementDefaultClassLookup(
     element=lxml.html.HtmlElement,
@@ -54,9 +57,12 @@ PLAIN_SELECTOR = re.compile(r"^([.#])([\w-]+)$")  # `.class` or `#id`, nothing m
 
 # Characters XML does not allow (all of C0 but tab, newline, carriage return), written as
 # such or as numeric references the parser turns into them (&#1; &#xFFFE;): a page holding
-# one made lxml raise deep inside trafilatura or htmldate (found by hypothesis).
-XML_INCOMPATIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
-NUMERIC_REFERENCE = re.compile("&#(x[0-9a-f]+|[0-9]+);?", re.IGNORECASE)
+# one made lxml raise deep inside trafilatura or htmldate (found by hypothesis). Removed from
+# the UTF-8 bytes: a C0 byte is never part of a longer sequence, and bytes.translate finds them
+# in a tenth of the time a regular expression over the text takes.
+XML_INCOMPATIBLE = bytes(c for c in range(0x20) if c not in b"\t\n\r")
+NUMERIC_REFERENCE = re.compile(rb"&#(x[0-9a-f]+|[0-9]+);?", re.IGNORECASE)
+MAX_REFERENCE_DIGITS = 7  # U+10FFFF is 1114111
 XML_CHARACTER_RANGES = ((0x9, 0xA), (0xD, 0xD), (0x20, 0xD7FF), (0xE000, 0xFFFD), (0x10000, 0x10FFFF))
 
 
@@ -129,20 +135,38 @@ def extract(html: str, url: str, rules: ExtractionRules = ExtractionRules()) -> 
 
 
 def _main_text(page: Selector, url: str, post_selectors: tuple[str, ...]) -> str:
-    """trafilatura's main text of the page (its own metadata pass is not run: we read the
-    metadata ourselves, and it cost a third of the time)."""
+    """trafilatura's main text of the page, from its recall-favouring pass, with two checks:
+    under SHORT_BODY_SHARE of the page's paragraph text, the longer of it and a balanced pass
+    (the recall pass settled on a small block: 3% of the corpus' pages); under CONFIRM_CHARS,
+    only if the precision pass finds text too (else it is the header line of a post without
+    text: title, category, date, views).
+
+    Chosen on the tuning half of ../shared/corpus (docs/extraction.md): favouring precision
+    dropped more reference text than it kept boilerplate out. trafilatura's own metadata pass
+    is not run: we read the metadata ourselves, and it cost a third of the time."""
     _focus(page, post_selectors)
+    text = _trafilatura_text(page, url, favor_recall=True)
+    if len(text) < SHORT_BODY_SHARE * _paragraph_chars(page.root):
+        text = max(text, _trafilatura_text(page, url), key=len)
+    if len(text) < CONFIRM_CHARS and not _trafilatura_text(page, url, favor_precision=True).strip():
+        text = ""
+    if not text.strip():
+        raise ExtractionError("no main text found on the page")
+    return text
+
+
+def _trafilatura_text(page: Selector, url: str, favor_recall: bool = False, favor_precision: bool = False) -> str:
+    """The text of one trafilatura pass (it works on a copy: the tree is left as it was)."""
     doc = trafilatura.bare_extraction(
         page.root,
         url=url,
         with_metadata=False,
-        favor_precision=True,
         include_comments=False,
         include_tables=True,
+        favor_recall=favor_recall,
+        favor_precision=favor_precision,
     )
-    if not isinstance(doc, Document) or not (doc.text or "").strip():
-        raise ExtractionError("no main text found on the page")
-    return doc.text or ""
+    return (doc.text or "") if isinstance(doc, Document) else ""
 
 
 def _focus(page: Selector, post_selectors: tuple[str, ...]) -> None:
@@ -178,24 +202,27 @@ def _parse(html: str) -> Selector:
     """The page as parsel sees it, built with a C-level element class lookup: lxml.html's own
     lookup calls Python for every element touched (about 3,700 calls on a 90 KB page, 12% of
     trafilatura's time). Elements are still HtmlElement, so trafilatura works unchanged."""
-    parser = lxml.html.HTMLParser(recover=True, encoding="utf-8")
+    parser = lxml.html.HTMLParser(
+        recover=True, encoding="utf-8", remove_comments=True, remove_pis=True, collect_ids=False
+    )
     parser.set_element_class_lookup(HTML_CLASSES)
-    body = _xml_compatible(html).strip().encode("utf-8")
+    body = _xml_compatible(html.encode("utf-8")).strip()
     root = etree.fromstring(body, parser=parser) if body else None
     return Selector(root=root if root is not None else etree.fromstring(b"<html/>", parser=parser), type="html")
 
 
-def _xml_compatible(html: str) -> str:
+def _xml_compatible(html: bytes) -> bytes:
     """Without the characters lxml refuses in every string it is later handed."""
-    if XML_INCOMPATIBLE.search(html):
-        html = XML_INCOMPATIBLE.sub("", html)
-    return NUMERIC_REFERENCE.sub(_xml_reference, html) if "&#" in html else html
+    html = html.translate(None, XML_INCOMPATIBLE)
+    return NUMERIC_REFERENCE.sub(_xml_reference, html) if b"&#" in html else html
 
 
-def _xml_reference(match: re.Match[str]) -> str:
-    digits = match[1]
-    code = int(digits[1:], 16) if digits[0] in "xX" else int(digits)
-    return match[0] if any(low <= code <= high for low, high in XML_CHARACTER_RANGES) else ""
+def _xml_reference(match: re.Match[bytes]) -> bytes:
+    digits = match[1].lstrip(b"0xX") or b"0"
+    if len(digits) > MAX_REFERENCE_DIGITS:  # past U+10FFFF (and int() refuses 4,300 digits)
+        return b""
+    code = int(digits, 16) if match[1][:1] in b"xX" else int(digits)
+    return match[0] if any(low <= code <= high for low, high in XML_CHARACTER_RANGES) else b""
 
 
 def _drop(page: Selector, selectors: tuple[str, ...]) -> None:
@@ -208,7 +235,7 @@ def _drop(page: Selector, selectors: tuple[str, ...]) -> None:
     classes, ids, others = _split_selectors(selectors)
     doomed = [
         element
-        for element in page.root.iter()
+        for element in (page.root.iter() if classes or ids else ())
         if isinstance(element.tag, str)
         and (element.get("id") in ids or not classes.isdisjoint((element.get("class") or "").split()))
     ]
@@ -256,14 +283,20 @@ def _terms(page: Selector, rules: ExtractionRules) -> tuple[list[str], list[str]
 
     From the site family's markup first. A page whose categories it finds is in that markup,
     so an article without tags has none. Otherwise what it did not find comes from
-    trafilatura's search, which tests every element against a dozen patterns (2 ms on a
-    90 KB page) and takes any sidebar tag cloud.
+    trafilatura's search, which tests every element against a dozen patterns (1.4 ms each for
+    categories and tags on ../shared/corpus, a tenth of extraction) and takes any sidebar tag
+    cloud. It only keeps links whose address holds /categor... or /tag...: a page with none
+    (three in four) is not searched.
     """
     categories = _link_texts(page, rules.category_selectors)
     tags = _link_texts(page, rules.tag_selectors)
     if categories:
         return categories, tags
-    return extract_catstags("category", page.root), tags or extract_catstags("tag", page.root)
+    addresses = " ".join(page.xpath(TERM_LINKS).getall())
+    return (
+        extract_catstags("category", page.root) if "/categor" in addresses else [],
+        tags or (extract_catstags("tag", page.root) if "/tag" in addresses else []),
+    )
 
 
 def _link_texts(page: Selector, selectors: Iterable[str]) -> list[str]:
@@ -356,6 +389,8 @@ def _declared_language(page: Selector, meta: dict[str, str], jsonld: list[dict[s
 
 def _language(language: str | None, text: str) -> str | None:
     """The declared language, unless the text's script contradicts it."""
+    if language != "th" and not THAI_LETTERS.search(text):
+        return language  # no Thai letter: nothing to count
     letters = _count(LETTERS, text)
     thai_share = _count(THAI_LETTERS, text) / letters if letters else 0.0
     if thai_share > THAI_TEXT_SHARE:
