@@ -140,24 +140,56 @@ def repo_root() -> Path:
 
 @click.command()
 @click.argument("file", type=click.File("rb"))
-@click.option("--url", default="http://localhost/", help="URL the page was fetched from (for relative links).")
+@click.option(
+    "--url",
+    default="http://localhost/",
+    help="URL the page was fetched from (for relative links, and for sites that tell articles by URL).",
+)
+@click.option("--site", help="Apply this registered site's rules: its cleanup, dates, terms and what an article is.")
 @click.option("--json", "as_json", is_flag=True, help="Print every field as JSON, not just the body.")
 @verbosity_options
-def extract(file: BinaryIO, url: str, as_json: bool) -> None:
+def extract(file: BinaryIO, url: str, site: str | None, as_json: bool) -> None:
     """Show what the archive would store for one saved page (FILE, or - for stdin).
+
+    Without --site the generic rules apply, as for `crawl --url`. A page the crawler would
+    not archive (a listing, whose links it follows; a static page) is reported as such, with
+    exit status 1, and not extracted.
 
     \b
     Example:
-      govarchive extract --json --url https://www.cdd.go.th/news/1 page.html
+      govarchive extract --site cdd --json --url https://www.cdd.go.th/news/1 page.html
     """
     from crawler import extract as extraction
     from crawler.encoding import decode_html
 
+    spider = registered_sites()[registered(site)] if site is not None else None
+    html = decode_html(file.read())
+    kind = _page_kind(html, url, spider.article_url_pattern if spider else None)
+    if kind != "article":
+        raise click.ClickException(NOT_ARCHIVED[kind])
     try:
-        extracted = extraction.extract(decode_html(file.read()), url)
+        extracted = extraction.extract(html, url, spider.rules() if spider else extraction.ExtractionRules())
     except extraction.ExtractionError as error:
         raise click.ClickException(f"nothing to archive in this page: {error}") from error
     if as_json:
         print_json(extracted.as_dict())
     else:
         click.echo(extracted.body)
+
+
+NOT_ARCHIVED = {
+    "listing": "a listing, not an article: the crawler follows its links and archives none of its text",
+    "other": "neither an article nor a listing (a static page): the crawler skips it",
+}
+
+
+def _page_kind(html: str, url: str, article_url_pattern: str | None) -> str:
+    """What the crawler decides the page is (crawler/pagetype.py), as it decides it."""
+    import re
+
+    from parsel import Selector
+
+    from crawler.pagetype import page_kind, quick_kind
+
+    pattern = re.compile(article_url_pattern) if article_url_pattern else None
+    return quick_kind(html) or page_kind(Selector(text=html), url, pattern)

@@ -91,6 +91,28 @@ def test_extract_of_a_page_without_text_fails_clearly() -> None:
     assert result.returncode == 1 and "nothing to archive" in result.stderr
 
 
+def test_extract_with_a_site_applies_its_rules_the_posts_own_tags_not_the_sidebars() -> None:
+    page = str(FILES / "plain" / "wordpress-terms.html")
+    generic = json.loads(run_cli("extract", "--json", page).stdout)
+    as_cdd = json.loads(run_cli("extract", "--json", "--site", "cdd", page).stdout)
+    assert generic["tags"] == ["budget", "flood", "learning"]  # the sidebar's tag cloud
+    assert as_cdd["tags"] == ["learning", "OTOP"]
+
+
+@pytest.mark.parametrize(
+    ("page", "said"),
+    [("listing-home.html", "a listing, not an article"), ("page-about.html", "neither an article nor a listing")],
+)
+def test_extract_reports_a_page_the_crawler_would_not_archive(page: str, said: str) -> None:
+    result = run_cli("extract", "--site", "cdd", str(FILES / "cdd-mirror" / page), check=False)
+    assert result.returncode == 1 and said in result.stderr and not result.stdout
+
+
+def test_extract_with_an_unknown_site_names_the_closest() -> None:
+    result = run_cli("extract", "--site", "cdx", str(FILES / "cdd-mirror" / "article-seed.html"), check=False)
+    assert result.returncode == 2 and "did you mean 'cdd'" in result.stderr
+
+
 def test_reading_a_missing_archive_says_what_to_do(tmp_path: Path) -> None:
     result = run_cli("stats", "--db", str(tmp_path / "none.db"), check=False)
     assert result.returncode == 1 and "govarchive crawl" in result.stderr
