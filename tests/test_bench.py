@@ -23,3 +23,11 @@ def test_naive_pipeline_baseline_archives_exactly_what_govarchive_crawl_does(ser
     subprocess.run([sys.executable, "-m", "bench.naive_crawl", base_url, str(naive)], check=True, timeout=300)
     assert without_volatile(naive) == without_volatile(ours)
     assert len(archived(naive)) == 23
+
+
+def test_the_cpu_of_a_command_counts_the_processes_it_starts_apart_from_its_own() -> None:
+    from bench.pipeline import timed
+
+    run = timed([sys.executable, str(Path(__file__).parent / "files" / "bench" / "spin_with_a_child.py")])
+    assert 0.45 <= run.cpu_others <= 0.8  # the child's 0.6 s, sampled from /proc while it ran
+    assert 0.25 <= run.cpu_main <= 0.5  # its own 0.3 s (and interpreter start), not the child's again
