@@ -136,10 +136,10 @@ def extract(html: str, url: str, rules: ExtractionRules = ExtractionRules()) -> 
 
 def _main_text(page: Selector, url: str, post_selectors: tuple[str, ...]) -> str:
     """trafilatura's main text of the page, from its recall-favouring pass, with two checks:
-    under SHORT_BODY_SHARE of the page's paragraph and table-cell text, the longer of it and a balanced pass
-    (the recall pass settled on a small block: 3% of the corpus' pages); under CONFIRM_CHARS,
-    only if the precision pass finds text too (else it is the header line of a post without
-    text: title, category, date, views).
+    under SHORT_BODY_SHARE of the page's paragraph and table-cell text, the longer of it and a
+    balanced pass (the recall pass settled on a small block: 3% of the corpus' pages); under
+    CONFIRM_CHARS, only if the precision pass finds text too (else it is the header line of a
+    post without text: title, category, date, views).
 
     Chosen on the tuning half of ../shared/corpus (docs/extraction.md): favouring precision
     dropped more reference text than it kept boilerplate out. trafilatura's own metadata pass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import BinaryIO
 
@@ -9,6 +10,12 @@ import click
 
 from govarchive.options import db_option, open_db, registered, registered_sites
 from govarchive.output import print_json, print_table, verbosity_options
+
+# Why `extract` does not extract a page, by the kind crawler/pagetype.py gives it.
+NOT_ARCHIVED = {
+    "listing": "a listing, not an article: the crawler follows its links and archives none of its text",
+    "other": "neither an article nor a listing (a static page): the crawler skips it",
+}
 
 
 @click.command()
@@ -177,16 +184,8 @@ def extract(file: BinaryIO, url: str, site: str | None, as_json: bool) -> None:
         click.echo(extracted.body)
 
 
-NOT_ARCHIVED = {
-    "listing": "a listing, not an article: the crawler follows its links and archives none of its text",
-    "other": "neither an article nor a listing (a static page): the crawler skips it",
-}
-
-
 def _page_kind(html: str, url: str, article_url_pattern: str | None) -> str:
     """What the crawler decides the page is (crawler/pagetype.py), as it decides it."""
-    import re
-
     from parsel import Selector
 
     from crawler.pagetype import page_kind, quick_kind
