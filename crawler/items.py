@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 @dataclass
 class FetchedPage:
-    """An article page as fetched; capture writes it to WARC, extract makes an Article."""
+    """An article page as fetched; ExtractPipeline writes it to WARC and makes an Article."""
 
     source_url: str  # the URL requested (before redirects)
     final_url: str
@@ -19,7 +19,7 @@ class FetchedPage:
     agency: str
     fetched_at: str  # UTC, ISO 8601
     crawl_run: int | None = None
-    warc_file: str | None = None  # set by CapturePipeline
+    warc_file: str | None = None  # set by ExtractPipeline
     warc_offset: int | None = None
     warc_length: int | None = None
 

@@ -1,4 +1,4 @@
-"""Item pipelines, in order: capture -> extract -> validate -> archive. One job each.
+"""Item pipelines, in order: extract (and capture) -> validate -> archive. One job each.
 
 Only ArchivePipeline touches the database, and only through archive.store, with plain
 dict records, so the writer could move to its own process behind a queue.
@@ -22,64 +22,34 @@ from crawler.extract import ExtractionRules
 from crawler.items import Article, FetchedPage, NotArchived, NotModified
 from crawler.outcomes import EXTRACTION, VALIDATION
 from crawler.shared import ARCHIVE_WRITERS, EXTRACTION_POOLS, WriterKey, writer_key
-from crawler.workers import ExtractionPool, extract_page, worker_count
+from crawler.workers import ExtractionPool, capture_and_extract, worker_count
 
 log = logging.getLogger(__name__)
 MIN_BODY_CHARS = 40  # shorter than a sentence: a stub or an error page, not an article
 EARLIEST_PLAUSIBLE_YEAR = 1990
 
 
-class CapturePipeline:
-    """Writes every fetched article response to this run's WARC file, before anything else."""
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        self.writer: WarcFile | None = None
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> CapturePipeline:
-        return cls(crawler)
-
-    def open_spider(self) -> None:
-        spider = self.crawler.spider
-        name = getattr(spider, "site_id", None) or (spider.name if spider else "crawl")
-        self.writer = WarcFile(self.crawler.settings.get("GOVARCHIVE_DB"), name)
-
-    def close_spider(self) -> None:
-        if self.writer is not None:
-            try:
-                self.writer.close()
-            except OSError as error:  # a full disk: what was written is already on it
-                log.error("could not close %s: %s", self.writer.path, error)
-
-    def process_item(self, item: Any) -> Any:
-        if isinstance(item, FetchedPage):
-            assert self.writer is not None, "open_spider was not called"
-            capture = Capture(item.final_url, item.http_status, item.headers, item.body)
-            pointer = self.writer.write(capture, item.fetched_at)
-            item.warc_file, item.warc_offset, item.warc_length = (
-                pointer.warc_file,
-                pointer.warc_offset,
-                pointer.warc_length,
-            )
-        return item
-
-
 class ExtractPipeline:
-    """FetchedPage -> Article, in a pool of worker processes (crawler/workers.py);
-    a page with no extractable text is NotArchived."""
+    """FetchedPage -> Article, or NotArchived when the page has no text; on the way, the page's
+    response is appended to this run's WARC file, before anything reaches the archive. Both are
+    made in one trip to a worker process (crawler/workers.py): the record's digests and
+    compression cost the reactor nothing, and the page's bytes cross once."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
         self.workers = worker_count(crawler.settings.get("GOVARCHIVE_EXTRACT_WORKERS"))
         self.pool: ExtractionPool | None = None
+        self.warc: WarcFile | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
         return cls(crawler)
 
     def open_spider(self) -> None:
+        spider = self.crawler.spider
+        name = getattr(spider, "site_id", None) or (spider.name if spider else "crawl")
+        self.warc = WarcFile(self.crawler.settings.get("GOVARCHIVE_DB"), name)
         if self.workers > 0:
             self.pool = EXTRACTION_POOLS.acquire(self.workers)  # one per process (crawler/shared.py)
 
@@ -87,13 +57,24 @@ class ExtractPipeline:
         if self.pool is not None:
             EXTRACTION_POOLS.release(self.workers)
             self.pool = None
+        if self.warc is not None:
+            try:
+                self.warc.close()
+            except OSError as error:  # a full disk: what was written is already on it
+                log.error("could not close %s: %s", self.warc.path, error)
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, FetchedPage):
             return item
+        assert self.warc is not None, "open_spider was not called"
         rules = getattr(self.crawler.spider, "extraction_rules", ExtractionRules())
-        args = (item.body, item.encoding, item.final_url, rules)
-        outcome, value = await self.pool.extract(*args) if self.pool else extract_page(*args)
+        capture = Capture(item.final_url, item.http_status, item.headers, item.body)
+        args = (capture, item.fetched_at, item.encoding, rules)
+        record, (outcome, value) = (
+            await self.pool.capture_and_extract(*args) if self.pool else capture_and_extract(*args)
+        )
+        pointer = self.warc.append(record)
+        item.warc_file, item.warc_offset, item.warc_length = pointer.warc_file, pointer.warc_offset, pointer.warc_length
         if outcome == "error":
             if self.stats:
                 self.stats.inc_value("govarchive/extraction_failed")

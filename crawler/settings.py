@@ -96,7 +96,6 @@ SCRAPER_SLOT_MAX_ACTIVE_SIZE = 10_000_000
 # item, a sitemap a few hundred requests that are merely scheduled.
 CONCURRENT_ITEMS = 8
 ITEM_PIPELINES = {
-    "crawler.pipelines.CapturePipeline": 50,
     "crawler.pipelines.ExtractPipeline": 100,
     "crawler.pipelines.ValidatePipeline": 200,
     "crawler.pipelines.ArchivePipeline": 300,

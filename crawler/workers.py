@@ -7,7 +7,8 @@ extraction and archive writes overlap on every core. Back-pressure is Scrapy's o
 scraper admits at most SCRAPER_SLOT_MAX_ACTIVE_SIZE bytes of responses in processing, so the
 queue in front of the pool, and memory, stay bounded.
 
-`extract_page` is the single code path: in a worker or in-process, results are identical.
+`capture_and_extract` is the single code path of a crawl: in a worker or in-process, results are
+identical. It also makes the page's WARC record, so the page's bytes cross to a worker once.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:  # imported on first use: start_forkserver() runs before trafilatura loads
+    from archive.warc import Capture
     from crawler.extract import ExtractionRules
 
 EXTRACTION_MODULE = "crawler.extract"
@@ -44,6 +46,17 @@ def extract_page(body: bytes, encoding: str, url: str, rules: ExtractionRules) -
     except Exception as error:  # a page that breaks a parser must not stop the crawl
         log.exception("extraction crashed on %s", url)
         return "error", f"extraction crashed: {type(error).__name__}: {error}"
+
+
+def capture_and_extract(
+    capture: Capture, fetched_at: str, encoding: str, rules: ExtractionRules
+) -> tuple[bytes, ExtractionResult]:
+    """The page's WARC record (archive.warc.response_record) and its extraction, made in one
+    trip to a worker: the page's bytes cross once, and the digests and compression of the
+    record run beside extraction, not on the crawl's reactor."""
+    from archive.warc import response_record
+
+    return response_record(capture, fetched_at), extract_page(capture.body, encoding, capture.url, rules)
 
 
 def worker_count(setting: str) -> int:
@@ -98,17 +111,22 @@ class ExtractionPool:
         self.workers = workers
         self.executor = start_pool(workers)
 
-    async def extract(self, body: bytes, encoding: str, url: str, rules: ExtractionRules) -> ExtractionResult:
+    async def capture_and_extract(
+        self, capture: Capture, fetched_at: str, encoding: str, rules: ExtractionRules
+    ) -> tuple[bytes, ExtractionResult]:
         """A worker that dies (the OOM killer, a crash in a parser) breaks the whole pool and
         fails every page it held: each is tried once more on a new pool, so only a page that
-        kills its worker twice is recorded as a failure."""
+        kills its worker twice is recorded as a failure; its record is then made here."""
         for _ in range(ATTEMPTS):
             executor = self.executor
             try:
-                return await asyncio.wrap_future(executor.submit(extract_page, body, encoding, url, rules))
+                job = executor.submit(capture_and_extract, capture, fetched_at, encoding, rules)
+                return await asyncio.wrap_future(job)
             except BrokenProcessPool:
                 self._replace(executor)
-        return "error", f"extraction worker died {ATTEMPTS} times on this page"
+        from archive.warc import response_record
+
+        return response_record(capture, fetched_at), ("error", f"extraction worker died {ATTEMPTS} times on this page")
 
     def _replace(self, broken: ProcessPoolExecutor) -> None:
         """Only the first of the pages a broken pool failed restarts it."""
