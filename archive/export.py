@@ -17,25 +17,27 @@ FORMATS = ("jsonl", "csv")
 BOM = "\ufeff"  # Excel reads a CSV as UTF-8 only when it starts with one
 
 
-def _where(site: str | None, since: str | None) -> tuple[str, list[str]]:
+def where_clause(site: str | None, since: str | None, table: str | None = None) -> tuple[str, list[str]]:
+    """` where ...` selecting a site's articles published since a day (of `table`, an alias)."""
+    prefix = f"{table}." if table else ""
     where, params = [], []
     if site:
-        where.append("site = ?")
+        where.append(f"{prefix}site = ?")
         params.append(site)
     if since:
-        where.append("published >= ?")
+        where.append(f"{prefix}published >= ?")
         params.append(since)
     return (f" where {' and '.join(where)}" if where else ""), params
 
 
 def count_articles(db: Database, site: str | None = None, since: str | None = None) -> int:
-    clause, params = _where(site, since)
+    clause, params = where_clause(site, since)
     return int(db.execute(f"select count(*) from articles{clause}", params).fetchone()[0])
 
 
 def iter_articles(db: Database, site: str | None = None, since: str | None = None) -> Iterator[dict[str, Any]]:
     """Rows one at a time from an SQLite cursor: memory does not grow with the archive."""
-    clause, params = _where(site, since)
+    clause, params = where_clause(site, since)
     cursor = db.execute(f"select {', '.join(EXPORT_COLUMNS)} from articles{clause} order by url", params)
     for row in cursor:
         yield dict(zip(EXPORT_COLUMNS, row, strict=True))

@@ -8,7 +8,7 @@ import sys
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
@@ -16,6 +16,9 @@ from archive.query import SYNTAX_HELP
 from archive.search import search as search_archive
 from govarchive.options import db_option, in_archive, iso_day, non_empty, open_db
 from govarchive.output import Progress, print_json, print_table, say, tracked, verbosity_options
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 EXIT_UNHEALTHY = 1  # govarchive check found problems
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
@@ -163,7 +166,14 @@ def diff(url: str, old: int | None, new: int | None, as_json: bool, db_path: Pat
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv", "wacz"]),
+    default="jsonl",
+    show_default=True,
+    help="wacz: the captures as a web archive for replay tools (needs -o FILE.wacz).",
+)
 @click.option("--site", help="Only this site's articles.")
 @click.option(
     "--since",
@@ -181,11 +191,13 @@ def diff(url: str, old: int | None, new: int | None, as_json: bool, db_path: Pat
 @db_option
 @verbosity_options
 def export(fmt: str, site: str | None, since: str | None, bom: bool, output: TextIO, db_path: Path) -> None:
-    """Stream the current version of each article, with metadata and provenance.
+    """Stream the current version of each article, with metadata and provenance; or, as a
+    WACZ, the raw captures of those versions with a page per article, for replay tools.
 
     \b
-    Example:
+    Examples:
       govarchive export --format csv --bom --site cdd --since 2566-01-01 -o cdd.csv
+      govarchive export --format wacz --site cdd -o cdd.wacz
     """
     from archive.export import count_articles, iter_articles, write_articles
 
@@ -194,11 +206,31 @@ def export(fmt: str, site: str | None, since: str | None, bom: bool, output: Tex
         in_archive(db, site)
     if bom and fmt != "csv":
         raise click.UsageError("--bom applies to --format csv")
+    if fmt == "wacz":
+        _export_wacz(db, db_path, site, since, output)
+        return
     total = count_articles(db, site, since)
     with Progress(total, "export", "articles") as progress:
         count = write_articles(tracked(iter_articles(db, site, since), progress), output, fmt, bom)
     filters = " ".join(f for f in (f"of {site}" if site else "", f"published since {since}" if since else "") if f)
     say(f"exported {count} articles" + (f" {filters}" if filters else ""), err=True)
+
+
+def _export_wacz(db: Database, db_path: Path, site: str | None, since: str | None, output: TextIO) -> None:
+    from archive.export import count_articles
+    from archive.wacz import WaczError, write_wacz
+
+    if output.name == "<stdout>":
+        raise click.UsageError("--format wacz writes a file: give -o FILE.wacz")
+    output.close()  # a zip is written by path, not through the text handle
+    with Progress(count_articles(db, site, since), "export", "articles") as progress:
+        try:
+            exported = write_wacz(db, db_path, Path(output.name), site, since, progress.advance)
+        except WaczError as error:
+            raise click.ClickException(str(error)) from error
+    for damaged in exported.damaged:
+        say(f"left out, its capture is damaged: {damaged}", err=True)
+    say(f"exported {exported.articles} articles with their captures to {output.name}", err=True)
 
 
 @click.command()

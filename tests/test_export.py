@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
+import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -45,3 +48,45 @@ def test_site_filter_and_output_file(archive: Path, tmp_path: Path) -> None:
     assert len(out.read_text("utf-8").splitlines()) == 23 and f"exported 23 articles of {site}" in result.stderr
     refused = run_cli("export", "--site", "nowhere", "-o", str(tmp_path / "y.jsonl"), "--db", str(archive), check=False)
     assert refused.returncode == 2 and "no site 'nowhere' in this archive" in refused.stderr
+
+
+def wacz_pages(path: Path) -> list[dict]:
+    with zipfile.ZipFile(path) as wacz:
+        return [json.loads(line) for line in wacz.read("pages/pages.jsonl").decode("utf-8").splitlines()[1:]]
+
+
+def test_a_wacz_export_is_valid_and_lists_every_article_as_a_page(archive: Path, tmp_path: Path) -> None:
+    from wacz.main import main as wacz
+
+    out = tmp_path / "cdd.wacz"
+    result = run_cli("export", "--format", "wacz", "-o", str(out), "--db", str(archive))
+    assert "exported 23 articles" in result.stderr
+    assert wacz(["validate", "-f", str(out)]) == 0  # Webrecorder's validator: WACZ 1.1.1, digests
+    captured = {url for (url,) in rows(archive, "select final_url from article_versions")}
+    pages = wacz_pages(out)
+    assert len(pages) == 23 and {page["url"] for page in pages} == captured
+    seed = next(page for page in pages if page["url"].endswith("/news-017/"))
+    assert [(seed["title"],)] == rows(archive, "select title from articles where url like '%/news-017/'")
+    with zipfile.ZipFile(out) as package:
+        index = gzip.decompress(package.read("indexes/index.cdx.gz")).decode("utf-8")
+    assert all(url.split("://", 1)[1].rstrip("/") in index for url in captured)
+
+
+def test_a_wacz_export_with_a_damaged_capture_leaves_that_article_out_and_names_it(
+    archive: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "archive.db"
+    shutil.copy(archive, db)
+    shutil.copytree(archive.parent / "warc", tmp_path / "warc")
+    url, warc_file, offset = rows(db, "select final_url, warc_file, warc_offset from article_versions limit 1")[0]
+    with (tmp_path / warc_file).open("r+b") as file:
+        file.seek(offset + 40)
+        file.write(b"\x00" * 64)
+    result = run_cli("export", "--format", "wacz", "-o", str(tmp_path / "out.wacz"), "--db", str(db))
+    assert "exported 22 articles" in result.stderr and f"its capture is damaged: {url}" in result.stderr
+    assert len(wacz_pages(tmp_path / "out.wacz")) == 22
+
+
+def test_a_wacz_export_needs_a_file_to_write(archive: Path) -> None:
+    result = run_cli("export", "--format", "wacz", "--db", str(archive), check=False)
+    assert result.returncode == 2 and "give -o FILE.wacz" in result.stderr and not result.stdout
