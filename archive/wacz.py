@@ -31,7 +31,7 @@ class WaczError(Exception):
     """The WACZ could not be made; the message says why."""
 
 
-class Capture(NamedTuple):
+class ArticleCapture(NamedTuple):
     title: str
     url: str  # the capture's target URI
     fetched_at: str
@@ -43,7 +43,7 @@ class Exported(NamedTuple):
     damaged: list[str]  # articles left out: their capture could not be read back (named)
 
 
-def current_captures(db: Database, site: str | None = None, since: str | None = None) -> Iterator[Capture]:
+def current_captures(db: Database, site: str | None = None, since: str | None = None) -> Iterator[ArticleCapture]:
     """The capture of each article's current version, in URL order."""
     clause, params = where_clause(site, since, table="a")
     sql = f"""
@@ -53,7 +53,7 @@ def current_captures(db: Database, site: str | None = None, since: str | None = 
         order by a.url
     """
     for title, url, fetched_at, *pointer in db.execute(sql, params):
-        yield Capture(title, url, fetched_at, Pointer(*pointer))
+        yield ArticleCapture(title, url, fetched_at, Pointer(*pointer))
 
 
 def write_wacz(
@@ -87,7 +87,7 @@ def write_wacz(
     return Exported(count, damaged)
 
 
-def _page(capture: Capture) -> dict[str, str]:
+def _page(capture: ArticleCapture) -> dict[str, str]:
     ts = datetime.fromisoformat(capture.fetched_at).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return {"url": capture.url, "ts": ts, "title": capture.title}
 
