@@ -227,6 +227,7 @@ def _export_wacz(db: Database, db_path: Path, site: str | None, since: str | Non
         try:
             exported = write_wacz(db, db_path, Path(output.name), site, since, progress.advance)
         except WaczError as error:
+            Path(output.name).unlink(missing_ok=True)  # click created it empty
             raise click.ClickException(str(error)) from error
     for damaged in exported.damaged:
         say(f"left out, its capture is damaged: {damaged}", err=True)

@@ -90,3 +90,11 @@ def test_a_wacz_export_with_a_damaged_capture_leaves_that_article_out_and_names_
 def test_a_wacz_export_needs_a_file_to_write(archive: Path) -> None:
     result = run_cli("export", "--format", "wacz", "--db", str(archive), check=False)
     assert result.returncode == 2 and "give -o FILE.wacz" in result.stderr and not result.stdout
+
+
+def test_a_wacz_export_that_matches_nothing_says_so_and_leaves_no_file(archive: Path, tmp_path: Path) -> None:
+    out = tmp_path / "none.wacz"
+    result = run_cli(
+        "export", "--format", "wacz", "--since", "2100-01-01", "-o", str(out), "--db", str(archive), check=False
+    )
+    assert result.returncode == 1 and "nothing to export" in result.stderr and not out.exists()
