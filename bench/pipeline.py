@@ -191,6 +191,8 @@ class ExtractionRates:
     trafilatura_rounds: list[float] = field(default_factory=list)
     # N -> two processes extracting at the same time, pages/s together, timed before N's crawls
     two_at_once: dict[int, float] = field(default_factory=dict)
+    # N -> the host's 1-minute load average just before N's crawls (other processes' demand)
+    load_before: dict[int, float] = field(default_factory=dict)
 
     @property
     def ours(self) -> float:
@@ -225,6 +227,7 @@ def measure_extraction(folder: Path, rates: ExtractionRates, size: int) -> None:
         list(pool.map(len, [[], []]))  # both workers have imported trafilatura before timing
         together = max(pool.map(seconds_to_extract_ours, [pages, pages]))
     rates.two_at_once[size] = 2 * len(pages) / together
+    rates.load_before[size] = os.getloadavg()[0]
 
 
 def two_core_bound(bare: float, extraction: float) -> float:
@@ -352,6 +355,12 @@ def cpu_lines(figures: dict[int, dict[str, Run]], rates: ExtractionRates, writes
         "The same for a re-crawl where nothing changed (every article known and answered 304: the cron case), "
         "per known article: " + "; ".join(recrawls) + ".",
     ]
+    context = "; ".join(
+        f"N={size:,}: two processes extracting at once {rates.scaling(size):.2f}x one, 1-minute load average "
+        f"{rates.load_before[size]:.2f} on {os.cpu_count()} CPUs (our own extraction rounds included)"
+        for size in figures
+    )
+    lines += ["", f"The host just before the crawls: {context}."]
     return [*lines, "", "CPU targets (issue 22):", *targets]
 
 
