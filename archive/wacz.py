@@ -21,7 +21,7 @@ from typing import NamedTuple
 from sqlite_utils import Database
 
 from archive.export import where_clause
-from archive.warc import Pointer, UnreadableCaptureError, read_capture, read_record
+from archive.warc import Pointer, UnreadableCaptureError, read_checked
 
 PAGES_HEADER = {"format": "json-pages-1.0", "id": "pages", "title": "Archived articles"}
 UNMATCHED_PAGE = "Invalid passed page"  # what `wacz create` prints for a page without a record
@@ -74,11 +74,11 @@ def write_wacz(
             for capture in current_captures(db, site, since):
                 advance()
                 try:
-                    read_capture(db_path, capture.pointer)
+                    _, record = read_checked(db_path, capture.pointer)
                 except UnreadableCaptureError as error:
                     damaged.append(f"{capture.url}: {error}")
                     continue
-                warc.write(read_record(db_path, capture.pointer))  # a gzip member each: a valid .warc.gz
+                warc.write(record)  # a gzip member each: a valid .warc.gz
                 index.write(json.dumps(_page(capture), ensure_ascii=False) + "\n")
                 count += 1
         if not count:

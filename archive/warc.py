@@ -139,30 +139,33 @@ def read_capture(db_path: str | Path, pointer: Pointer) -> Capture:
     """The response stored at `pointer`, read back from its WARC file and checked against its
     digests and length, so a record cut short or overwritten is refused, never read as a
     shorter page."""
-    path = Path(db_path).resolve().parent / pointer.warc_file
+    return read_checked(db_path, pointer)[0]
+
+
+def read_checked(db_path: str | Path, pointer: Pointer) -> tuple[Capture, bytes]:
+    """The response at `pointer` (as read_capture) and the record's bytes as stored, one gzip
+    member (a WARC file of one record) for replay tools: read once, checked before use."""
     try:
-        with path.open("rb") as file:
-            file.seek(pointer.warc_offset)
-            record = next(iter(ArchiveIterator(file, check_digests="raise")), None)
-            if record is None:
-                raise EOFError("the file ends before this record")
-            if record.http_headers is None or record.rec_type != "response":
-                raise ValueError("not an HTTP response record")
-            body = record.content_stream().read()
-            declared = record.http_headers.get_header("Content-Length")  # WarcFile writes it
-            if declared is not None and int(declared) != len(body):
-                raise EOFError(f"the record is cut short: {len(body)} of {declared} bytes")
-            status = int(record.http_headers.get_statuscode())
-            uri = record.rec_headers.get_header("WARC-Target-URI")
-            return Capture(uri, status, record.http_headers.headers, body)
+        stored = read_record(db_path, pointer)
+        record = next(iter(ArchiveIterator(BytesIO(stored), check_digests="raise")), None)
+        if record is None:
+            raise EOFError("the file ends before this record")
+        if record.http_headers is None or record.rec_type != "response":
+            raise ValueError("not an HTTP response record")
+        body = record.content_stream().read()
+        declared = record.http_headers.get_header("Content-Length")  # WarcFile writes it
+        if declared is not None and int(declared) != len(body):
+            raise EOFError(f"the record is cut short: {len(body)} of {declared} bytes")
+        status = int(record.http_headers.get_statuscode())
+        uri = record.rec_headers.get_header("WARC-Target-URI")
+        return Capture(uri, status, record.http_headers.headers, body), stored
     except Exception as error:  # a damaged file breaks gzip, warcio or the HTTP parser in many ways
         where = f"{pointer.warc_file} at byte {pointer.warc_offset} ({pointer.warc_length} bytes)"
         raise UnreadableCaptureError(f"{where}: {_in_words(error)}") from error
 
 
 def read_record(db_path: str | Path, pointer: Pointer) -> bytes:
-    """The record's bytes as stored (one gzip member: a WARC file of one record), for
-    replay tools; read_capture checks them first."""
+    """The record's bytes as stored, unchecked (read_checked checks them)."""
     path = Path(db_path).resolve().parent / pointer.warc_file
     with path.open("rb") as file:
         file.seek(pointer.warc_offset)

@@ -148,7 +148,7 @@ def _main_text(page: Selector, url: str, post_selectors: tuple[str, ...]) -> str
     text = _trafilatura_text(page, url, favor_recall=True)
     if len(text) < SHORT_BODY_SHARE * _block_chars(page.root):
         text = max(text, _trafilatura_text(page, url), key=len)
-    if len(text) < CONFIRM_CHARS and not _trafilatura_text(page, url, favor_precision=True).strip():
+    if text.strip() and len(text) < CONFIRM_CHARS and not _trafilatura_text(page, url, favor_precision=True).strip():
         text = ""
     if not text.strip():
         raise ExtractionError("no main text found on the page")

@@ -57,6 +57,12 @@ def page_kind(page: Selector, url: str, article_url_pattern: re.Pattern[str] | N
     return "listing" if len(page.css("article")) > 1 else "other"
 
 
+def kind_of(html: str, url: str, pattern: re.Pattern[str] | None, page: Selector | None = None) -> PageKind:
+    """What the crawler decides a fetched page is: its body classes when they settle it without
+    a parse, else page_kind on `page` (the response's own selector, or one parsed here)."""
+    return quick_kind(html) or page_kind(page if page is not None else Selector(text=html), url, pattern)
+
+
 def _schema_types(page: Selector) -> set[str]:
     types: set[str] = set()
     for script in page.css('script[type="application/ld+json"]::text').getall():

@@ -168,10 +168,12 @@ def extract(file: BinaryIO, url: str, site: str | None, as_json: bool) -> None:
     """
     from crawler import extract as extraction
     from crawler.encoding import decode_html
+    from crawler.pagetype import kind_of
 
     spider = registered_sites()[registered(site)] if site is not None else None
     html = decode_html(file.read())
-    kind = _page_kind(html, url, spider.article_url_pattern if spider else None)
+    pattern = re.compile(spider.article_url_pattern) if spider and spider.article_url_pattern else None
+    kind = kind_of(html, url, pattern)
     if kind != "article":
         raise click.ClickException(NOT_ARCHIVED[kind])
     try:
@@ -182,13 +184,3 @@ def extract(file: BinaryIO, url: str, site: str | None, as_json: bool) -> None:
         print_json(extracted.as_dict())
     else:
         click.echo(extracted.body)
-
-
-def _page_kind(html: str, url: str, article_url_pattern: str | None) -> str:
-    """What the crawler decides the page is (crawler/pagetype.py), as it decides it."""
-    from parsel import Selector
-
-    from crawler.pagetype import page_kind, quick_kind
-
-    pattern = re.compile(article_url_pattern) if article_url_pattern else None
-    return quick_kind(html) or page_kind(Selector(text=html), url, pattern)

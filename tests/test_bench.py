@@ -26,7 +26,7 @@ def test_naive_pipeline_baseline_archives_exactly_what_govarchive_crawl_does(ser
 
 
 def test_the_cpu_of_a_command_counts_the_processes_it_starts_apart_from_its_own() -> None:
-    from bench.pipeline import timed
+    from bench.processes import timed
 
     run = timed([sys.executable, str(Path(__file__).parent / "files" / "bench" / "spin_with_a_child.py")])
     assert 0.45 <= run.cpu_others <= 0.8  # the child's 0.6 s, sampled from /proc while it ran

@@ -49,7 +49,7 @@ from crawler.outcomes import (
     ledger_key,
 )
 from crawler.outcomes import source_url as outcome_source
-from crawler.pagetype import page_kind, quick_kind
+from crawler.pagetype import kind_of
 from crawler.traps import FRUITLESS_SETTING, Trap, TrapDetector, TrapRules
 
 ROUTES = ("sitemap", "feed", "api", "listings")
@@ -350,7 +350,7 @@ class NewsSpider(scrapy.Spider):
             yield self.not_archived(source_url, kind, reason, response.status)
             return
         assert isinstance(response, TextResponse)
-        kind = quick_kind(response.text) or page_kind(response.selector, response.url, self.article_pattern)
+        kind = kind_of(response.text, response.url, self.article_pattern, response.selector)
         if kind == "article":
             self.traps.found_article(source_url)
             yield FetchedPage(

@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from archive.browse import CAPTURE_ROUTE
 from archive.store import LIST_COLUMNS
-from archive.warc import Pointer, UnreadableCaptureError, read_capture, read_record
+from archive.warc import Pointer, UnreadableCaptureError, read_checked
 
 LINK_COLUMNS = {"url", "source_url", "final_url", "image", "article_url"}
 # Dates the page gave, with the site's offset, and times we recorded, in UTC.
@@ -107,12 +107,12 @@ async def capture(request: Any, datasette: Any) -> Response:
         return Response.text("no capture for this version", status=404)
     pointer = Pointer(*found)
     try:
-        page = read_capture(db.path, pointer)
+        page, record = read_checked(db.path, pointer)
     except UnreadableCaptureError as error:
         return Response.text(f"the capture is unreadable: {error}", status=500)
     if raw:
         headers = {"content-disposition": f'attachment; filename="version-{number}"'}
-        return Response(read_record(db.path, pointer), content_type="application/warc", headers=headers)
+        return Response(record, content_type="application/warc", headers=headers)
     content_type = next((v for k, v in page.headers if k.lower() == "content-type"), "application/octet-stream")
     headers = {"content-security-policy": SANDBOX, "x-content-type-options": "nosniff"}
     return Response(page.body, content_type=content_type, headers=headers)
