@@ -202,3 +202,14 @@ def index_two_character_terms(db: Database) -> None:
     db.execute(f"create trigger articles_au after update on articles begin {delete_old} {insert_new} end")
     db.execute("insert into articles_fts(articles_fts) values ('rebuild')")
     db.execute("insert into articles_fts(articles_fts, rank) values ('automerge', 8)")
+
+
+@migrations()
+def ingest_from_a_shared_frontier(db: Database) -> None:
+    """A distributed crawl's one writer (crawler/ingest.py) commits, with each batch of results,
+    the position it has read to in the Redis stream and the run's counters: a writer killed
+    mid-batch and restarted neither loses a result nor writes one twice."""
+    db.table("ingest_position").create({"stream": str, "last_id": str}, pk="stream", not_null={"last_id"})
+    db.table("ingest_counts").create(
+        {"run": int, "counter": str, "count": int}, pk=("run", "counter"), not_null={"count"}
+    )

@@ -107,10 +107,21 @@ TRAPS: dict[str, Column] = {
     "found": Column(str, "When (UTC); older than GOVARCHIVE_REVISIT_DAYS, it is tried again"),
     "crawl_run": Column(int, "The crawl run that found it"),
 }
+INGEST_POSITION: dict[str, Column] = {
+    "stream": Column(str, "A Redis stream of results (crawl --redis)"),
+    "last_id": Column(str, "The last entry written, committed with it: a restarted writer skips up to here"),
+}
+INGEST_COUNTS: dict[str, Column] = {
+    "run": Column(int, "A distributed crawl run (see crawl_runs)"),
+    "counter": Column(str, "What the writer counted: articles new, updated, unchanged, failures by kind..."),
+    "count": Column(int, "How many so far, committed with the writes"),
+}
 TABLES: dict[str, dict[str, Column]] = {
     "articles": ARTICLES,
     "article_versions": ARTICLE_VERSIONS,
     "failures": FAILURES,
     "crawl_runs": CRAWL_RUNS,
     "traps": TRAPS,
+    "ingest_position": INGEST_POSITION,
+    "ingest_counts": INGEST_COUNTS,
 }

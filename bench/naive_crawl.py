@@ -29,7 +29,7 @@ class InlineArchivePipeline(ArchivePipeline):
     def close_spider(self) -> None:
         self.inline.db.close()
 
-    async def write(self, item: NotArchived | NotModified | Article) -> str:
+    async def write(self, item: NotArchived | NotModified | Article) -> list[str]:
         return write_item(self.inline, item)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 
 @dataclass
@@ -54,6 +54,13 @@ class Article:
     warc_file: str | None = None
     warc_offset: int | None = None
     warc_length: int | None = None
+    # The WARC record itself, on its way to a writer in another process (a distributed crawl,
+    # crawler/handoff.py), which appends it and sets the pointer above. Not a column.
+    capture: bytes | None = field(default=None, repr=False)
+
+    def record(self) -> dict[str, object]:
+        """The `articles` columns and this version's provenance, as archive.store takes them."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "capture"}
 
 
 @dataclass
@@ -78,3 +85,4 @@ class NotArchived:
     http_status: int | None = None
     bound: str | None = None
     crawl_run: int | None = None
+    capture: bytes | None = field(default=None, repr=False)  # as Article.capture: a page that failed extraction

@@ -19,12 +19,13 @@ class AlreadyRunningError(RuntimeError):
 
 
 class SiteLock:
-    def __init__(self, db_path: str | Path, site: str) -> None:
+    def __init__(self, db_path: str | Path, site: str, what: str = "") -> None:
         folder = Path(db_path).resolve().parent / "locks"
         folder.mkdir(parents=True, exist_ok=True)
         safe_site = re.sub(r"[^A-Za-z0-9._-]+", "_", site)
         self.path = folder / f"{Path(db_path).stem}.{safe_site}.lock"
         self.site = site
+        self.what = what or f"a crawl of {site} into this archive"
         self.file: TextIO | None = None
 
     def acquire(self) -> None:
@@ -36,8 +37,7 @@ class SiteLock:
             holder = file.read().strip() or "unknown"
             file.close()
             raise AlreadyRunningError(
-                f"a crawl of {self.site} into this archive is already running (pid {holder}); "
-                f"this one exits. Lock file: {self.path}"
+                f"{self.what} is already running (pid {holder}); this one exits. Lock file: {self.path}"
             ) from None
         file.seek(0)
         file.truncate()

@@ -7,7 +7,6 @@ dict records, so the writer could move to its own process behind a queue.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -49,7 +48,8 @@ class ExtractPipeline:
     def open_spider(self) -> None:
         spider = self.crawler.spider
         name = getattr(spider, "site_id", None) or (spider.name if spider else "crawl")
-        self.warc = WarcFile(self.crawler.settings.get("GOVARCHIVE_DB"), name)
+        if not self.crawler.settings.get("GOVARCHIVE_REDIS_URL"):  # else the writer appends (crawler/handoff.py)
+            self.warc = WarcFile(self.crawler.settings.get("GOVARCHIVE_DB"), name)
         if self.workers > 0:
             self.pool = EXTRACTION_POOLS.acquire(self.workers)  # one per process (crawler/shared.py)
 
@@ -66,15 +66,22 @@ class ExtractPipeline:
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, FetchedPage):
             return item
-        assert self.warc is not None, "open_spider was not called"
         rules = getattr(self.crawler.spider, "extraction_rules", ExtractionRules())
         capture = Capture(item.final_url, item.http_status, item.headers, item.body)
         args = (capture, item.fetched_at, item.encoding, rules)
         record, (outcome, value) = (
             await self.pool.capture_and_extract(*args) if self.pool else capture_and_extract(*args)
         )
-        pointer = self.warc.append(record)
-        item.warc_file, item.warc_offset, item.warc_length = pointer.warc_file, pointer.warc_offset, pointer.warc_length
+        for_writer = None  # the record, when another process appends it (crawler/handoff.py)
+        if self.warc is not None:
+            pointer = self.warc.append(record)
+            item.warc_file, item.warc_offset, item.warc_length = (
+                pointer.warc_file,
+                pointer.warc_offset,
+                pointer.warc_length,
+            )
+        else:
+            for_writer = record
         if outcome == "error":
             if self.stats:
                 self.stats.inc_value("govarchive/extraction_failed")
@@ -85,8 +92,11 @@ class ExtractPipeline:
                 kind=EXTRACTION,
                 http_status=item.http_status,
                 crawl_run=item.crawl_run,
+                capture=for_writer,
             )
-        return article_from(item, value)  # type: ignore[arg-type]
+        article = article_from(item, value)  # type: ignore[arg-type]
+        article.capture = for_writer
+        return article
 
 
 def article_from(page: FetchedPage, fields: dict[str, Any]) -> Article:
@@ -123,6 +133,7 @@ class ValidatePipeline:
                 kind=VALIDATION,
                 http_status=item.http_status,
                 crawl_run=item.crawl_run,
+                capture=item.capture,
             )
         for name in ("published", "modified"):
             value = getattr(item, name)
@@ -179,27 +190,27 @@ class ArchivePipeline:
         assert self.stats is not None, "open_spider was not called"
         if not isinstance(item, NotArchived | NotModified | Article):
             return item
-        self.stats.inc_value(await self.write(item))
+        for counter in await self.write(item):
+            self.stats.inc_value(counter)
         if isinstance(item, NotArchived):
-            self.stats.inc_value(f"govarchive/failed/{item.kind}")
-            if item.bound:
-                self.stats.inc_value(f"govarchive/bounds/{item.bound}")
             # The spider or the extractor has logged why; Scrapy need not repeat it at WARNING.
             raise DropItem(f"recorded failure for {item.url}: {item.reason}", log_level="DEBUG")
         return item
 
-    async def write(self, item: NotArchived | NotModified | Article) -> str:
-        """Hands the item to the writer thread; the stats counter once it is committed."""
+    async def write(self, item: NotArchived | NotModified | Article) -> list[str]:
+        """Hands the item to the writer thread; the stats counters once it is committed."""
         assert self.writer is not None, "open_spider was not called"
         return await asyncio.wrap_future(self.writer.submit(lambda writer: write_item(writer, item)))
 
 
-def write_item(writer: ArchiveWriter, item: NotArchived | NotModified | Article) -> str:
-    """On the writer thread: write one item; returns the stats counter to increment."""
+def write_item(writer: ArchiveWriter, item: NotArchived | NotModified | Article) -> list[str]:
+    """Write one item (on the one thread or process that writes); returns the stats counters
+    it adds to: what became of it, and for a failure its kind and the bound it hit."""
     if isinstance(item, NotArchived):
         removed = writer.record_failure(item.url, item.reason, item.site, item.http_status, item.kind, item.crawl_run)
-        return "govarchive/removed" if removed else "govarchive/failures"
+        bound = [f"govarchive/bounds/{item.bound}"] if item.bound else []
+        return ["govarchive/removed" if removed else "govarchive/failures", f"govarchive/failed/{item.kind}", *bound]
     if isinstance(item, NotModified):
         writer.not_modified(item.url, item.fetched_at, item.crawl_run)
-        return "govarchive/articles_unchanged"
-    return f"govarchive/articles_{writer.write_article(dataclasses.asdict(item))}"
+        return ["govarchive/articles_unchanged"]
+    return [f"govarchive/articles_{writer.write_article(item.record())}"]

@@ -177,13 +177,33 @@ def _finish(writer: ArchiveWriter, job: SiteCrawl) -> SiteResult:
     stats = job.crawler.stats.get_stats() if job.crawler.stats else {}
     reason = str(stats.get("finish_reason", "not started"))
     spider = job.crawler.spider
+    unsettled: list[str] = []
+    traps: dict[str, tuple[str, str]] = {}
     if isinstance(spider, NewsSpider):
-        writer.record_traps(job.site, {p: (t.setting, t.reason) for p, t in spider.traps.new.items()}, job.run_id)
-        _account_for_unfetched(writer, job, spider.ledger.unsettled(), reason, stats)
+        unsettled = spider.ledger.unsettled()
+        traps = {p: (t.setting, t.reason) for p, t in spider.traps.new.items()}
+    result = close_run(writer, job.run_id, job.site, reason, stats, unsettled, traps)
+    job.lock.release()
+    return result
+
+
+def close_run(
+    writer: ArchiveWriter,
+    run_id: int,
+    site: str,
+    reason: str,
+    stats: dict[str, Any],
+    unsettled: list[str],
+    traps: dict[str, tuple[str, str]],
+) -> SiteResult:
+    """Record a run's end: the traps it found, the pages it named and never fetched (each with
+    why), its figures and its verdict. One-host and distributed runs (crawler/ingest.py) alike."""
+    writer.record_traps(site, traps, run_id)
+    _account_for_unfetched(writer, site, run_id, unsettled, reason, stats)
     figures = summary(stats)
     status, message = judge(reason, figures)
     writer.finish_run(
-        job.run_id,
+        run_id,
         status,
         {
             "pages": figures["pages"],
@@ -202,8 +222,7 @@ def _finish(writer: ArchiveWriter, job: SiteCrawl) -> SiteResult:
             "stop_reason": message or _stop_reason(reason, stats),
         },
     )
-    job.lock.release()
-    return SiteResult(job.site, reason, figures, status, message)
+    return SiteResult(site, reason, figures, status, message)
 
 
 def _stop_reason(reason: str, stats: dict[str, Any]) -> str:
@@ -220,7 +239,7 @@ def _counters(stats: dict[str, Any], group: str) -> dict[str, int]:
 
 
 def _account_for_unfetched(
-    writer: ArchiveWriter, job: SiteCrawl, unsettled: list[str], reason: str, stats: dict[str, Any]
+    writer: ArchiveWriter, site: str, run_id: int, unsettled: list[str], reason: str, stats: dict[str, Any]
 ) -> None:
     """Pages a route named that the run ended without fetching: each recorded with why, and
     counted in the run's figures."""
@@ -237,7 +256,7 @@ def _account_for_unfetched(
         _add(stats, "govarchive/lost", len(unsettled))
     with writer.db.atomic():
         for url in unsettled:
-            writer.record_failure(url, why, job.site, None, kind, job.run_id)
+            writer.record_failure(url, why, site, None, kind, run_id)
     _add(stats, "govarchive/failures", len(unsettled))
     _add(stats, f"govarchive/failed/{kind}", len(unsettled))
 

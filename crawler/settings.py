@@ -89,6 +89,18 @@ GOVARCHIVE_EXTRACT_WORKERS = os.environ.get("GOVARCHIVE_EXTRACT_WORKERS", "auto"
 # transaction (a killed crawl loses at most that much, which the next run fetches again).
 GOVARCHIVE_COMMIT_MAX_WRITES = 64
 GOVARCHIVE_COMMIT_MAX_SECONDS = 0.25
+# A crawl across hosts (`crawl --redis URL`, `ingest --redis URL`; docs/scaling.md): workers share
+# a frontier in Redis and hand their results to the archive's one writer through it.
+GOVARCHIVE_REDIS_URL = ""  # set by --redis; empty: this process writes the archive itself
+GOVARCHIVE_REDIS_NAMESPACE = os.environ.get("GOVARCHIVE_REDIS_NAMESPACE", "govarchive")  # key prefix
+# A worker exits once nothing is queued or leased and the frontier was quiet this long.
+GOVARCHIVE_REDIS_QUIET_SECONDS = float(os.environ.get("GOVARCHIVE_REDIS_QUIET_SECONDS", "5"))
+# A worker that has not renewed its heartbeat for this long is dead: its requests are re-queued.
+GOVARCHIVE_REDIS_LEASE_SECONDS = float(os.environ.get("GOVARCHIVE_REDIS_LEASE_SECONDS", "15"))
+# Workers pause while the results not yet written exceed this (compressed captures included).
+GOVARCHIVE_REDIS_BACKLOG_BYTES = int(os.environ.get("GOVARCHIVE_REDIS_BACKLOG_BYTES", str(256 * 2**20)))
+# How long a worker waits for the writer to open its run before giving up.
+GOVARCHIVE_REDIS_JOIN_SECONDS = float(os.environ.get("GOVARCHIVE_REDIS_JOIN_SECONDS", "60"))
 # Back-pressure: responses (bytes) in processing at once, waiting for extraction or commit.
 SCRAPER_SLOT_MAX_ACTIVE_SIZE = 10_000_000
 # Scrapy starts this many asyncio tasks for every response's output, however little it holds

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import click
 
-from govarchive.crawling import crawl, forget, reextract, upgrade
+from govarchive.crawling import crawl, forget, ingest, reextract, upgrade
 from govarchive.developing import extract, new_site, record, sites
 from govarchive.doctor import doctor
 from govarchive.reading import check, diff, export, search, serve, stats, versions
@@ -32,6 +32,7 @@ def cli() -> None:
 
 for command in (
     crawl,
+    ingest,
     search,
     serve,
     stats,

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import click
 
-from govarchive.options import db_option, http_url, in_archive, open_db, registered, registered_sites
+from govarchive.options import db_option, http_url, in_archive, open_db, redis_url, registered, registered_sites
 from govarchive.output import DEBUG, QUIET, VERBOSE, Progress, say, verbosity, verbosity_options
 
 EXIT_SITE_FAILED = 1  # a site could not be crawled (unreachable, nothing fetched, aborted)
@@ -50,6 +50,13 @@ LOG_LEVELS = {QUIET: ("ERROR", "ERROR"), VERBOSE: ("INFO", "INFO"), DEBUG: ("DEB
     help="Stop each site after this many seconds (default GOVARCHIVE_MAX_SECONDS, 6 hours; 0: no limit).",
 )
 @click.option("--routes", help="Discovery routes to use, comma-separated (default: the site's; all four for --url).")
+@click.option(
+    "--redis",
+    "frontier",
+    callback=redis_url,
+    help="Work on a crawl shared by workers on many hosts, through the Redis server at this URL "
+    "(redis://host:6379/0; rediss:// for TLS); `govarchive ingest` writes the archive (docs/scaling.md).",
+)
 @db_option
 @verbosity_options
 def crawl(
@@ -62,6 +69,7 @@ def crawl(
     max_pages: int | None,
     max_seconds: int | None,
     routes: str | None,
+    frontier: str | None,
     db_path: Path,
 ) -> None:
     """Crawl SITES (see `govarchive sites`), every site (--all), and/or sites at --url.
@@ -84,8 +92,13 @@ def crawl(
       2   usage error
       75  another crawl of the same site into the same archive is running
     \b
+    With --redis, this process is one worker of a crawl shared across hosts: it does not
+    open the archive (--db only places its HTTP cache), exits once the shared frontier is
+    drained, and its status is its own part's; the run's record is the writer's.
+    \b
     Example:
       govarchive crawl --url http://127.0.0.1:8765/ --db data/demo.db
+      govarchive crawl --redis redis://10.0.0.5:6379/0 --all
     """
     if not sites and not all_sites and not urls:
         raise click.UsageError(NOTHING_TO_CRAWL)
@@ -103,7 +116,7 @@ def crawl(
     targets = [*urls, base_url or "", *(registry[s].base_url for s in chosen if not base_url)]
     overrides = _crawl_settings(max_pages, max_seconds)
     _warn_without_contact([t for t in targets if t])
-    _run_crawl(db_path, chosen, list(urls), spider_args, overrides, refresh)
+    _run_crawl(db_path, chosen, list(urls), spider_args, overrides, refresh, frontier)
 
 
 def _crawl_settings(max_pages: int | None, max_seconds: int | None) -> dict[str, Any]:
@@ -138,27 +151,108 @@ def _run_crawl(
     spider_args: dict[str, Any],
     overrides: dict[str, Any],
     refresh: bool,
+    frontier: str | None = None,
 ) -> None:
+    """One process crawls into the archive; or, with a frontier, works on a shared crawl."""
     from crawler import settings
     from crawler.workers import start_forkserver, worker_count
 
     if worker_count(settings.GOVARCHIVE_EXTRACT_WORKERS) > 0:
         start_forkserver()  # its imports overlap ours (crawler/workers.py)
+    from crawler.coordination import NoWriterError
+    from crawler.distributed import FrontierUnreachableError, crawl_on_frontier
     from crawler.progress import describe
     from crawler.run import crawl as run_crawl
 
-    results = run_crawl(str(db_path), sites, urls, spider_args, overrides, refresh=refresh)
+    try:
+        if frontier:
+            results = crawl_on_frontier(frontier, str(db_path), sites, urls, spider_args, overrides, refresh)
+        else:
+            results = run_crawl(str(db_path), sites, urls, spider_args, overrides, refresh=refresh)
+    except (FrontierUnreachableError, NoWriterError) as error:
+        raise click.ClickException(str(error)) from None
+    done = _worker_part if frontier else describe
     for result in results:
+        figures = f": {done(result.figures)}" if result.figures else ""
         if result.status == "locked":
             click.echo(f"{result.site}: {result.message}", err=True)
         elif result.ok:
-            say(f"{result.site}: ok" + (f": {describe(result.figures)}" if result.figures else ""))
+            say(f"{result.site}: ok{figures}")
         else:
-            figures = f": {describe(result.figures)}" if result.figures else ""
             click.echo(f"{result.site}: {result.status.upper()} ({result.message}){figures}")  # even with -q
-    say(f"archive: {db_path}")
+    say("the writer records the runs in its archive (govarchive ingest)" if frontier else f"archive: {db_path}")
     if any(r.status == "locked" for r in results):
         sys.exit(EXIT_LOCKED)
+    if not all(r.ok for r in results):
+        sys.exit(EXIT_SITE_FAILED)
+
+
+def _worker_part(figures: dict[str, int]) -> str:
+    """What one worker of a shared crawl did; what became of the articles is the writer's."""
+    return (
+        f"this worker's part: {figures['pages']} pages ({figures['downloads']} downloaded, "
+        f"{figures['not_modified']} not modified)"
+    )
+
+
+@click.command()
+@click.option("--redis", "frontier", required=True, callback=redis_url, help="The Redis server the workers use.")
+@click.option(
+    "--exit-when-idle",
+    type=click.FloatRange(min=0),
+    help="Exit once no run is open and no result came for this many seconds (default: until SIGTERM).",
+)
+@db_option
+@verbosity_options
+def ingest(frontier: str, exit_when_idle: float | None, db_path: Path) -> None:
+    """Write the archive for crawl workers on any number of hosts (`crawl --redis URL`).
+
+    The one writer of the archive: it opens a run when a worker asks for one (taking the
+    site's lock, publishing the known articles for an incremental crawl), writes every
+    result the workers hand over (each exactly once, even across a kill -9 of this
+    process), and records each run when its frontier is drained. Run one per archive, e.g.
+    as a systemd service (ops/govarchive-ingest.service).
+
+    \b
+    Exit status: 0; 1 when a run it recorded failed (with --exit-when-idle); 75 when
+    another writer of this archive is running.
+    """
+    import logging
+
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    from crawler import settings
+    from crawler.ingest import Ingest, WriterRunningError
+    from crawler.progress import describe
+
+    level = "ERROR" if verbosity() == QUIET else "DEBUG" if verbosity() == DEBUG else settings.LOG_LEVEL
+    logging.basicConfig(level=level, format="%(asctime)s %(name)s %(levelname)s: %(message)s")
+    if db_path.exists():
+        open_db(db_path, write=True).close()  # refuses, in one line, a file that is not an archive
+    try:
+        redis = Redis.from_url(frontier)
+        redis.ping()
+    except RedisError as error:
+        raise click.ClickException(f"cannot reach the frontier at {frontier}: {error}") from None
+    try:
+        writer = Ingest(
+            redis,
+            settings.GOVARCHIVE_REDIS_NAMESPACE,
+            str(db_path),
+            settings.GOVARCHIVE_REDIS_QUIET_SECONDS,
+            settings.GOVARCHIVE_REVISIT_DAYS,
+        )
+    except WriterRunningError as error:
+        click.echo(str(error), err=True)
+        sys.exit(EXIT_LOCKED)
+    say(f"writing {db_path} for the workers at {frontier}", err=True)
+    results = writer.serve(exit_when_idle)
+    for result in results:
+        if result.ok:
+            say(f"{result.site}: ok: {describe(result.figures)}")
+        else:
+            click.echo(f"{result.site}: {result.status.upper()} ({result.message}): {describe(result.figures)}")
     if not all(r.ok for r in results):
         sys.exit(EXIT_SITE_FAILED)
 

@@ -55,6 +55,13 @@ def http_url(ctx: click.Context | None, param: click.Parameter | None, value: An
     return value
 
 
+def redis_url(ctx: click.Context | None, param: click.Parameter | None, value: str | None) -> str | None:
+    """A Redis server as redis-py takes it: redis://[:password@]host:port/db, rediss:// (TLS), unix://."""
+    if value is not None and urlsplit(value).scheme not in ("redis", "rediss", "unix"):
+        raise click.BadParameter(f"{value!r} is not a Redis URL, e.g. redis://127.0.0.1:6379/0 (rediss:// for TLS)")
+    return value
+
+
 def iso_day(ctx: click.Context | None, param: click.Parameter | None, value: str | None) -> str | None:
     """YYYY-MM-DD in the Common Era; a Buddhist-Era year (2566 = 2023) is converted."""
     from archive.text import common_era_day

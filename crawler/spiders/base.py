@@ -402,10 +402,12 @@ class NewsSpider(scrapy.Spider):
             yield self.not_archived(outcome_source(request), verdict.kind, verdict.reason, bound=verdict.setting)
 
     def on_dropped(self, request: Request, spider: Spider) -> None:
-        """Scrapy's duplicate filter dropped a page request: a redirect to a page fetched already."""
+        """Scrapy's duplicate filter dropped a page request: a redirect to a page fetched already
+        is counted; a page named again is not (another worker sharing the frontier has it)."""
         if spider is self and request.callback == self.parse_page:
             self.ledger.settle(outcome_source(request))
-            self.count_skip(DUPLICATE)
+            if "redirect_urls" in request.meta:
+                self.count_skip(DUPLICATE)
 
 
 def unreadable_reason(response: Response) -> tuple[str, str] | None:

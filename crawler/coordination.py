@@ -1,0 +1,194 @@
+"""How a distributed run begins and ends in Redis, between workers and the archive's writer.
+
+A worker asked to crawl a site joins the site's open run, or asks the writer for one
+(`ask_for_run`). Only the writer opens runs, because only it holds the archive: it takes the
+site's lock, adds the `crawl_runs` row, and publishes what workers need to crawl
+incrementally, as a one-host crawl would: the archive's known pages with their validators,
+the site's known traps, whether to refresh (`publish_run`). When the run's frontier is
+drained and its workers gone, the writer records the run and leaves its outcome under the
+run's `status` key for a day; every other key of the run is deleted.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, cast
+
+from redis import Redis
+
+from archive.history import KnownPage
+from crawler.traps import Trap
+
+STATUS_TTL_SECONDS = 86_400
+REFUSAL_TTL_SECONDS = 60
+POLL_SECONDS = 0.1
+PUBLISH_CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class RunKeys:
+    """The Redis keys of one run (one site, one `crawl_runs` row) under a namespace."""
+
+    namespace: str
+    run: int
+
+    def key(self, name: str) -> str:
+        return f"{self.namespace}:run:{self.run}:{name}"
+
+    @property
+    def queue(self) -> str:
+        return self.key("queue")
+
+    @property
+    def seen(self) -> str:
+        return self.key("seen")
+
+    @property
+    def workers(self) -> str:
+        return self.key("workers")
+
+    @property
+    def activity(self) -> str:
+        """When a request was last queued, taken or finished (a float, seconds since the epoch)."""
+        return self.key("activity")
+
+    def leases(self, worker: str) -> str:
+        return self.key(f"leases:{worker}")
+
+    def alive(self, worker: str) -> str:
+        return self.key(f"alive:{worker}")
+
+    def all_keys(self, redis: Redis) -> list[str]:
+        return [text(k) for k in redis.scan_iter(match=self.key("*"), count=1000)]
+
+
+def text(value: bytes | str) -> str:
+    """A Redis answer as text (the client answers bytes)."""
+    return value.decode() if isinstance(value, bytes) else value
+
+
+class NoWriterError(RuntimeError):
+    """No writer opened the run in time."""
+
+
+class RunRefusedError(RuntimeError):
+    """The writer would not open the run: the site is being crawled into the archive already."""
+
+
+@dataclass
+class RunRequest:
+    """What a worker asks the writer for: a run of `site`, with its spider's arguments."""
+
+    site: str
+    spider_kwargs: dict[str, Any] = field(default_factory=dict)
+    refresh: bool = False
+
+
+def requests_key(namespace: str) -> str:
+    return f"{namespace}:run-requests"
+
+
+def site_key(namespace: str, site: str) -> str:
+    """The open run of a site, if any."""
+    return f"{namespace}:site:{site}"
+
+
+def refused_key(namespace: str, site: str) -> str:
+    return f"{namespace}:refused:{site}"
+
+
+def ask_for_run(redis: Redis, namespace: str, request: RunRequest, wait: float) -> int:
+    """The open run of the site, opened by the writer on request if there is none."""
+    run = redis.get(site_key(namespace, request.site))
+    if run is None:
+        redis.rpush(requests_key(namespace), json.dumps(asdict(request)))
+    deadline = time.monotonic() + wait
+    while run is None:
+        refusal = redis.get(refused_key(namespace, request.site))
+        if refusal is not None:
+            raise RunRefusedError(text(refusal))
+        if time.monotonic() > deadline:
+            raise NoWriterError(
+                f"no archive writer opened a run of {request.site} within {wait:g} s: "
+                "start `govarchive ingest --redis URL --db ARCHIVE` (one per archive), then the workers"
+            )
+        time.sleep(POLL_SECONDS)
+        run = redis.get(site_key(namespace, request.site))
+    return int(run)
+
+
+def next_run_request(redis: Redis, namespace: str) -> RunRequest | None:
+    data = redis.lpop(requests_key(namespace))
+    return RunRequest(**json.loads(cast(bytes, data))) if data else None
+
+
+def publish_run(
+    redis: Redis,
+    keys: RunKeys,
+    request: RunRequest,
+    known: dict[str, KnownPage],
+    traps: dict[str, tuple[str, str]],
+    revisit_days: float,
+) -> None:
+    """Everything a worker needs before it crawls; the site's key last, so a worker that sees
+    the run sees all of it."""
+    meta = {"site": request.site, "spider_kwargs": request.spider_kwargs, "refresh": request.refresh}
+    with redis.pipeline(transaction=False) as pipe:
+        pipe.set(keys.key("meta"), json.dumps(meta | {"revisit_days": revisit_days}))
+        items = [(url, json.dumps(asdict(page))) for url, page in known.items()]
+        for start in range(0, len(items), PUBLISH_CHUNK):
+            pipe.hset(keys.key("known"), mapping=dict(items[start : start + PUBLISH_CHUNK]))
+        if traps:
+            pipe.hset(keys.key("traps"), mapping={p: json.dumps(found) for p, found in traps.items()})
+        pipe.set(keys.activity, time.time())
+        pipe.set(site_key(keys.namespace, request.site), keys.run)
+        pipe.execute()
+
+
+@dataclass
+class JoinedRun:
+    """A run as a worker sees it when it joins."""
+
+    keys: RunKeys
+    site: str
+    spider_kwargs: dict[str, Any]
+    refresh: bool
+    revisit_days: float
+    known: dict[str, KnownPage]
+    traps: dict[str, Trap]
+
+
+def join_run(redis: Redis, keys: RunKeys, worker: str, alive_seconds: float) -> JoinedRun:
+    """Registers the worker at once, so the writer never ends a run a worker is starting."""
+    with redis.pipeline(transaction=False) as pipe:
+        pipe.sadd(keys.workers, worker)
+        pipe.set(keys.alive(worker), 1, px=int(alive_seconds * 1000))
+        pipe.execute()
+    meta = json.loads(redis.get(keys.key("meta")) or "{}")
+    known = {text(url): KnownPage(**json.loads(page)) for url, page in redis.hgetall(keys.key("known")).items()}
+    traps = {text(p): Trap(*json.loads(found)) for p, found in redis.hgetall(keys.key("traps")).items()}
+    return JoinedRun(keys, meta["site"], meta["spider_kwargs"], meta["refresh"], meta["revisit_days"], known, traps)
+
+
+def report_worker_end(
+    redis: Redis, keys: RunKeys, worker: str, reason: str, traps_found: dict[str, tuple[str, str]]
+) -> None:
+    """Why this worker stopped (finished, a budget, SIGTERM) and the traps it found."""
+    with redis.pipeline(transaction=False) as pipe:
+        pipe.hset(keys.key("reasons"), worker, reason)
+        if traps_found:
+            pipe.hset(keys.key("traps-found"), mapping={p: json.dumps(t) for p, t in traps_found.items()})
+        pipe.execute()
+
+
+def end_run(redis: Redis, keys: RunKeys, site: str, outcome: dict[str, Any]) -> None:
+    """The run's outcome stays for a day; its other keys go."""
+    doomed = [k for k in keys.all_keys(redis) if k != keys.key("status")]
+    with redis.pipeline(transaction=True) as pipe:
+        pipe.set(keys.key("status"), json.dumps(outcome), ex=STATUS_TTL_SECONDS)
+        if doomed:
+            pipe.delete(*doomed)
+        pipe.delete(site_key(keys.namespace, site))
+        pipe.execute()

@@ -1,0 +1,236 @@
+"""A crawl frontier shared through Redis by workers on any host: queue, seen-set and leases.
+
+scrapy-redis gives the queue and the seen-set. What it lacks, for a crawl where nothing may
+be lost, is added here:
+
+- **Leases.** A request taken from the queue is moved, in one step, to the taking worker's
+  lease set. It leaves that set only once Scrapy is done with it: its response processed
+  and its results handed to the writer, or a follow-up (redirect, retry) queued. A worker
+  that dies (SIGKILL, a lost host) stops renewing its `alive` key; once that expires, any
+  worker or the writer puts its leases back in the queue. A request is then fetched twice
+  at worst, never lost; the archive's writes are idempotent.
+- **A stop rule.** A worker whose own engine is idle keeps waiting while the queue holds
+  requests, any worker holds a lease, or the frontier changed in the last QUIET seconds;
+  then every worker exits on its own. (scrapy-redis alone ends a worker as soon as the
+  shared queue is momentarily empty.)
+- **Per-run keys**, named by `coordination.RunKeys`, which the run's writer creates and removes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import socket
+import time
+from typing import Any
+
+from redis import Redis
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider
+from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.queue import PriorityQueue
+from twisted.internet import task
+
+from crawler import wire
+from crawler.coordination import RunKeys, report_worker_end, text
+from crawler.outcomes import KNOWN
+
+log = logging.getLogger(__name__)
+WORKER_COUNTERS = ("response_received_count",)  # Scrapy's own counters a run's figures use
+KNOWN_COUNTER = f"govarchive/skipped/{KNOWN}"
+LEASE = "govarchive_lease"  # request.meta key: the lease a follow-up request replaces
+# Move the best request from the queue to a worker's lease set, and note the activity.
+POP_AND_LEASE = """
+local best = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if #best == 0 then return false end
+redis.call('ZREM', KEYS[1], best[1])
+redis.call('ZADD', KEYS[2], best[2], best[1])
+redis.call('SET', KEYS[3], ARGV[1])
+return best[1]
+"""
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def requeue_dead_workers(redis: Redis, keys: RunKeys) -> int:
+    """Leases of workers whose `alive` key expired go back to the queue; returns how many."""
+    moved = 0
+    for member in redis.smembers(keys.workers):
+        worker = text(member)
+        if redis.exists(keys.alive(worker)):
+            continue
+        moved += requeue_leases(redis, keys, worker)
+        redis.srem(keys.workers, worker)
+        log.warning("worker %s stopped answering: its requests are back in the queue", worker)
+    return moved
+
+
+def requeue_leases(redis: Redis, keys: RunKeys, worker: str) -> int:
+    leases = keys.leases(worker)
+    with redis.pipeline(transaction=True) as pipe:
+        pipe.zcard(leases)
+        pipe.zunionstore(keys.queue, [keys.queue, leases], aggregate="MIN")
+        pipe.delete(leases)
+        pipe.set(keys.activity, time.time())
+        count = pipe.execute()[0]
+    return int(count)
+
+
+def drained(redis: Redis, keys: RunKeys, quiet: float) -> bool:
+    """The stop rule: nothing queued, nothing leased by any worker, quiet for `quiet` seconds."""
+    requeue_dead_workers(redis, keys)
+    if redis.zcard(keys.queue):
+        return False
+    workers = [text(m) for m in redis.smembers(keys.workers)]
+    if any(redis.zcard(keys.leases(w)) for w in workers):
+        return False
+    last = float(redis.get(keys.activity) or 0)
+    return time.time() - last >= quiet
+
+
+class LeasedScheduler:
+    """Scrapy's scheduler on a shared frontier: scrapy-redis's queue and seen-set, with leases
+    and the stop rule. The spider names its run's keys (`spider.frontier_keys`)."""
+
+    def __init__(self, crawler: Crawler, redis: Redis) -> None:
+        self.crawler = crawler
+        self.redis = redis
+        self.worker = worker_id()
+        self.quiet = crawler.settings.getfloat("GOVARCHIVE_REDIS_QUIET_SECONDS")
+        self.lease_seconds = crawler.settings.getfloat("GOVARCHIVE_REDIS_LEASE_SECONDS")
+        self.pop = redis.register_script(POP_AND_LEASE)
+        self.held: dict[Request, str] = {}  # requests taken and not finished -> lease id
+        self.members: dict[str, bytes] = {}  # lease id -> the queued form, to remove it
+        self.flushed: dict[str, int] = {}  # this worker's counters as last added to the run's
+        self.flushed_known: set[str] = set()  # known pages this worker skipped, as last added
+        self.heartbeat = task.LoopingCall(self.beat)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> LeasedScheduler:
+        return cls(crawler, Redis.from_url(crawler.settings.get("GOVARCHIVE_REDIS_URL")))
+
+    def open(self, spider: Spider) -> None:
+        self.spider = spider
+        self.keys: RunKeys = spider.frontier_keys  # type: ignore[attr-defined]
+        self.queue = PriorityQueue(self.redis, spider, self.keys.queue, serializer=wire)
+        self.seen = RFPDupeFilter(self.redis, self.keys.seen)
+        self.redis.sadd(self.keys.workers, self.worker)
+        self.beat()
+        self.heartbeat.start(1.0, now=False)
+        self.crawler.signals.connect(self.on_idle, signal=signals.spider_idle)
+
+    def close(self, reason: str) -> None:
+        """Leases this worker still holds go back to the queue (another worker takes them), and
+        its counters, why it stopped and the traps it found go to the run, before it leaves:
+        the writer ends a run only once its last worker has left."""
+        if self.heartbeat.running:
+            self.heartbeat.stop()
+        self.release_finished()
+        if self.redis.zcard(self.keys.leases(self.worker)):
+            requeue_leases(self.redis, self.keys, self.worker)
+        self.flush_counters()
+        traps = getattr(self.spider, "traps", None)
+        found = {p: (t.setting, t.reason) for p, t in traps.new.items()} if traps is not None else {}
+        report_worker_end(self.redis, self.keys, self.worker, reason, found)
+        self.redis.srem(self.keys.workers, self.worker)
+        self.redis.delete(self.keys.alive(self.worker))
+
+    def has_pending_requests(self) -> bool:
+        return bool(self.redis.zcard(self.keys.queue))
+
+    def __len__(self) -> int:
+        return int(self.redis.zcard(self.keys.queue))
+
+    def enqueue_request(self, request: Request) -> bool:
+        replaces = request.meta.pop(LEASE, None)
+        if not request.dont_filter and self.seen.request_seen(request):
+            if replaces:  # a redirect to a page queued already: this request is finished
+                self.release(replaces)
+            return False
+        self.queue.push(request)
+        self.redis.set(self.keys.activity, time.time())
+        if replaces:  # the follow-up is queued; the request it came from is done
+            self.release(replaces)
+        return True
+
+    def next_request(self) -> Request | None:
+        self.release_finished()
+        member = self.pop(keys=[self.keys.queue, self.keys.leases(self.worker), self.keys.activity], args=[time.time()])
+        if member is None:
+            return None
+        request = self.queue._decode_request(member)
+        lease = hashlib.sha1(member).hexdigest()
+        request.meta[LEASE] = lease
+        self.held[request] = lease
+        self.members[lease] = member
+        return request
+
+    def release(self, lease: str) -> None:
+        member = self.members.pop(lease, None)
+        if member is not None:
+            with self.redis.pipeline(transaction=False) as pipe:
+                pipe.zrem(self.keys.leases(self.worker), member)
+                pipe.set(self.keys.activity, time.time())
+                pipe.execute()
+
+    def release_finished(self) -> None:
+        """Requests Scrapy is done with: response processed, results handed on."""
+        active = in_progress(self.crawler)
+        for request in [r for r in self.held if r not in active]:
+            self.release(self.held.pop(request))
+
+    def beat(self) -> None:
+        """Every second: this worker is alive; finished requests are released; its counters
+        are added to the run's."""
+        self.redis.set(self.keys.alive(self.worker), 1, px=int(self.lease_seconds * 1000))
+        self.release_finished()
+        self.flush_counters()
+
+    def flush_counters(self) -> None:
+        """What this worker counted since the last flush (pages, downloads, 304s, skips, HTTP
+        errors) is added to the run's counters, which the writer reads at the run's end."""
+        stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
+        counters = {
+            k: int(v)
+            for k, v in stats.items()
+            if (k in WORKER_COUNTERS or k.startswith("govarchive/")) and k != KNOWN_COUNTER
+        }
+        self.flush_known()
+        changed = {k: v - self.flushed.get(k, 0) for k, v in counters.items() if v != self.flushed.get(k, 0)}
+        if changed:
+            with self.redis.pipeline(transaction=False) as pipe:
+                for name, delta in changed.items():
+                    pipe.hincrby(self.keys.key("stats"), name, delta)
+                pipe.execute()
+            self.flushed.update(counters)
+
+    def flush_known(self) -> None:
+        """Known pages skipped are counted once per run, not once per worker that met them: as
+        a set of pages, which the writer counts (`KNOWN_COUNTER`)."""
+        skipped = set(getattr(self.spider, "known_skipped", ()))
+        added, dropped = skipped - self.flushed_known, self.flushed_known - skipped
+        if added:
+            self.redis.sadd(self.keys.key("known-skipped"), *added)
+        if dropped:
+            self.redis.srem(self.keys.key("known-skipped"), *dropped)
+        self.flushed_known = skipped
+
+    def on_idle(self, spider: Spider) -> None:
+        self.release_finished()
+        if not drained(self.redis, self.keys, self.quiet):
+            raise DontCloseSpider
+
+
+def in_progress(crawler: Crawler) -> set[Any]:
+    """The requests Scrapy's engine has taken from the scheduler and not finished with.
+
+    A request stays in this set until its response has gone through the spider and every
+    item it gave has left the item pipelines (or its follow-up request was queued): the one
+    moment a lease may end. Scrapy offers no signal for it, so this reads the engine's slot.
+    """
+    slot = getattr(crawler.engine, "_slot", None)
+    return set(slot.inprogress) if slot is not None else set()

@@ -1,0 +1,294 @@
+"""The one writer of an archive that crawl workers on many hosts feed through Redis.
+
+`govarchive ingest --redis URL --db ARCHIVE` opens runs when workers ask (crawler/coordination.py),
+writes their results (crawler/handoff.py) into SQLite and the runs' WARC files, and records
+each run once its frontier is drained and its workers are gone.
+
+Exactly once: results are read from the stream after the last entry written, and each batch is
+committed together with the stream position it reached (the `ingest_position` table) and the
+run's counters (`ingest_counts`). Only then are the entries trimmed from the stream. A writer
+killed anywhere in a batch restarts at the committed position: nothing lost, nothing written
+twice (a WARC record appended by the lost batch stays unreferenced in its file, as after a
+killed one-host crawl).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from types import FrameType
+from typing import Any, cast
+
+from redis import Redis
+
+from archive.db import open_archive
+from archive.history import known_pages, known_traps
+from archive.store import ArchiveWriter
+from archive.warc import WarcFile
+from crawler import wire
+from crawler.budget import BUDGET_STOPS
+from crawler.coordination import (
+    REFUSAL_TTL_SECONDS,
+    RunKeys,
+    RunRequest,
+    end_run,
+    next_run_request,
+    publish_run,
+    refused_key,
+    site_key,
+    text,
+)
+from crawler.frontier import KNOWN_COUNTER, drained
+from crawler.handoff import backlog_key, results_key
+from crawler.items import Article, NotArchived
+from crawler.locks import AlreadyRunningError, SiteLock
+from crawler.pipelines import write_item
+from crawler.run import FINISHED, SHUTDOWN, SiteResult, close_run
+
+log = logging.getLogger("govarchive.ingest")
+Entries = list[tuple[bytes, dict[bytes, bytes]]]  # stream entries: id, fields
+BATCH = 256  # results per transaction at most
+BLOCK_MS = 500  # how long one read waits for new results
+LOST = "govarchive/lost"
+PAGE_CALLBACK = "parse_page"  # requests for possible articles (crawler/spiders/base.py)
+
+
+class WriterRunningError(RuntimeError):
+    pass
+
+
+@dataclass
+class OpenRun:
+    keys: RunKeys
+    site: str
+    lock: SiteLock
+
+
+@dataclass
+class Ingest:
+    redis: Redis
+    namespace: str
+    db_path: str
+    quiet: float
+    revisit_days: float
+    writer: ArchiveWriter = field(init=False)
+    runs: dict[int, OpenRun] = field(default_factory=dict)
+    warcs: dict[str, WarcFile] = field(default_factory=dict)
+    finished: list[SiteResult] = field(default_factory=list)
+    stopping: bool = False
+
+    def __post_init__(self) -> None:
+        self.lock = SiteLock(self.db_path, "ingest", what="a writer of this archive (govarchive ingest)")
+        try:
+            self.lock.acquire()
+        except AlreadyRunningError as error:
+            raise WriterRunningError(str(error)) from None
+        self.writer = ArchiveWriter(open_archive(self.db_path))
+        self.stream = results_key(self.namespace)
+        self.position = self._committed_position()
+        self._recount_backlog()
+        self._adopt_open_runs()
+
+    # -- the loop ---------------------------------------------------------------------
+    def serve(self, idle_exit: float | None = None) -> list[SiteResult]:
+        """Until SIGTERM/SIGINT, or (idle_exit) no run open and no result for that long."""
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, self._stop)
+        idle_since = time.monotonic()
+        while not self.stopping:
+            self._open_requested_runs()
+            if self.ingest_batch():
+                idle_since = time.monotonic()
+                continue
+            self._finish_drained_runs()
+            if self.runs:
+                idle_since = time.monotonic()
+            elif idle_exit is not None and time.monotonic() - idle_since >= idle_exit:
+                break
+        self.close()
+        return self.finished
+
+    def _stop(self, signum: int, frame: FrameType | None) -> None:
+        log.info("asked to stop: open runs stay open for the next writer")
+        self.stopping = True
+
+    def close(self) -> None:
+        for warc in self.warcs.values():
+            warc.close()
+        for run in self.runs.values():
+            run.lock.release()
+        self.writer.db.close()
+        self.lock.release()
+
+    # -- results ----------------------------------------------------------------------
+    def ingest_batch(self) -> int:
+        """Write the results after the committed position, as one transaction; returns how many."""
+        answer = cast(list[tuple[bytes, Entries]], self.redis.xread({self.stream: self.position}, BATCH, BLOCK_MS))
+        entries = answer[0][1] if answer else []
+        if not entries:
+            return 0
+        counts: Counter[tuple[int, str]] = Counter()
+        size = 0
+        with self.writer.db.atomic():
+            for _, fields in entries:
+                data = fields[b"result"]
+                size += len(data)
+                for run, counter in self._write_entry(data):
+                    counts[(run, counter)] += 1
+            last = text(entries[-1][0])
+            self._commit_counts(counts)
+            self.writer.db.table("ingest_position").upsert({"stream": self.stream, "last_id": last}, pk="stream")
+        self.position = last
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.xtrim(self.stream, minid=_after(last))
+            pipe.decrby(backlog_key(self.namespace), size)
+            pipe.execute()
+        return len(entries)
+
+    def _write_entry(self, data: bytes) -> list[tuple[int, str]]:
+        """One result in its own savepoint: a bad one is logged and counted, the batch goes on."""
+        try:
+            result = wire.decode_result(data)
+        except wire.WireError as error:
+            log.error("skipped a result that is not one of ours: %s", error)
+            return []
+        run = result.crawl_run or 0
+        try:
+            with self.writer.db.atomic():
+                if isinstance(result, Article | NotArchived) and result.capture is not None:
+                    self._append_capture(result)
+                return [(run, counter) for counter in write_item(self.writer, result)]
+        except Exception as error:  # the page is lost to this run: counted, so the run fails
+            log.error("could not archive %s: %s", getattr(result, "url", "?"), error)
+            return [(run, LOST)]
+
+    def _append_capture(self, result: Article | NotArchived) -> None:
+        assert result.capture is not None
+        warc = self.warcs.get(result.site) or self.warcs.setdefault(result.site, WarcFile(self.db_path, result.site))
+        pointer = warc.append(result.capture)
+        if isinstance(result, Article):
+            result.warc_file, result.warc_offset, result.warc_length = (
+                pointer.warc_file,
+                pointer.warc_offset,
+                pointer.warc_length,
+            )
+
+    def _commit_counts(self, counts: Counter[tuple[int, str]]) -> None:
+        for (run, counter), count in counts.items():
+            self.writer.db.execute(
+                "insert into ingest_counts (run, counter, count) values (?, ?, ?) "
+                "on conflict (run, counter) do update set count = count + excluded.count",
+                [run, counter, count],
+            )
+
+    def _committed_position(self) -> str:
+        row = self.writer.db.execute("select last_id from ingest_position where stream = ?", [self.stream]).fetchone()
+        return str(row[0]) if row else "0-0"
+
+    def _recount_backlog(self) -> None:
+        """The bytes not yet written, counted afresh: a writer killed mid-batch left the
+        counter off by that batch."""
+        entries = cast(Entries, self.redis.xrange(self.stream, min=_after(self.position)))
+        size = sum(len(fields[b"result"]) for _, fields in entries)
+        self.redis.set(backlog_key(self.namespace), size)
+
+    # -- runs -------------------------------------------------------------------------
+    def _open_requested_runs(self) -> None:
+        while (request := next_run_request(self.redis, self.namespace)) is not None:
+            if self.redis.get(site_key(self.namespace, request.site)) is None:
+                self._open_run(request)
+
+    def _open_run(self, request: RunRequest) -> None:
+        lock = SiteLock(self.db_path, request.site)
+        try:
+            lock.acquire()
+        except AlreadyRunningError as error:
+            self.redis.set(refused_key(self.namespace, request.site), str(error), ex=REFUSAL_TTL_SECONDS)
+            return
+        self.writer.close_abandoned_runs(request.site, os.getpid())
+        run = self.writer.start_run(request.site, os.getpid())
+        since = (datetime.now(UTC) - timedelta(days=self.revisit_days)).isoformat()
+        keys = RunKeys(self.namespace, run)
+        known = known_pages(self.writer.db, request.site)
+        traps = known_traps(self.writer.db, request.site, since)
+        publish_run(self.redis, keys, request, known, traps, self.revisit_days)
+        self.runs[run] = OpenRun(keys, request.site, lock)
+        log.info("%s: run %d opened (%d known pages)", request.site, run, len(known))
+
+    def _adopt_open_runs(self) -> None:
+        """Runs a previous writer opened (and was killed or stopped during) go on."""
+        for key in self.redis.scan_iter(match=site_key(self.namespace, "*")):
+            site = text(key).removeprefix(site_key(self.namespace, ""))
+            run = int(self.redis.get(key) or 0)
+            lock = SiteLock(self.db_path, site)
+            lock.acquire()
+            self.writer.db.execute("update crawl_runs set pid = ? where id = ?", [os.getpid(), run])
+            self.writer.db.conn.commit()
+            self.runs[run] = OpenRun(RunKeys(self.namespace, run), site, lock)
+            log.info("%s: run %d adopted from an earlier writer", site, run)
+
+    def _finish_drained_runs(self) -> None:
+        """A run ends when its workers are gone (each left by the stop rule, a budget, or
+        died) and nothing changed for the quiet period; every result is written by then."""
+        for run_id, run in list(self.runs.items()):
+            if self.redis.scard(run.keys.workers) == 0 and _quiet_for(self.redis, run.keys, self.quiet):
+                drained(self.redis, run.keys, self.quiet)  # re-queues the leases of workers that died
+                self.finished.append(self._finish(run_id, run))
+                del self.runs[run_id]
+
+    def _finish(self, run_id: int, run: OpenRun) -> SiteResult:
+        keys = run.keys
+        stats = self._run_stats(run_id, keys)
+        reasons = {text(r) for r in self.redis.hvals(keys.key("reasons"))}
+        reason = next((r for r in reasons if r in BUDGET_STOPS), None) or (
+            SHUTDOWN if SHUTDOWN in reasons or not reasons else FINISHED
+        )
+        unsettled = _queued_pages(self.redis, keys)
+        found = self.redis.hgetall(keys.key("traps-found")).items()
+        traps = {text(p): (bound, why) for p, t in found for bound, why in [json.loads(t)]}
+        result = close_run(self.writer, run_id, run.site, reason, stats, unsettled, traps)
+        end_run(self.redis, keys, run.site, {"status": result.status, "message": result.message, **result.figures})
+        warc = self.warcs.pop(run.site, None)
+        if warc is not None:
+            warc.close()
+        run.lock.release()
+        log.info("%s: run %d %s", run.site, run_id, result.status)
+        return result
+
+    def _run_stats(self, run_id: int, keys: RunKeys) -> dict[str, Any]:
+        """The workers' counters (fetching) plus the writer's (what became of each result)."""
+        stats: Counter[str] = Counter()
+        for name, value in self.redis.hgetall(keys.key("stats")).items():
+            stats[text(name)] += int(value)
+        for counter, count in self.writer.db.execute(
+            "select counter, count from ingest_counts where run = ?", [run_id]
+        ).fetchall():
+            stats[counter] += count
+        stats[KNOWN_COUNTER] = int(self.redis.scard(keys.key("known-skipped")))
+        return dict(stats)
+
+
+def _quiet_for(redis: Redis, keys: RunKeys, quiet: float) -> bool:
+    return time.time() - float(redis.get(keys.activity) or 0) >= quiet
+
+
+def _queued_pages(redis: Redis, keys: RunKeys) -> list[str]:
+    """Possible articles still queued when the run ended (a budget stopped every worker)."""
+    pages = []
+    for member in redis.zrange(keys.queue, 0, -1):
+        request = wire.loads(cast(bytes, member))
+        if request.get("callback") == PAGE_CALLBACK:
+            pages.append(str((request.get("meta") or {}).get("redirect_urls", [request["url"]])[0]))
+    return pages
+
+
+def _after(entry_id: str) -> str:
+    """The smallest stream id after `entry_id` (XTRIM MINID keeps ids from it on)."""
+    ms, seq = entry_id.split("-")
+    return f"{ms}-{int(seq) + 1}"

@@ -1,0 +1,277 @@
+"""A crawl shared by several workers through a real redis-server, with one archive writer.
+
+Workers and the writer run as users run them (`govarchive crawl --redis`, `govarchive
+ingest`), against a generated 300-article site on 127.0.0.1. The archive they make must be
+the one a single process makes; killing a worker or the writer with SIGKILL must lose and
+double nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from redis import Redis
+
+from bench.synthetic import build
+from crawler import wire
+from crawler.items import Article, NotArchived
+from mirror.server import serving
+from mirror.site import MirrorSite
+from tests.conftest import GOVARCHIVE, rows, run_cli
+
+PAGES = 300
+QUIET = 2.0  # GOVARCHIVE_REDIS_QUIET_SECONDS in these tests
+LEASE = 3.0  # GOVARCHIVE_REDIS_LEASE_SECONDS
+HEARTBEAT = 5.0  # Scrapy's engine looks at an idle worker's scheduler this often
+ENV = {
+    "GOVARCHIVE_REDIS_QUIET_SECONDS": str(QUIET),
+    "GOVARCHIVE_REDIS_LEASE_SECONDS": str(LEASE),
+    "GOVARCHIVE_EXTRACT_WORKERS": "0",  # three workers and a writer already share two cores
+    "GOVARCHIVE_PROGRESS_INTERVAL": "0",
+}
+SAME_TEXT = "url, title, sha256, published, modified, authors, categories, tags, language, image, version"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real redis-server on 127.0.0.1 at a free port (Debian's package; .ci/run installs it)."""
+    server = shutil.which("redis-server")
+    if server is None:
+        if os.environ.get("GOVARCHIVE_REQUIRE_REDIS") == "1":
+            pytest.fail("redis-server is not installed (apt-get install redis-server)")
+        pytest.skip("redis-server is not installed")
+    port = free_port()
+    folder = tmp_path_factory.mktemp("redis")
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+    )
+    redis = Redis(port=port)
+    for _ in range(100):
+        try:
+            redis.ping()
+            break
+        except Exception:
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    process.terminate()
+    process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    folder = build(tmp_path_factory.mktemp("site") / "synthetic", PAGES)
+    with serving(MirrorSite(folder)) as base_url:
+        yield base_url
+
+
+@pytest.fixture
+def frontier(redis_url: str) -> Iterator[str]:
+    """An empty Redis for each test."""
+    Redis.from_url(redis_url).flushall()
+    yield redis_url
+
+
+@dataclass
+class Done:
+    returncode: int
+    output: str
+    ended: float  # time.time() when it exited
+
+
+class Crawl:
+    """Workers and writers of one archive, started as a user starts them."""
+
+    def __init__(self, redis_url: str, base_url: str, folder: Path) -> None:
+        self.redis_url, self.base_url, self.folder = redis_url, base_url, folder
+        self.db = folder / "archive.db"
+        self.workers: list[subprocess.Popen[str]] = []
+
+    def writer(self, idle_exit: float = 6.0) -> subprocess.Popen[str]:
+        args = ["ingest", "--redis", self.redis_url, "--db", str(self.db), "--exit-when-idle", str(idle_exit)]
+        return self._start(args)
+
+    def worker(self) -> subprocess.Popen[str]:
+        cache = self.folder / f"worker-{len(self.workers)}" / "cache.db"
+        process = self._start(["crawl", "--redis", self.redis_url, "--url", self.base_url, "--db", str(cache)])
+        self.workers.append(process)
+        return process
+
+    def _start(self, args: list[str]) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [str(GOVARCHIVE), *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, **ENV},
+        )
+
+    def articles(self) -> int:
+        try:
+            return int(rows(self.db, "select count(*) from articles")[0][0])
+        except Exception:  # not created yet
+            return 0
+
+    def wait_for_articles(self, count: int, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while self.articles() < count:
+            assert time.monotonic() < deadline, f"only {self.articles()} articles after {timeout} s"
+            time.sleep(0.1)
+
+
+def finish(process: subprocess.Popen[str], timeout: float = 180) -> Done:
+    output, _ = process.communicate(timeout=timeout)
+    return Done(process.returncode, output, time.time())
+
+
+@pytest.fixture
+def crawl(frontier: str, site: str, tmp_path: Path) -> Callable[[str], Crawl]:
+    return lambda name: Crawl(frontier, site, tmp_path / name)
+
+
+def crawl_with(crawl: Crawl, workers: int = 3) -> list[Done]:
+    writer = crawl.writer()
+    for _ in range(workers):
+        crawl.worker()
+    return [finish(w) for w in crawl.workers] + [finish(writer)]
+
+
+@pytest.fixture(scope="module")
+def shared_and_single(redis_url: str, site: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """The site crawled by one process, and by three workers and a writer (then once more)."""
+    Redis.from_url(redis_url).flushall()
+    folder = tmp_path_factory.mktemp("shared")
+    single = folder / "single" / "archive.db"
+    run_cli("crawl", "--url", site, "--db", str(single), GOVARCHIVE_EXTRACT_WORKERS="0")
+    shared = Crawl(redis_url, site, folder / "shared")
+    first = crawl_with(shared)
+    second = crawl_with(Crawl(redis_url, site, folder / "shared"))
+    return {"single": single, "shared": shared.db, "first": first, "second": second}
+
+
+def test_three_workers_and_a_writer_archive_what_one_process_archives(shared_and_single: dict) -> None:
+    single, shared = shared_and_single["single"], shared_and_single["shared"]
+    assert all(done.returncode == 0 for done in shared_and_single["first"]), shared_and_single["first"]
+    assert rows(shared, f"select {SAME_TEXT} from articles order by url") == rows(
+        single, f"select {SAME_TEXT} from articles order by url"
+    )
+    assert rows(shared, "select count(*) from articles")[0][0] == PAGES
+    assert rows(shared, "select status, new from crawl_runs where id = 1") == [("ok", PAGES)]
+
+
+def test_every_worker_takes_part_none_quits_while_others_still_queue(shared_and_single: dict) -> None:
+    parts = [int(done.output.split(" pages (")[0].rsplit(" ", 1)[1]) for done in shared_and_single["first"][:3]]
+    assert sum(p > 0 for p in parts) >= 2, parts
+
+
+def test_every_worker_exits_on_its_own_soon_after_the_frontier_empties(shared_and_single: dict) -> None:
+    last_fetch = max(
+        datetime.fromisoformat(t).timestamp()
+        for (t,) in rows(shared_and_single["shared"], "select fetched_at from articles where crawl_run = 1")
+    )
+    exits = [done.ended for done in shared_and_single["first"][:3]]
+    assert max(exits) - last_fetch <= QUIET + HEARTBEAT + 3, max(exits) - last_fetch
+
+
+def test_a_second_shared_run_fetches_no_article_again(shared_and_single: dict) -> None:
+    """Each host revalidates the discovery pages it cached itself (crawler/distributed.py):
+    pages another worker fetched last time come in full, articles never."""
+    assert all(done.returncode == 0 for done in shared_and_single["second"]), shared_and_single["second"]
+    [first, second] = rows(
+        shared_and_single["shared"], "select status, pages, downloads, new, updated, unchanged, skipped from crawl_runs"
+    )
+    assert second[0] == "ok" and second[3:6] == (0, 0, 0)
+    assert json.loads(second[6])["known"] == PAGES
+    assert second[2] <= first[1] // 10
+
+
+def test_a_worker_killed_mid_crawl_loses_no_article(crawl: Callable[[str], Crawl]) -> None:
+    run = crawl("killed-worker")
+    writer = run.writer()
+    victim, *others = run.worker(), run.worker(), run.worker()
+    run.wait_for_articles(60)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    assert all(finish(w).returncode == 0 for w in others)
+    assert finish(writer).returncode == 0
+    assert run.articles() == PAGES
+    assert rows(run.db, "select count(*) from failures where kind not in ('http_error')") == [(0,)]
+    assert rows(run.db, "select status, lost from crawl_runs") == [("ok", 0)]
+
+
+def test_the_writer_killed_and_restarted_loses_nothing_and_writes_nothing_twice(crawl: Callable[[str], Crawl]) -> None:
+    run = crawl("killed-writer")
+    writer = run.writer()
+    workers = [run.worker() for _ in range(3)]
+    run.wait_for_articles(60)
+    writer.send_signal(signal.SIGKILL)
+    writer.wait()
+    time.sleep(1)  # results pile up in the stream meanwhile
+    restarted = run.writer()
+    assert all(finish(w).returncode == 0 for w in workers)
+    assert finish(restarted).returncode == 0
+    assert rows(run.db, "select count(*), count(distinct url) from articles") == [(PAGES, PAGES)]
+    assert rows(run.db, "select count(*) from article_versions") == [(PAGES,)]
+    assert rows(run.db, "select count(*) - count(distinct url) from failures") == [(0,)]
+    assert rows(run.db, "select count from ingest_counts where counter = 'govarchive/articles_new'") == [(PAGES,)]
+    assert rows(run.db, "select status, new from crawl_runs") == [("ok", PAGES)]
+
+
+def test_a_worker_without_a_writer_says_what_to_start(frontier: str, site: str, tmp_path: Path) -> None:
+    result = run_cli(
+        "crawl",
+        "--redis",
+        frontier,
+        "--url",
+        site,
+        "--db",
+        str(tmp_path / "c.db"),
+        check=False,
+        GOVARCHIVE_REDIS_JOIN_SECONDS="0.5",
+    )
+    assert result.returncode == 1
+    assert "start `govarchive ingest --redis URL --db ARCHIVE`" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_redis_url_that_is_not_one_is_a_usage_error() -> None:
+    result = run_cli("crawl", "--redis", "http://127.0.0.1:6379", "--url", "http://127.0.0.1:1/", check=False)
+    assert result.returncode == 2 and "not a Redis URL" in result.stderr
+
+
+def test_results_cross_as_json_with_their_bytes_never_as_pickle() -> None:
+    article = Article(
+        url="https://a.go.th/1",
+        site="a",
+        agency="ก",
+        title="ข่าว",
+        body="เนื้อหา",
+        source_url="https://a.go.th/1",
+        http_status=200,
+        fetched_at="2026-01-01T00:00:00+00:00",
+        extractor="x",
+        capture=b"\x1f\x8b\x00raw",
+    )
+    assert wire.decode_result(wire.encode_result(article)) == article
+    failure = NotArchived(url="https://a.go.th/2", site="a", reason="HTTP 500", kind="http_error", http_status=500)
+    assert wire.decode_result(wire.encode_result(failure)) == failure
+    with pytest.raises(wire.WireError):
+        wire.decode_result(pickle.dumps({"type": "article", "fields": {}}))
