@@ -13,6 +13,7 @@ from typing import Any
 
 from redis import Redis
 from redis.exceptions import RedisError
+from scrapy.settings import Settings
 
 from crawler.budget import BUDGET_STOPS
 from crawler.coordination import JoinedRun, RunKeys, RunRefusedError, RunRequest, ask_for_run, join_run
@@ -20,9 +21,11 @@ from crawler.frontier import worker_id
 from crawler.incremental import Revisits
 from crawler.progress import bar_logging, summary
 from crawler.run import FINISHED, SiteCrawl, SiteResult, plan, project_settings, quiet_process, unthrottle_loopback
-from crawler.settings import ITEM_PIPELINES
+from crawler.settings import DOWNLOADER_MIDDLEWARES, ITEM_PIPELINES
 
 HANDOFF = "crawler.handoff.HandoffPipeline"
+SHARED_PACE = "crawler.pace.SharedPace"
+SHARED_PACE_ORDER = 960  # nearest the network after the HTTP cache (900): a cache hit costs the site nothing
 
 
 class FrontierUnreachableError(RuntimeError):
@@ -36,7 +39,16 @@ def worker_settings(redis_url: str) -> dict[str, Any]:
         "GOVARCHIVE_REDIS_URL": redis_url,
         "SCHEDULER": "crawler.frontier.LeasedScheduler",
         "ITEM_PIPELINES": pipelines | {HANDOFF: ITEM_PIPELINES["crawler.pipelines.ArchivePipeline"]},
+        "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES | {SHARED_PACE: SHARED_PACE_ORDER},
     }
+
+
+def share_the_pace(settings: Settings) -> None:
+    """A site's delay holds across all workers (crawler/pace.py) instead of in each process;
+    AutoThrottle, which adapts one process's delay, is off."""
+    settings.set("GOVARCHIVE_SHARED_DELAY", settings.getfloat("DOWNLOAD_DELAY"), priority="cmdline")
+    settings.set("DOWNLOAD_DELAY", 0, priority="cmdline")
+    settings.set("AUTOTHROTTLE_ENABLED", False, priority="cmdline")
 
 
 def crawl_on_frontier(
@@ -54,6 +66,7 @@ def crawl_on_frontier(
     settings = project_settings(db_path, (overrides or {}) | worker_settings(redis_url))
     jobs = plan(settings, sites, urls, spider_args)
     unthrottle_loopback(settings, [job.kwargs.get("base_url") or job.spider_cls.base_url for job in jobs])
+    share_the_pace(settings)
     redis = Redis.from_url(redis_url)
     try:
         redis.ping()

@@ -32,7 +32,9 @@ AUTOTHROTTLE_START_DELAY = DOWNLOAD_DELAY
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 RETRY_TIMES = 2
 # Loopback targets (the offline mirror, test servers) are ours: no delay needed there.
-GOVARCHIVE_UNTHROTTLED_HOSTS = ("127.0.0.1", "localhost", "::1")
+GOVARCHIVE_UNTHROTTLED_HOSTS = tuple(
+    h for h in os.environ.get("GOVARCHIVE_UNTHROTTLED_HOSTS", "127.0.0.1,localhost,::1").split(",") if h
+)
 
 GOVARCHIVE_MAX_RETRY_AFTER = 600.0  # seconds; a longer Retry-After is capped
 
@@ -99,6 +101,9 @@ GOVARCHIVE_REDIS_QUIET_SECONDS = float(os.environ.get("GOVARCHIVE_REDIS_QUIET_SE
 GOVARCHIVE_REDIS_LEASE_SECONDS = float(os.environ.get("GOVARCHIVE_REDIS_LEASE_SECONDS", "15"))
 # Workers pause while the results not yet written exceed this (compressed captures included).
 GOVARCHIVE_REDIS_BACKLOG_BYTES = int(os.environ.get("GOVARCHIVE_REDIS_BACKLOG_BYTES", str(256 * 2**20)))
+# A worker's delay between requests to one host, across all workers (crawler/pace.py); the
+# worker sets it from DOWNLOAD_DELAY and turns Scrapy's own per-process delay off.
+GOVARCHIVE_SHARED_DELAY = 0.0
 # How long a worker waits for the writer to open its run before giving up.
 GOVARCHIVE_REDIS_JOIN_SECONDS = float(os.environ.get("GOVARCHIVE_REDIS_JOIN_SECONDS", "60"))
 # Back-pressure: responses (bytes) in processing at once, waiting for extraction or commit.

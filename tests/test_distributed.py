@@ -9,6 +9,7 @@ double nothing.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import pickle
 import shutil
@@ -18,8 +19,10 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from redis import Redis
@@ -27,6 +30,7 @@ from redis import Redis
 from bench.synthetic import build
 from crawler import wire
 from crawler.items import Article, NotArchived
+from crawler.locks import SiteLock
 from mirror.server import serving
 from mirror.site import MirrorSite
 from tests.conftest import GOVARCHIVE, rows, run_cli
@@ -109,19 +113,19 @@ class Crawl:
         args = ["ingest", "--redis", self.redis_url, "--db", str(self.db), "--exit-when-idle", str(idle_exit)]
         return self._start(args)
 
-    def worker(self) -> subprocess.Popen[str]:
+    def worker(self, env: dict[str, str] = ENV) -> subprocess.Popen[str]:
         cache = self.folder / f"worker-{len(self.workers)}" / "cache.db"
-        process = self._start(["crawl", "--redis", self.redis_url, "--url", self.base_url, "--db", str(cache)])
+        process = self._start(["crawl", "--redis", self.redis_url, "--url", self.base_url, "--db", str(cache)], env)
         self.workers.append(process)
         return process
 
-    def _start(self, args: list[str]) -> subprocess.Popen[str]:
+    def _start(self, args: list[str], env: dict[str, str] = ENV) -> subprocess.Popen[str]:
         return subprocess.Popen(
             [str(GOVARCHIVE), *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            env={**os.environ, **ENV},
+            env={**os.environ, **env},
         )
 
     def articles(self) -> int:
@@ -160,10 +164,10 @@ def shared_and_single(redis_url: str, site: str, tmp_path_factory: pytest.TempPa
     Redis.from_url(redis_url).flushall()
     folder = tmp_path_factory.mktemp("shared")
     single = folder / "single" / "archive.db"
-    run_cli("crawl", "--url", site, "--db", str(single), GOVARCHIVE_EXTRACT_WORKERS="0")
     shared = Crawl(redis_url, site, folder / "shared")
-    first = crawl_with(shared)
-    second = crawl_with(Crawl(redis_url, site, folder / "shared"))
+    first, second = crawl_with(shared), crawl_with(Crawl(redis_url, site, folder / "shared"))
+    for _ in range(2):
+        run_cli("crawl", "--url", site, "--db", str(single), GOVARCHIVE_EXTRACT_WORKERS="0")
     return {"single": single, "shared": shared.db, "first": first, "second": second}
 
 
@@ -175,6 +179,28 @@ def test_three_workers_and_a_writer_archive_what_one_process_archives(shared_and
     )
     assert rows(shared, "select count(*) from articles")[0][0] == PAGES
     assert rows(shared, "select status, new from crawl_runs where id = 1") == [("ok", PAGES)]
+    outcomes = "select status, new, updated, unchanged, removed, failures, failure_kinds, lost from crawl_runs"
+    assert rows(shared, outcomes) == rows(single, outcomes)
+
+
+def test_check_reads_shared_runs_as_it_reads_one_process_runs(shared_and_single: dict) -> None:
+    shared, single = (run_cli("check", "--db", str(shared_and_single[k]), check=False) for k in ("shared", "single"))
+    assert (shared.returncode, shared.stdout) == (single.returncode, single.stdout)
+
+
+def test_a_site_crawled_into_the_archive_already_is_refused_to_workers(crawl: Callable[[str], Crawl]) -> None:
+    run = crawl("locked")
+    run.folder.mkdir(parents=True)
+    lock = SiteLock(run.db, urlsplit(run.base_url).netloc)
+    lock.acquire()  # a one-host crawl of the site into this archive is running
+    try:
+        writer = run.writer(idle_exit=1)
+        done = finish(run.worker())
+    finally:
+        lock.release()
+    assert done.returncode == 75, done.output
+    assert "already running" in done.output
+    assert finish(writer).returncode == 0
 
 
 def test_every_worker_takes_part_none_quits_while_others_still_queue(shared_and_single: dict) -> None:
@@ -275,3 +301,57 @@ def test_results_cross_as_json_with_their_bytes_never_as_pickle() -> None:
     assert wire.decode_result(wire.encode_result(failure)) == failure
     with pytest.raises(wire.WireError):
         wire.decode_result(pickle.dumps({"type": "article", "fields": {}}))
+
+
+class RequestTimes(logging.Handler):
+    """When the mirror server answered each request (it logs each at DEBUG)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.times: list[float] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.times.append(record.created)
+
+
+def test_workers_share_one_delay_per_site_so_three_never_triple_the_load(frontier: str, tmp_path: Path) -> None:
+    delay = 0.2
+    times = RequestTimes()
+    server_log = logging.getLogger("mirror.server")
+    server_log.addHandler(times)
+    server_log.setLevel(logging.DEBUG)
+    try:
+        with serving(MirrorSite("cdd-mirror")) as base_url:
+            run = Crawl(frontier, base_url, tmp_path)
+            polite = {**ENV, "GOVARCHIVE_UNTHROTTLED_HOSTS": "", "GOVARCHIVE_DOWNLOAD_DELAY": str(delay)}
+            writer = run.writer()
+            for _ in range(3):
+                run.worker(polite)
+            assert all(finish(w).returncode == 0 for w in run.workers)
+            assert finish(writer).returncode == 0
+    finally:
+        server_log.removeHandler(times)
+    gaps = [b - a for a, b in pairwise(sorted(times.times))]
+    assert len(times.times) > 40
+    assert sorted(gaps)[len(gaps) // 2] >= delay * 0.9  # the median gap
+    assert min(gaps) >= delay * 0.5  # a worker's reactor may send a little late, never early in a burst
+    assert (len(times.times) - 1) / (max(times.times) - min(times.times)) <= 1.1 / delay
+
+
+def test_workers_pause_while_the_writer_is_behind_and_lose_nothing(crawl: Callable[[str], Crawl]) -> None:
+    bound = 300_000
+    run = crawl("paused-writer")
+    writer = run.writer()
+    workers = [run.worker({**ENV, "GOVARCHIVE_REDIS_BACKLOG_BYTES": str(bound)}) for _ in range(3)]
+    run.wait_for_articles(20)
+    writer.send_signal(signal.SIGSTOP)
+    redis = Redis.from_url(run.redis_url)
+    time.sleep(4)
+    waiting = int(redis.get("govarchive:backlog") or 0)
+    time.sleep(2)
+    assert int(redis.get("govarchive:backlog") or 0) == waiting  # nobody adds while the writer is behind
+    assert bound < waiting < bound * 4  # over the bound by at most the results already on their way
+    writer.send_signal(signal.SIGCONT)
+    assert all(finish(w).returncode == 0 for w in workers)
+    assert finish(writer).returncode == 0
+    assert run.articles() == PAGES
