@@ -19,8 +19,8 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from itertools import pairwise
 from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
 from urllib.parse import urlsplit
 
