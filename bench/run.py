@@ -10,10 +10,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import pipeline, score_extraction, search_scale, thai_ranking, thai_search
+from bench import pipeline, scaling, score_extraction, search_scale, thai_ranking, thai_search
 
 BENCHMARKS: dict[str, Callable[[], str]] = {
     "pipeline": pipeline.run,
+    "scaling": scaling.run,
     "extraction_quality": score_extraction.run,
     "search_scale": search_scale.run,
     "thai_search": thai_search.run,

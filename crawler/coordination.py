@@ -15,6 +15,7 @@ import json
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, cast
+from urllib.parse import urlsplit, urlunsplit
 
 from redis import Redis
 
@@ -62,6 +63,15 @@ class RunKeys:
 
     def all_keys(self, redis: Redis) -> list[str]:
         return [text(k) for k in redis.scan_iter(match=self.key("*"), count=1000)]
+
+
+def redacted(url: str) -> str:
+    """A Redis URL fit to print: its password replaced (messages end up in logs and mails)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = f"{parts.username}:" if parts.username else ":"
+    return urlunsplit(parts._replace(netloc=f"{user}***@{parts.netloc.rsplit('@', 1)[1]}"))
 
 
 def text(value: bytes | str) -> str:

@@ -16,7 +16,15 @@ from redis.exceptions import RedisError
 from scrapy.settings import Settings
 
 from crawler.budget import BUDGET_STOPS
-from crawler.coordination import JoinedRun, RunKeys, RunRefusedError, RunRequest, ask_for_run, join_run
+from crawler.coordination import (
+    JoinedRun,
+    RunKeys,
+    RunRefusedError,
+    RunRequest,
+    ask_for_run,
+    join_run,
+    redacted,
+)
 from crawler.frontier import worker_id
 from crawler.incremental import Revisits
 from crawler.progress import bar_logging, summary
@@ -71,7 +79,7 @@ def crawl_on_frontier(
     try:
         redis.ping()
     except RedisError as error:
-        raise FrontierUnreachableError(f"cannot reach the frontier at {redis_url}: {error}") from None
+        raise FrontierUnreachableError(f"cannot reach the frontier at {redacted(redis_url)}: {error}") from None
     namespace, worker = settings.get("GOVARCHIVE_REDIS_NAMESPACE"), worker_id()
     process = quiet_process(settings)
     results: list[SiteResult] = []

@@ -53,10 +53,10 @@ class HandoffPipeline:
         if not isinstance(item, Article | NotArchived | NotModified):
             return item
         await self.wait_for_writer()
-        message = wire.encode_result(item)
+        entry = wire.encode_result(item)
         with self.redis.pipeline(transaction=True) as pipe:
-            pipe.xadd(self.stream, {"result": message})
-            pipe.incrby(self.backlog, len(message))
+            pipe.xadd(self.stream, entry)  # type: ignore[arg-type]
+            pipe.incrby(self.backlog, wire.entry_bytes(entry))
             pipe.execute()
         if self.stats is not None:
             self.stats.inc_value("govarchive/handed_off")

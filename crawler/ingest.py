@@ -137,9 +137,8 @@ class Ingest:
         size = 0
         with self.writer.db.atomic():
             for _, fields in entries:
-                data = fields[b"result"]
-                size += len(data)
-                for run, counter in self._write_entry(data):
+                size += wire.entry_bytes(fields)
+                for run, counter in self._write_entry(fields):
                     counts[(run, counter)] += 1
             last = text(entries[-1][0])
             self._commit_counts(counts)
@@ -151,10 +150,10 @@ class Ingest:
             pipe.execute()
         return len(entries)
 
-    def _write_entry(self, data: bytes) -> list[tuple[int, str]]:
+    def _write_entry(self, fields: dict[bytes, bytes]) -> list[tuple[int, str]]:
         """One result in its own savepoint: a bad one is logged and counted, the batch goes on."""
         try:
-            result = wire.decode_result(data)
+            result = wire.decode_result(fields)
         except wire.WireError as error:
             log.error("skipped a result that is not one of ours: %s", error)
             return []
@@ -195,7 +194,7 @@ class Ingest:
         """The bytes not yet written, counted afresh: a writer killed mid-batch left the
         counter off by that batch."""
         entries = cast(Entries, self.redis.xrange(self.stream, min=_after(self.position)))
-        size = sum(len(fields[b"result"]) for _, fields in entries)
+        size = sum(wire.entry_bytes(fields) for _, fields in entries)
         self.redis.set(backlog_key(self.namespace), size)
 
     # -- runs -------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from typing import Any
 from crawler.items import Article, NotArchived, NotModified
 
 BYTES_TAG = "$bytes"
+RESULT, CAPTURE = "result", "capture"  # a result's stream fields
 RESULT_TYPES: dict[str, type[Article] | type[NotArchived] | type[NotModified]] = {
     "article": Article,
     "not_archived": NotArchived,
@@ -60,15 +61,29 @@ def loads(data: bytes | str) -> Any:
         raise WireError(f"not a govarchive message: {error}") from error
 
 
-def encode_result(result: Result) -> bytes:
-    """One outcome of a page, with its WARC record (already gzipped) when it carries one."""
+def encode_result(result: Result) -> dict[str, bytes]:
+    """One outcome of a page as the fields of a stream entry: the result as JSON, and the page's
+    WARC record (already gzipped) as raw bytes in a field of its own, not inflated by base64."""
     kind = next(name for name, cls in RESULT_TYPES.items() if isinstance(result, cls))
-    return dumps({"type": kind, "fields": dataclasses.asdict(result)})
+    fields = {f.name: getattr(result, f.name) for f in dataclasses.fields(result) if f.name != CAPTURE}
+    entry = {RESULT: dumps({"type": kind, "fields": fields})}
+    capture = getattr(result, CAPTURE, None)
+    if capture is not None:
+        entry[CAPTURE] = capture
+    return entry
 
 
-def decode_result(data: bytes) -> Result:
-    message = loads(data)
+def decode_result(entry: dict[bytes, bytes]) -> Result:
     try:
-        return RESULT_TYPES[message["type"]](**message["fields"])
+        message = loads(entry[RESULT.encode()])
+        result = RESULT_TYPES[message["type"]](**message["fields"])
     except (KeyError, TypeError) as error:
         raise WireError(f"not a govarchive result: {error}") from error
+    if CAPTURE.encode() in entry:
+        result.capture = entry[CAPTURE.encode()]  # type: ignore[union-attr]
+    return result
+
+
+def entry_bytes(entry: dict[bytes, bytes] | dict[str, bytes]) -> int:
+    """What a stream entry holds, for the bound on results waiting for the writer."""
+    return sum(len(value) for value in entry.values())

@@ -223,6 +223,7 @@ def ingest(frontier: str, exit_when_idle: float | None, db_path: Path) -> None:
     from redis.exceptions import RedisError
 
     from crawler import settings
+    from crawler.coordination import redacted
     from crawler.ingest import Ingest, WriterRunningError
     from crawler.progress import describe
 
@@ -234,7 +235,7 @@ def ingest(frontier: str, exit_when_idle: float | None, db_path: Path) -> None:
         redis = Redis.from_url(frontier)
         redis.ping()
     except RedisError as error:
-        raise click.ClickException(f"cannot reach the frontier at {frontier}: {error}") from None
+        raise click.ClickException(f"cannot reach the frontier at {redacted(frontier)}: {error}") from None
     try:
         writer = Ingest(
             redis,
@@ -246,7 +247,7 @@ def ingest(frontier: str, exit_when_idle: float | None, db_path: Path) -> None:
     except WriterRunningError as error:
         click.echo(str(error), err=True)
         sys.exit(EXIT_LOCKED)
-    say(f"writing {db_path} for the workers at {frontier}", err=True)
+    say(f"writing {db_path} for the workers at {redacted(frontier)}", err=True)
     results = writer.serve(exit_when_idle)
     for result in results:
         if result.ok:

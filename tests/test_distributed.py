@@ -12,9 +12,7 @@ import json
 import logging
 import os
 import pickle
-import shutil
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -27,6 +25,7 @@ from urllib.parse import urlsplit
 import pytest
 from redis import Redis
 
+from bench.redis_server import NoRedisServerError, running_redis
 from bench.synthetic import build
 from crawler import wire
 from crawler.items import Article, NotArchived
@@ -48,36 +47,16 @@ ENV = {
 SAME_TEXT = "url, title, sha256, published, modified, authors, categories, tags, language, image, version"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real redis-server on 127.0.0.1 at a free port (Debian's package; .ci/run installs it)."""
-    server = shutil.which("redis-server")
-    if server is None:
+    """A real redis-server (Debian's package; .ci/run installs it)."""
+    try:
+        with running_redis(tmp_path_factory.mktemp("redis")) as url:
+            yield url
+    except NoRedisServerError as error:
         if os.environ.get("GOVARCHIVE_REQUIRE_REDIS") == "1":
-            pytest.fail("redis-server is not installed (apt-get install redis-server)")
-        pytest.skip("redis-server is not installed")
-    port = free_port()
-    folder = tmp_path_factory.mktemp("redis")
-    process = subprocess.Popen(
-        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(folder)],
-        stdout=subprocess.DEVNULL,
-    )
-    redis = Redis(port=port)
-    for _ in range(100):
-        try:
-            redis.ping()
-            break
-        except Exception:
-            time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}/0"
-    process.terminate()
-    process.wait(10)
+            pytest.fail(str(error))
+        pytest.skip(str(error))
 
 
 @pytest.fixture(scope="module")
@@ -278,6 +257,17 @@ def test_a_worker_without_a_writer_says_what_to_start(frontier: str, site: str, 
     assert "Traceback" not in result.stderr
 
 
+def test_a_redis_password_is_required_and_never_printed(redis_url: str, tmp_path: Path) -> None:
+    with running_redis(tmp_path, password="s3cret") as url:
+        wrong = url.replace(":s3cret@", ":guess@")
+        refused = run_cli("crawl", "--redis", wrong, "--url", "http://127.0.0.1:1/", check=False)
+        writer = run_cli("ingest", "--redis", url, "--db", str(tmp_path / "a.db"), "--exit-when-idle", "0", "-v")
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "cannot reach the frontier at redis://:***@127.0.0.1" in refused.stderr
+    assert "guess" not in refused.stderr + refused.stdout
+    assert writer.returncode == 0 and "s3cret" not in writer.stderr + writer.stdout
+
+
 def test_a_redis_url_that_is_not_one_is_a_usage_error() -> None:
     result = run_cli("crawl", "--redis", "http://127.0.0.1:6379", "--url", "http://127.0.0.1:1/", check=False)
     assert result.returncode == 2 and "not a Redis URL" in result.stderr
@@ -296,11 +286,16 @@ def test_results_cross_as_json_with_their_bytes_never_as_pickle() -> None:
         extractor="x",
         capture=b"\x1f\x8b\x00raw",
     )
-    assert wire.decode_result(wire.encode_result(article)) == article
+    assert wire.decode_result(as_stored(wire.encode_result(article))) == article
     failure = NotArchived(url="https://a.go.th/2", site="a", reason="HTTP 500", kind="http_error", http_status=500)
-    assert wire.decode_result(wire.encode_result(failure)) == failure
+    assert wire.decode_result(as_stored(wire.encode_result(failure))) == failure
     with pytest.raises(wire.WireError):
-        wire.decode_result(pickle.dumps({"type": "article", "fields": {}}))
+        wire.decode_result({b"result": pickle.dumps({"type": "article", "fields": {}})})
+
+
+def as_stored(entry: dict[str, bytes]) -> dict[bytes, bytes]:
+    """A stream entry's fields as Redis gives them back."""
+    return {name.encode(): value for name, value in entry.items()}
 
 
 class RequestTimes(logging.Handler):
