@@ -25,7 +25,7 @@ from crawler.coordination import (
     join_run,
     redacted,
 )
-from crawler.frontier import worker_id
+from crawler.frontier import FRONTIER_LOST, worker_id
 from crawler.incremental import Revisits
 from crawler.progress import bar_logging, summary
 from crawler.run import FINISHED, SiteCrawl, SiteResult, plan, project_settings, quiet_process, unthrottle_loopback
@@ -118,6 +118,9 @@ def worker_result(job: SiteCrawl) -> SiteResult:
     stats = job.crawler.stats.get_stats() if job.crawler.stats else {}
     reason = str(stats.get("finish_reason", "not started"))
     figures = summary(stats)
+    if reason == FRONTIER_LOST:
+        message = "lost the frontier (Redis); the run stays open: start the worker again once Redis is back"
+        return SiteResult(job.site, reason, figures, "failed", message)
     if reason not in (FINISHED, *BUDGET_STOPS):
         return SiteResult(job.site, reason, figures, "failed", f"worker stopped: {reason}")
     if figures["lost"]:

@@ -26,9 +26,11 @@ import time
 from typing import Any
 
 from redis import Redis
+from redis.exceptions import RedisError
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
+from scrapy.utils.defer import deferred_from_coro
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from twisted.internet import task
@@ -41,6 +43,7 @@ log = logging.getLogger(__name__)
 WORKER_COUNTERS = ("response_received_count",)  # Scrapy's own counters a run's figures use
 KNOWN_COUNTER = f"govarchive/skipped/{KNOWN}"
 LEASE = "govarchive_lease"  # request.meta key: the lease a follow-up request replaces
+FRONTIER_LOST = "frontier_lost"  # a worker's finish reason when Redis went away
 # Move the best request from the queue to a worker's lease set, and note the activity.
 POP_AND_LEASE = """
 local best = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
@@ -129,6 +132,10 @@ class LeasedScheduler:
         the writer ends a run only once its last worker has left."""
         if self.heartbeat.running:
             self.heartbeat.stop()
+        if reason != FRONTIER_LOST:
+            self.leave(reason)
+
+    def leave(self, reason: str) -> None:
         self.release_finished()
         if self.redis.zcard(self.keys.leases(self.worker)):
             requeue_leases(self.redis, self.keys, self.worker)
@@ -138,9 +145,6 @@ class LeasedScheduler:
         report_worker_end(self.redis, self.keys, self.worker, reason, found)
         self.redis.srem(self.keys.workers, self.worker)
         self.redis.delete(self.keys.alive(self.worker))
-
-    def has_pending_requests(self) -> bool:
-        return bool(self.redis.zcard(self.keys.queue))
 
     def __len__(self) -> int:
         return int(self.redis.zcard(self.keys.queue))
@@ -158,6 +162,12 @@ class LeasedScheduler:
         return True
 
     def next_request(self) -> Request | None:
+        try:
+            return self.take()
+        except RedisError:  # the heartbeat stops the crawl
+            return None
+
+    def take(self) -> Request | None:
         self.release_finished()
         member = self.pop(keys=[self.keys.queue, self.keys.leases(self.worker), self.keys.activity], args=[time.time()])
         if member is None:
@@ -185,10 +195,15 @@ class LeasedScheduler:
 
     def beat(self) -> None:
         """Every second: this worker is alive; finished requests are released; its counters
-        are added to the run's."""
-        self.redis.set(self.keys.alive(self.worker), 1, px=int(self.lease_seconds * 1000))
-        self.release_finished()
-        self.flush_counters()
+        are added to the run's. Redis lost: the crawl stops (FRONTIER_LOST), the run stays open."""
+        try:
+            self.redis.set(self.keys.alive(self.worker), 1, px=int(self.lease_seconds * 1000))
+            self.release_finished()
+            self.flush_counters()
+        except RedisError as error:
+            log.error("lost the frontier (Redis): %s; this worker stops, the run stays open", error)
+            self.heartbeat.stop()
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason=FRONTIER_LOST))
 
     def flush_counters(self) -> None:
         """What this worker counted since the last flush (pages, downloads, 304s, skips, HTTP
@@ -219,9 +234,19 @@ class LeasedScheduler:
             self.redis.srem(self.keys.key("known-skipped"), *dropped)
         self.flushed_known = skipped
 
+    def has_pending_requests(self) -> bool:
+        try:
+            return bool(self.redis.zcard(self.keys.queue))
+        except RedisError:
+            return False
+
     def on_idle(self, spider: Spider) -> None:
-        self.release_finished()
-        if not drained(self.redis, self.keys, self.quiet):
+        try:
+            self.release_finished()
+            done = drained(self.redis, self.keys, self.quiet)
+        except RedisError:
+            done = False  # the heartbeat stops the crawl, with the reason
+        if not done:
             raise DontCloseSpider
 
 

@@ -26,6 +26,7 @@ from types import FrameType
 from typing import Any, cast
 
 from redis import Redis
+from redis.exceptions import RedisError
 
 from archive.db import open_archive
 from archive.history import known_pages, known_traps
@@ -61,6 +62,10 @@ PAGE_CALLBACK = "parse_page"  # requests for possible articles (crawler/spiders/
 
 class WriterRunningError(RuntimeError):
     pass
+
+
+class FrontierLostError(RuntimeError):
+    """Redis went away: what is committed stays, open runs stay open for the next start."""
 
 
 @dataclass
@@ -101,17 +106,24 @@ class Ingest:
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, self._stop)
         idle_since = time.monotonic()
-        while not self.stopping:
-            self._open_requested_runs()
-            if self.ingest_batch():
-                idle_since = time.monotonic()
-                continue
-            self._finish_drained_runs()
-            if self.runs:
-                idle_since = time.monotonic()
-            elif idle_exit is not None and time.monotonic() - idle_since >= idle_exit:
-                break
-        self.close()
+        try:
+            while not self.stopping:
+                self._open_requested_runs()
+                if self.ingest_batch():
+                    idle_since = time.monotonic()
+                    continue
+                self._finish_drained_runs()
+                if self.runs:
+                    idle_since = time.monotonic()
+                elif idle_exit is not None and time.monotonic() - idle_since >= idle_exit:
+                    break
+        except RedisError as error:
+            raise FrontierLostError(
+                f"lost the frontier (Redis): {error}; what was written is committed, the open runs "
+                "stay open: start the writer again once Redis is back"
+            ) from None
+        finally:
+            self.close()
         return self.finished
 
     def _stop(self, signum: int, frame: FrameType | None) -> None:

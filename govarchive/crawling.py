@@ -224,7 +224,7 @@ def ingest(frontier: str, exit_when_idle: float | None, db_path: Path) -> None:
 
     from crawler import settings
     from crawler.coordination import redacted
-    from crawler.ingest import Ingest, WriterRunningError
+    from crawler.ingest import FrontierLostError, Ingest, WriterRunningError
     from crawler.progress import describe
 
     level = "ERROR" if verbosity() == QUIET else "DEBUG" if verbosity() == DEBUG else settings.LOG_LEVEL
@@ -248,7 +248,10 @@ def ingest(frontier: str, exit_when_idle: float | None, db_path: Path) -> None:
         click.echo(str(error), err=True)
         sys.exit(EXIT_LOCKED)
     say(f"writing {db_path} for the workers at {redacted(frontier)}", err=True)
-    results = writer.serve(exit_when_idle)
+    try:
+        results = writer.serve(exit_when_idle)
+    except FrontierLostError as error:
+        raise click.ClickException(str(error)) from None
     for result in results:
         if result.ok:
             say(f"{result.site}: ok: {describe(result.figures)}")
