@@ -90,6 +90,7 @@ def test_migrations_are_named_and_idempotent(tmp_path) -> None:
         "merge_index_segments_less_often",
         "account_for_every_page",
         "index_two_character_terms",
+        "ingest_from_a_shared_frontier",
     ]
     assert db.journal_mode == "wal"
 

@@ -13,6 +13,7 @@ import logging
 import os
 import pickle
 import signal
+import sqlite3
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -25,14 +26,15 @@ from urllib.parse import urlsplit
 import pytest
 from redis import Redis
 
-from bench.redis_server import NoRedisServerError, running_redis
+from bench.redis_server import NoRedisServerError, RedisServer, running_redis
 from bench.synthetic import build
 from crawler import wire
 from crawler.items import Article, NotArchived
 from crawler.locks import SiteLock
+from crawler.pace import RESERVE
 from mirror.server import serving
 from mirror.site import MirrorSite
-from tests.conftest import GOVARCHIVE, rows, run_cli
+from tests.conftest import GOVARCHIVE, rows, run_cli, site_articles
 
 PAGES = 300
 QUIET = 2.0  # GOVARCHIVE_REDIS_QUIET_SECONDS in these tests
@@ -80,37 +82,46 @@ class Done:
     ended: float  # time.time() when it exited
 
 
+class Started(subprocess.Popen[bytes]):
+    """A govarchive command, its output in a file: a pipe read only at the end fills up and
+    stops the command mid-crawl."""
+
+    def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
+        self.log = log
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("wb") as output:
+            super().__init__([str(GOVARCHIVE), *args], stdout=output, stderr=subprocess.STDOUT, env=env)
+
+
 class Crawl:
     """Workers and writers of one archive, started as a user starts them."""
 
     def __init__(self, redis_url: str, base_url: str, folder: Path) -> None:
         self.redis_url, self.base_url, self.folder = redis_url, base_url, folder
         self.db = folder / "archive.db"
-        self.workers: list[subprocess.Popen[str]] = []
+        self.workers: list[Started] = []
+        self.started = 0
 
-    def writer(self, idle_exit: float = 6.0) -> subprocess.Popen[str]:
+    def writer(self, idle_exit: float = 6.0) -> Started:
         args = ["ingest", "--redis", self.redis_url, "--db", str(self.db), "--exit-when-idle", str(idle_exit)]
         return self._start(args)
 
-    def worker(self, env: dict[str, str] = ENV) -> subprocess.Popen[str]:
+    def worker(self, env: dict[str, str] = ENV) -> Started:
         cache = self.folder / f"worker-{len(self.workers)}" / "cache.db"
         process = self._start(["crawl", "--redis", self.redis_url, "--url", self.base_url, "--db", str(cache)], env)
         self.workers.append(process)
         return process
 
-    def _start(self, args: list[str], env: dict[str, str] = ENV) -> subprocess.Popen[str]:
-        return subprocess.Popen(
-            [str(GOVARCHIVE), *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env={**os.environ, **env},
-        )
+    def _start(self, args: list[str], env: dict[str, str] = ENV) -> Started:
+        self.started += 1
+        return Started(args, {**os.environ, **env}, self.folder / "logs" / f"{self.started}-{args[0]}.log")
 
     def articles(self) -> int:
+        """Read-only, so that asking never creates the file before the writer does."""
         try:
-            return int(rows(self.db, "select count(*) from articles")[0][0])
-        except Exception:  # not created yet
+            with sqlite3.connect(f"file:{self.db}?mode=ro", uri=True) as connection:
+                return int(connection.execute("select count(*) from articles").fetchone()[0])
+        except sqlite3.Error:  # not created yet
             return 0
 
     def wait_for_articles(self, count: int, timeout: float = 120) -> None:
@@ -120,9 +131,9 @@ class Crawl:
             time.sleep(0.1)
 
 
-def finish(process: subprocess.Popen[str], timeout: float = 180) -> Done:
-    output, _ = process.communicate(timeout=timeout)
-    return Done(process.returncode, output, time.time())
+def finish(process: Started, timeout: float = 180) -> Done:
+    process.wait(timeout)
+    return Done(process.returncode, process.log.read_text("utf-8", errors="replace"), time.time())
 
 
 @pytest.fixture
@@ -350,3 +361,48 @@ def test_workers_pause_while_the_writer_is_behind_and_lose_nothing(crawl: Callab
     assert all(finish(w).returncode == 0 for w in workers)
     assert finish(writer).returncode == 0
     assert run.articles() == PAGES
+
+
+def test_redis_killed_and_restarted_from_its_journal_resumes_the_run(redis_url: str, site: str, tmp_path: Path) -> None:
+    server = RedisServer(tmp_path, journal=True)
+    run = Crawl(server.start(), site, tmp_path / "run")
+    writer, workers = run.writer(), [run.worker() for _ in range(2)]
+    run.wait_for_articles(60)
+    server.stop(kill=True)
+    stopped = [finish(p, timeout=30) for p in [*workers, writer]]
+    assert [done.returncode for done in stopped] == [1, 1, 1]
+    assert all("again once Redis is back" in done.output for done in stopped)
+    server.start()
+    writer, worker = run.writer(), run.worker()
+    assert finish(worker).returncode == 0
+    assert finish(writer).returncode == 0
+    server.stop()
+    assert rows(run.db, "select count(*), count(distinct url) from articles") == [(PAGES, PAGES)]
+    assert rows(run.db, "select count(*) from article_versions") == [(PAGES,)]
+    assert rows(run.db, "select status, new from crawl_runs") == [("ok", PAGES)]
+
+
+def test_workers_and_the_writer_speak_tls_to_redis(redis_url: str, tmp_path: Path) -> None:
+    server = RedisServer(tmp_path, password="s3cret", tls=True)
+    url = server.start()
+    try:
+        with serving(MirrorSite("cdd-mirror")) as base_url:
+            run = Crawl(url, base_url, tmp_path / "run")
+            writer, worker = run.writer(), run.worker()
+            assert finish(worker).returncode == 0
+            assert finish(writer).returncode == 0
+    finally:
+        server.stop()
+    assert url.startswith("rediss://")
+    assert run.articles() == len(site_articles("cdd-mirror"))
+
+
+def test_a_site_has_at_most_its_concurrency_in_flight_across_workers(frontier: str) -> None:
+    """Two slots for the site, whoever asks: a third request waits until one is freed."""
+    redis = Redis.from_url(frontier)
+    reserve = redis.register_script(RESERVE)
+    keys = ["govarchive:pace:a.go.th:in-flight", "govarchive:pace:a.go.th:next"]
+    waits = [float(reserve(keys=keys, args=[slot, 2, 1.0, 70])) for slot in ("w1-a", "w2-a", "w3-a")]
+    assert waits[0] == 0 and 0.9 < waits[1] <= 1.0 and waits[2] == -1
+    redis.zrem(keys[0], "w1-a")  # the first response came back
+    assert 1.9 < float(reserve(keys=keys, args=["w3-a", 2, 1.0, 70])) <= 2.0
