@@ -1,7 +1,7 @@
 """A crawl shared by several workers through a real redis-server, with one archive writer.
 
 Workers and the writer run as users run them (`govarchive crawl --redis`, `govarchive
-ingest`), against a generated 300-article site on 127.0.0.1. The archive they make must be
+ingest`), against a generated 200-article site on 127.0.0.1. The archive they make must be
 the one a single process makes; killing a worker or the writer with SIGKILL must lose and
 double nothing.
 """
@@ -36,7 +36,7 @@ from mirror.server import serving
 from mirror.site import MirrorSite
 from tests.conftest import GOVARCHIVE, rows, run_cli, site_articles
 
-PAGES = 300
+PAGES = 200
 QUIET = 2.0  # GOVARCHIVE_REDIS_QUIET_SECONDS in these tests
 LEASE = 3.0  # GOVARCHIVE_REDIS_LEASE_SECONDS
 HEARTBEAT = 5.0  # Scrapy's engine looks at an idle worker's scheduler this often
@@ -223,7 +223,7 @@ def test_a_worker_killed_mid_crawl_loses_no_article(crawl: Callable[[str], Crawl
     run = crawl("killed-worker")
     writer = run.writer()
     victim, *others = run.worker(), run.worker(), run.worker()
-    run.wait_for_articles(60)
+    run.wait_for_articles(40)
     victim.send_signal(signal.SIGKILL)
     victim.wait()
     assert all(finish(w).returncode == 0 for w in others)
@@ -237,7 +237,7 @@ def test_the_writer_killed_and_restarted_loses_nothing_and_writes_nothing_twice(
     run = crawl("killed-writer")
     writer = run.writer()
     workers = [run.worker() for _ in range(3)]
-    run.wait_for_articles(60)
+    run.wait_for_articles(40)
     writer.send_signal(signal.SIGKILL)
     writer.wait()
     time.sleep(1)  # results pile up in the stream meanwhile
@@ -367,7 +367,7 @@ def test_redis_killed_and_restarted_from_its_journal_resumes_the_run(redis_url: 
     server = RedisServer(tmp_path, journal=True)
     run = Crawl(server.start(), site, tmp_path / "run")
     writer, workers = run.writer(), [run.worker() for _ in range(2)]
-    run.wait_for_articles(60)
+    run.wait_for_articles(40)
     server.stop(kill=True)
     stopped = [finish(p, timeout=30) for p in [*workers, writer]]
     assert [done.returncode for done in stopped] == [1, 1, 1]
