@@ -239,7 +239,7 @@ def _export_wacz(db: Database, db_path: Path, site: str | None, since: str | Non
 @db_option
 @verbosity_options
 def check(as_json: bool, db_path: Path) -> None:
-    """Exit non-zero, saying why, when a site is stale, its last run failed, or it fails often.
+    """Exit non-zero, saying why, when a site is stale, or its last run failed or lost pages.
 
     For cron and monitoring: `govarchive check -q || mail -s "govarchive" you@example.org`.
     """

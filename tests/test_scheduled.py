@@ -145,6 +145,16 @@ def test_check_fails_on_a_stale_site_and_passes_on_a_fresh_one(serve, tmp_path: 
     assert result.returncode == 1 and "no new article for over 7 days" in result.stdout
 
 
+def test_check_passes_an_incremental_run_whose_only_failures_are_dead_links(serve, tmp_path: Path) -> None:
+    """The mirror's listings link to five pages that answer 404; a second crawl finds no new
+    article. The run is ok (dead links do not count), and check agrees."""
+    db, base_url = tmp_path / "a.db", serve("cdd-mirror")
+    for _ in range(2):
+        run_cli("crawl", "--url", base_url, "--db", str(db))
+    assert rows(db, "select status, failures, new from crawl_runs where id = 2") == [("ok", 5, 0)]
+    assert run_cli("check", "--db", str(db)).stdout.strip() == "all sites healthy"
+
+
 def test_check_reports_a_failed_last_run(tmp_path: Path) -> None:
     db = tmp_path / "a.db"
     assert run_cli("crawl", "--url", "http://127.0.0.1:9/", "--db", str(db), check=False).returncode == 1
