@@ -19,7 +19,17 @@ from govarchive.options import db_option
 from govarchive.output import print_json, print_table, verbosity_options
 
 EXIT_MISSING = 1  # something a crawl or a search needs is missing
-LIBRARIES = ("govarchive", "scrapy", "trafilatura", "sqlite-utils", "datasette", "warcio", "lxml")
+LIBRARIES = (
+    "govarchive",
+    "scrapy",
+    "trafilatura",
+    "sqlite-utils",
+    "datasette",
+    "warcio",
+    "lxml",
+    "scrapy-redis",
+    "redis",
+)
 SETTINGS = (
     "USER_AGENT",
     "ROBOTSTXT_OBEY",
@@ -36,6 +46,10 @@ SETTINGS = (
     "CLOSESPIDER_TIMEOUT",
     "LOG_LEVEL",
     "GOVARCHIVE_PROGRESS_INTERVAL",
+    "GOVARCHIVE_REDIS_NAMESPACE",
+    "GOVARCHIVE_REDIS_QUIET_SECONDS",
+    "GOVARCHIVE_REDIS_LEASE_SECONDS",
+    "GOVARCHIVE_REDIS_BACKLOG_BYTES",
 )
 
 
