@@ -52,7 +52,7 @@ class RunKeys:
 
     @property
     def activity(self) -> str:
-        """When a request was last queued, taken or finished (a float, seconds since the epoch)."""
+        """A counter of the frontier's changes: a request queued, taken, finished or re-queued."""
         return self.key("activity")
 
     def leases(self, worker: str) -> str:
@@ -109,6 +109,22 @@ def refused_key(namespace: str, site: str) -> str:
     return f"{namespace}:refused:{site}"
 
 
+class QuietWatch:
+    """Whether a run's frontier has not changed for `quiet` seconds, by this process's own clock:
+    hosts' clocks may disagree, so the frontier keeps a change counter, not a time."""
+
+    def __init__(self, quiet: float) -> None:
+        self.quiet = quiet
+        self.seen: bytes | None = None
+        self.since = time.monotonic()
+
+    def quiet_now(self, redis: Redis, keys: RunKeys) -> bool:
+        changes = cast(bytes | None, redis.get(keys.activity))
+        if changes != self.seen:
+            self.seen, self.since = changes, time.monotonic()
+        return time.monotonic() - self.since >= self.quiet
+
+
 def ask_for_run(redis: Redis, namespace: str, request: RunRequest, wait: float) -> int:
     """The open run of the site, opened by the writer on request if there is none."""
     run = redis.get(site_key(namespace, request.site))
@@ -152,7 +168,7 @@ def publish_run(
             pipe.hset(keys.key("known"), mapping=dict(items[start : start + PUBLISH_CHUNK]))
         if traps:
             pipe.hset(keys.key("traps"), mapping={p: json.dumps(found) for p, found in traps.items()})
-        pipe.set(keys.activity, time.time())
+        pipe.incr(keys.activity)
         pipe.set(site_key(keys.namespace, request.site), keys.run)
         pipe.execute()
 

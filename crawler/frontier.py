@@ -22,7 +22,6 @@ import hashlib
 import logging
 import os
 import socket
-import time
 from typing import Any
 
 from redis import Redis
@@ -31,12 +30,13 @@ from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.request import request_from_dict
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from twisted.internet import task
 
 from crawler import wire
-from crawler.coordination import RunKeys, report_worker_end, text
+from crawler.coordination import QuietWatch, RunKeys, report_worker_end, text
 from crawler.outcomes import KNOWN
 
 log = logging.getLogger(__name__)
@@ -44,13 +44,13 @@ WORKER_COUNTERS = ("response_received_count",)  # Scrapy's own counters a run's 
 KNOWN_COUNTER = f"govarchive/skipped/{KNOWN}"
 LEASE = "govarchive_lease"  # request.meta key: the lease a follow-up request replaces
 FRONTIER_LOST = "frontier_lost"  # a worker's finish reason when Redis went away
-# Move the best request from the queue to a worker's lease set, and note the activity.
+# Move the best request from the queue to a worker's lease set, and count the change.
 POP_AND_LEASE = """
 local best = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if #best == 0 then return false end
 redis.call('ZREM', KEYS[1], best[1])
 redis.call('ZADD', KEYS[2], best[2], best[1])
-redis.call('SET', KEYS[3], ARGV[1])
+redis.call('INCR', KEYS[3])
 return best[1]
 """
 
@@ -78,21 +78,20 @@ def requeue_leases(redis: Redis, keys: RunKeys, worker: str) -> int:
         pipe.zcard(leases)
         pipe.zunionstore(keys.queue, [keys.queue, leases], aggregate="MIN")
         pipe.delete(leases)
-        pipe.set(keys.activity, time.time())
+        pipe.incr(keys.activity)
         count = pipe.execute()[0]
     return int(count)
 
 
-def drained(redis: Redis, keys: RunKeys, quiet: float) -> bool:
-    """The stop rule: nothing queued, nothing leased by any worker, quiet for `quiet` seconds."""
+def drained(redis: Redis, keys: RunKeys, watch: QuietWatch) -> bool:
+    """The stop rule: nothing queued, nothing leased by any worker, no change for the quiet time."""
     requeue_dead_workers(redis, keys)
     if redis.zcard(keys.queue):
         return False
     workers = [text(m) for m in redis.smembers(keys.workers)]
     if any(redis.zcard(keys.leases(w)) for w in workers):
         return False
-    last = float(redis.get(keys.activity) or 0)
-    return time.time() - last >= quiet
+    return watch.quiet_now(redis, keys)
 
 
 class LeasedScheduler:
@@ -103,7 +102,7 @@ class LeasedScheduler:
         self.crawler = crawler
         self.redis = redis
         self.worker = worker_id()
-        self.quiet = crawler.settings.getfloat("GOVARCHIVE_REDIS_QUIET_SECONDS")
+        self.watch = QuietWatch(crawler.settings.getfloat("GOVARCHIVE_REDIS_QUIET_SECONDS"))
         self.lease_seconds = crawler.settings.getfloat("GOVARCHIVE_REDIS_LEASE_SECONDS")
         self.pop = redis.register_script(POP_AND_LEASE)
         self.held: dict[Request, str] = {}  # requests taken and not finished -> lease id
@@ -111,6 +110,7 @@ class LeasedScheduler:
         self.flushed: dict[str, int] = {}  # this worker's counters as last added to the run's
         self.flushed_known: set[str] = set()  # known pages this worker skipped, as last added
         self.heartbeat = task.LoopingCall(self.beat)
+        self.lost = False  # Redis failed us: nothing more is released, the crawl stops
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> LeasedScheduler:
@@ -132,7 +132,7 @@ class LeasedScheduler:
         the writer ends a run only once its last worker has left."""
         if self.heartbeat.running:
             self.heartbeat.stop()
-        if reason != FRONTIER_LOST:
+        if not self.lost:
             self.leave(reason)
 
     def leave(self, reason: str) -> None:
@@ -150,29 +150,38 @@ class LeasedScheduler:
         return int(self.redis.zcard(self.keys.queue))
 
     def enqueue_request(self, request: Request) -> bool:
+        """Never raises (Scrapy's scraper would wait forever on the response that named it)."""
+        try:
+            return self.enqueue(request)
+        except RedisError as error:
+            self.lose(error)
+            return False
+
+    def enqueue(self, request: Request) -> bool:
         replaces = request.meta.pop(LEASE, None)
         if not request.dont_filter and self.seen.request_seen(request):
             if replaces:  # a redirect to a page queued already: this request is finished
                 self.release(replaces)
             return False
         self.queue.push(request)
-        self.redis.set(self.keys.activity, time.time())
+        self.redis.incr(self.keys.activity)
         if replaces:  # the follow-up is queued; the request it came from is done
             self.release(replaces)
         return True
 
     def next_request(self) -> Request | None:
         try:
-            return self.take()
-        except RedisError:  # the heartbeat stops the crawl
+            return None if self.lost else self.take()
+        except RedisError as error:
+            self.lose(error)
             return None
 
     def take(self) -> Request | None:
         self.release_finished()
-        member = self.pop(keys=[self.keys.queue, self.keys.leases(self.worker), self.keys.activity], args=[time.time()])
+        member = self.pop(keys=[self.keys.queue, self.keys.leases(self.worker), self.keys.activity])
         if member is None:
             return None
-        request = self.queue._decode_request(member)
+        request = request_from_dict(wire.loads(member), spider=self.spider)
         lease = hashlib.sha1(member).hexdigest()
         request.meta[LEASE] = lease
         self.held[request] = lease
@@ -180,11 +189,11 @@ class LeasedScheduler:
         return request
 
     def release(self, lease: str) -> None:
-        member = self.members.pop(lease, None)
+        member = None if self.lost else self.members.pop(lease, None)
         if member is not None:
             with self.redis.pipeline(transaction=False) as pipe:
                 pipe.zrem(self.keys.leases(self.worker), member)
-                pipe.set(self.keys.activity, time.time())
+                pipe.incr(self.keys.activity)
                 pipe.execute()
 
     def release_finished(self) -> None:
@@ -201,9 +210,18 @@ class LeasedScheduler:
             self.release_finished()
             self.flush_counters()
         except RedisError as error:
-            log.error("lost the frontier (Redis): %s; this worker stops, the run stays open", error)
+            self.lose(error)
+
+    def lose(self, error: RedisError) -> None:
+        """Redis failed: from now on no lease is released (what this worker held goes back to the
+        queue when its heartbeat expires, if Redis keeps it), and the crawl stops."""
+        if self.lost:
+            return
+        self.lost = True
+        log.error("lost the frontier (Redis): %s; this worker stops, the run stays open", error)
+        if self.heartbeat.running:
             self.heartbeat.stop()
-            deferred_from_coro(self.crawler.engine.close_spider_async(reason=FRONTIER_LOST))
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason=FRONTIER_LOST))
 
     def flush_counters(self) -> None:
         """What this worker counted since the last flush (pages, downloads, 304s, skips, HTTP
@@ -241,11 +259,14 @@ class LeasedScheduler:
             return False
 
     def on_idle(self, spider: Spider) -> None:
+        if self.lost:
+            return  # closing already, with the reason
         try:
             self.release_finished()
-            done = drained(self.redis, self.keys, self.quiet)
-        except RedisError:
-            done = False  # the heartbeat stops the crawl, with the reason
+            done = drained(self.redis, self.keys, self.watch)
+        except RedisError as error:
+            self.lose(error)
+            return
         if not done:
             raise DontCloseSpider
 

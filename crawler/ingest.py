@@ -36,6 +36,7 @@ from crawler import wire
 from crawler.budget import BUDGET_STOPS
 from crawler.coordination import (
     REFUSAL_TTL_SECONDS,
+    QuietWatch,
     RunKeys,
     RunRequest,
     end_run,
@@ -73,6 +74,7 @@ class OpenRun:
     keys: RunKeys
     site: str
     lock: SiteLock
+    watch: QuietWatch
 
 
 @dataclass
@@ -229,7 +231,7 @@ class Ingest:
         known = known_pages(self.writer.db, request.site)
         traps = known_traps(self.writer.db, request.site, since)
         publish_run(self.redis, keys, request, known, traps, self.revisit_days)
-        self.runs[run] = OpenRun(keys, request.site, lock)
+        self.runs[run] = OpenRun(keys, request.site, lock, QuietWatch(self.quiet))
         log.info("%s: run %d opened (%d known pages)", request.site, run, len(known))
 
     def _adopt_open_runs(self) -> None:
@@ -238,18 +240,22 @@ class Ingest:
             site = text(key).removeprefix(site_key(self.namespace, ""))
             run = int(self.redis.get(key) or 0)
             lock = SiteLock(self.db_path, site)
-            lock.acquire()
+            try:
+                lock.acquire()
+            except AlreadyRunningError as error:  # a one-host crawl of the site began meanwhile
+                log.warning("%s: run %d left open for now: %s", site, run, error)
+                continue
             self.writer.db.execute("update crawl_runs set pid = ? where id = ?", [os.getpid(), run])
             self.writer.db.conn.commit()
-            self.runs[run] = OpenRun(RunKeys(self.namespace, run), site, lock)
+            self.runs[run] = OpenRun(RunKeys(self.namespace, run), site, lock, QuietWatch(self.quiet))
             log.info("%s: run %d adopted from an earlier writer", site, run)
 
     def _finish_drained_runs(self) -> None:
         """A run ends when its workers are gone (each left by the stop rule, a budget, or
         died) and nothing changed for the quiet period; every result is written by then."""
         for run_id, run in list(self.runs.items()):
-            if self.redis.scard(run.keys.workers) == 0 and _quiet_for(self.redis, run.keys, self.quiet):
-                drained(self.redis, run.keys, self.quiet)  # re-queues the leases of workers that died
+            if self.redis.scard(run.keys.workers) == 0 and run.watch.quiet_now(self.redis, run.keys):
+                drained(self.redis, run.keys, run.watch)  # re-queues the leases of workers that died
                 self.finished.append(self._finish(run_id, run))
                 del self.runs[run_id]
 
@@ -283,10 +289,6 @@ class Ingest:
             stats[counter] += count
         stats[KNOWN_COUNTER] = int(self.redis.scard(keys.key("known-skipped")))
         return dict(stats)
-
-
-def _quiet_for(redis: Redis, keys: RunKeys, quiet: float) -> bool:
-    return time.time() - float(redis.get(keys.activity) or 0) >= quiet
 
 
 def _queued_pages(redis: Redis, keys: RunKeys) -> list[str]:
