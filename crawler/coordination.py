@@ -129,6 +129,7 @@ def ask_for_run(redis: Redis, namespace: str, request: RunRequest, wait: float) 
     """The open run of the site, opened by the writer on request if there is none."""
     run = redis.get(site_key(namespace, request.site))
     if run is None:
+        redis.delete(refused_key(namespace, request.site))  # an earlier refusal: not an answer to this
         redis.rpush(requests_key(namespace), json.dumps(asdict(request)))
     deadline = time.monotonic() + wait
     while run is None:
