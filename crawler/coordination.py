@@ -118,10 +118,15 @@ class QuietWatch:
         self.seen: bytes | None = None
         self.since = time.monotonic()
 
-    def quiet_now(self, redis: Redis, keys: RunKeys) -> bool:
+    def observe(self, redis: Redis, keys: RunKeys) -> None:
+        """Read the change counter; a worker does so every heartbeat, so that a change is seen
+        within a second of it and not only at Scrapy's next idle check, five seconds on."""
         changes = cast(bytes | None, redis.get(keys.activity))
         if changes != self.seen:
             self.seen, self.since = changes, time.monotonic()
+
+    def quiet_now(self, redis: Redis, keys: RunKeys) -> bool:
+        self.observe(redis, keys)
         return time.monotonic() - self.since >= self.quiet
 
 

@@ -204,11 +204,13 @@ class LeasedScheduler:
 
     def beat(self) -> None:
         """Every second: this worker is alive; finished requests are released; its counters
-        are added to the run's. Redis lost: the crawl stops (FRONTIER_LOST), the run stays open."""
+        are added to the run's; the frontier's changes are watched. Redis lost: the crawl stops
+        (FRONTIER_LOST), the run stays open."""
         try:
             self.redis.set(self.keys.alive(self.worker), 1, px=int(self.lease_seconds * 1000))
             self.release_finished()
             self.flush_counters()
+            self.watch.observe(self.redis, self.keys)
         except RedisError as error:
             self.lose(error)
 
