@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import pipeline, scaling, score_extraction, search_scale, thai_ranking, thai_search
+from bench import pdf_text, pipeline, scaling, score_extraction, search_scale, thai_ranking, thai_search
 
 BENCHMARKS: dict[str, Callable[[], str]] = {
     "pipeline": pipeline.run,
@@ -19,6 +19,7 @@ BENCHMARKS: dict[str, Callable[[], str]] = {
     "search_scale": search_scale.run,
     "thai_search": thai_search.run,
     "thai_ranking": thai_ranking.run,
+    "pdf_text": pdf_text.run,
 }
 
 
