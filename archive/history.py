@@ -56,6 +56,12 @@ def known_pages(db: Database, site: str) -> dict[str, KnownPage]:
     return known
 
 
+def known_attachments(db: Database, site: str) -> dict[str, KnownPage]:
+    """Every archived file of `site`, by the URL articles link it with."""
+    sql = "select url, fetched_at, etag, last_modified from attachments where site = ?"
+    return {url: KnownPage(url, *validators) for url, *validators in db.execute(sql, [site]).fetchall()}
+
+
 def known_traps(db: Database, site: str, since: str) -> dict[str, tuple[str, str]]:
     """Traps of `site` found on or after `since` (UTC ISO): pattern -> (bound, reason)."""
     sql = "select pattern, bound, reason from traps where site = ? and found >= ?"

@@ -213,3 +213,57 @@ def ingest_from_a_shared_frontier(db: Database) -> None:
     db.table("ingest_counts").create(
         {"run": int, "counter": str, "count": int}, pk=("run", "counter"), not_null={"count"}
     )
+
+
+@migrations()
+def keep_attachments(db: Database) -> None:
+    """The files articles link or show (documents, images): one row per URL with its text,
+    which articles hold it (a file may serve many), a full-text index of the text, and the
+    run's attachment figures."""
+    db.table("attachments").create(
+        {
+            "url": str,
+            "site": str,
+            "final_url": str,
+            "http_status": int,
+            "sha256": str,  # of the file's bytes
+            "media_type": str,  # by the file's bytes, else as served
+            "bytes": int,
+            "pages": int,  # PDF pages, slides, sheets; null for an image
+            "text": str,  # pages separated by form feeds (U+000C)
+            "text_method": str,  # pdftotext, ocr, pdftotext+ocr, office, none
+            "text_note": str,  # what was left unread, and why
+            "fetched_at": str,
+            "etag": str,
+            "last_modified": str,
+            "crawl_run": int,
+            "warc_file": str,
+            "warc_offset": int,
+            "warc_length": int,
+        },
+        pk="url",
+    )
+    db.table("attachments").create_index(["sha256"])
+    db.table("article_attachments").create(
+        {"article_url": str, "attachment_url": str, "role": str, "position": int},
+        pk=("article_url", "attachment_url"),
+    )
+    db.table("article_attachments").create_index(["attachment_url"])
+    db.execute(
+        "create virtual table attachments_fts using fts5(text, content='attachments', content_rowid='rowid', "
+        "tokenize='trigram')"
+    )
+    db.execute(
+        "create trigger attachments_ai after insert on attachments begin "
+        "insert into attachments_fts(rowid, text) values (new.rowid, new.text); end"
+    )
+    db.execute(
+        "create trigger attachments_ad after delete on attachments begin "
+        "insert into attachments_fts(attachments_fts, rowid, text) values ('delete', old.rowid, old.text); end"
+    )
+    db.execute(
+        "create trigger attachments_au after update of text on attachments begin "
+        "insert into attachments_fts(attachments_fts, rowid, text) values ('delete', old.rowid, old.text); "
+        "insert into attachments_fts(rowid, text) values (new.rowid, new.text); end"
+    )
+    db.table("crawl_runs").add_column("attachments", str)  # JSON: fetched, unchanged, failed, bytes...

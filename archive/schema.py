@@ -98,6 +98,7 @@ CRAWL_RUNS: dict[str, Column] = {
     "failure_kinds": Column(str, "JSON: failure kind -> pages (see the failures table)"),
     "skipped": Column(str, "JSON: reason -> pages skipped on purpose (not an article, known, duplicate, trap...)"),
     "bounds": Column(str, "JSON: setting -> pages that hit its bound (README, Reliability)"),
+    "attachments": Column(str, "JSON: files of articles fetched, unchanged (304), known (skipped), failed, bytes"),
 }
 TRAPS: dict[str, Column] = {
     "site": Column(str, "The site"),
@@ -116,6 +117,30 @@ INGEST_COUNTS: dict[str, Column] = {
     "counter": Column(str, "What the writer counted: articles new, updated, unchanged, failures by kind..."),
     "count": Column(int, "How many so far, committed with the writes"),
 }
+ATTACHMENTS: dict[str, Column] = {
+    "url": Column(str, "The file's URL as the article links it (the key)"),
+    "site": Column(str, "The site"),
+    "final_url": Column(str, "The URL after redirects"),
+    "http_status": Column(int, "HTTP status of the fetch"),
+    "sha256": Column(str, "SHA-256 of the file's bytes"),
+    "media_type": Column(str, "What the file is, by its bytes (else as served): application/pdf, image/jpeg..."),
+    "bytes": Column(int, "Size of the file"),
+    "pages": Column(int, "Pages (PDF), slides or sheets; empty for an image"),
+    "text": Column(str, "The file's text, pages separated by form feeds; empty for an image"),
+    "text_method": Column(str, "How the text was read: pdftotext, ocr, pdftotext+ocr, office, none"),
+    "text_note": Column(str, "What was left unread, and the bound that stopped it"),
+    "fetched_at": Column(str, "When it was last fetched (UTC)"),
+    "etag": Column(str, "HTTP validator, for conditional re-fetches"),
+    "last_modified": Column(str, "HTTP validator, for conditional re-fetches"),
+    "crawl_run": Column(int, "The crawl run that last fetched it"),
+    **CAPTURE_COLUMNS,
+}
+ARTICLE_ATTACHMENTS: dict[str, Column] = {
+    "article_url": Column(str, "The article (articles.url)"),
+    "attachment_url": Column(str, "The file (attachments.url)"),
+    "role": Column(str, "lead image, image or document"),
+    "position": Column(int, "Order on the article's page, lead image first"),
+}
 TABLES: dict[str, dict[str, Column]] = {
     "articles": ARTICLES,
     "article_versions": ARTICLE_VERSIONS,
@@ -124,4 +149,6 @@ TABLES: dict[str, dict[str, Column]] = {
     "traps": TRAPS,
     "ingest_position": INGEST_POSITION,
     "ingest_counts": INGEST_COUNTS,
+    "attachments": ATTACHMENTS,
+    "article_attachments": ARTICLE_ATTACHMENTS,
 }

@@ -20,11 +20,14 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlite_utils import Database
 
 from archive.query import Query, Term, parse
+
+if TYPE_CHECKING:
+    from archive.attachment_search import AttachmentHit
 from archive.short_terms import PAIR, trigrams_starting
 from archive.words import is_whole_word, starts_a_word, trim_to_words
 
@@ -81,6 +84,8 @@ class Results:
     hits: list[Hit]
     capped: bool = False
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    attachments: list[AttachmentHit] = field(default_factory=list)  # files whose text matches
+    attachments_total: int = 0
 
     def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)
@@ -94,6 +99,8 @@ class Results:
             "capped": self.capped,
             "hits": [hit.as_dict() for hit in self.hits],
             "facets": self.facets,
+            "attachments_total": self.attachments_total,
+            "attachments": [hit.as_dict() for hit in self.attachments],
         }
 
 
@@ -116,6 +123,9 @@ def search(
     results = Results(min(total, COUNT_CAP), hits, total > COUNT_CAP)
     if facets:
         results.facets = _facets(db, matches)
+    from archive.attachment_search import search_attachments  # it builds on this module
+
+    results.attachments_total, results.attachments = search_attachments(db, query, filters or Filters(), limit, marks)
     return results
 
 
@@ -176,7 +186,7 @@ def _matches(db: Database, query: Query, filters: Filters) -> Matches:
         elif not indexed:
             sql, params = _in_index(db, [term])
             conditions.append((f"not {sql}", params))
-    conditions += _filter_conditions(filters)
+    conditions += filter_conditions(filters)
     where = "".join(f" and {sql}" for sql, _ in conditions)
     params = [p for _, ps in conditions for p in ps]
     if indexed:
@@ -185,7 +195,7 @@ def _matches(db: Database, query: Query, filters: Filters) -> Matches:
     return Matches("from articles a where 1" + where, params, False)
 
 
-def _filter_conditions(filters: Filters) -> list[tuple[str, list[Any]]]:
+def filter_conditions(filters: Filters) -> list[tuple[str, list[Any]]]:
     conditions: list[tuple[str, list[Any]]] = []
     for column, value in (("site", filters.site), ("agency", filters.agency), ("language", filters.language)):
         if value:
@@ -303,6 +313,13 @@ def _hits(
         passages = snippets(body, query.terms, marks=marks)
         found[rowid] = Hit(url, title, published, site, agency, language, whole, capture, passages)
     return [found[rowid] for rowid in rowids if rowid in found]
+
+
+def first_match(text: str, terms: list[Term]) -> int:
+    """Where the first match is, a whole-word one if any (0 when none)."""
+    spans = sorted({span for term in terms for span in _occurrences(text, term)})
+    words = [span for span in spans if any(_is_word(text, *span, term) for term in terms)]
+    return (words or spans or [(0, 0)])[0][0]
 
 
 def snippets(body: str, terms: list[Term], count: int = SNIPPETS, marks: tuple[str, str] = HIGHLIGHT) -> list[str]:

@@ -131,6 +131,29 @@ class ArchiveWriter:
             )
             return cursor.rowcount > 0
 
+    # -- attachments ------------------------------------------------------------------
+    def write_attachment(self, record: dict[str, Any]) -> None:
+        """Insert or update a file by URL (an upsert: the text index's update trigger fires)."""
+        with self.db.atomic():
+            self.db.table("attachments").upsert(record, pk="url")
+
+    def attachment_not_modified(self, url: str, fetched_at: str, crawl_run: int | None = None) -> None:
+        with self.db.atomic():
+            self.db.execute(
+                "update attachments set fetched_at = ?, crawl_run = ? where url = ?", [fetched_at, crawl_run, url]
+            )
+
+    def link_attachments(self, article_url: str, refs: list[tuple[str, str]]) -> None:
+        """Which files the article's page links or shows now, in order (replacing the last list:
+        a file the page no longer holds stays archived, unlinked from it)."""
+        rows = [
+            {"article_url": article_url, "attachment_url": url, "role": role, "position": n}
+            for n, (url, role) in enumerate(refs)
+        ]
+        with self.db.atomic():
+            self.db.execute("delete from article_attachments where article_url = ?", [article_url])
+            self.db.table("article_attachments").insert_all(rows, pk=("article_url", "attachment_url"))
+
     def record_failure(
         self,
         url: str,
@@ -178,11 +201,12 @@ class ArchiveWriter:
         removed: dict[str, int] = {}
         with self.db.atomic():
             if articles:
-                removed["article_versions"] = self.db.execute(
-                    "delete from article_versions where article_url in (select url from articles where site = ?)",
-                    [site],
-                ).rowcount
-                tables.insert(0, "articles")
+                for table in ("article_versions", "article_attachments"):
+                    removed[table] = self.db.execute(
+                        f"delete from {table} where article_url in (select url from articles where site = ?)",
+                        [site],
+                    ).rowcount
+                tables[:0] = ["articles", "attachments"]
             for table in tables:
                 removed[table] = self.db.execute(f"delete from {table} where site = ?", [site]).rowcount
         return removed

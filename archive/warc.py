@@ -17,7 +17,7 @@ from http import HTTPStatus
 from importlib.metadata import version
 from io import BytesIO
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
@@ -39,6 +39,12 @@ class Pointer:
     warc_file: str
     warc_offset: int
     warc_length: int
+
+
+def point_at(holder: Any, pointer: Pointer) -> None:
+    """Set a result's WARC pointer columns (an article's version, an attachment)."""
+    holder.warc_file, holder.warc_offset = pointer.warc_file, pointer.warc_offset
+    holder.warc_length = pointer.warc_length
 
 
 @dataclass(frozen=True)

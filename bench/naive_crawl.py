@@ -14,8 +14,7 @@ import sys
 
 from archive.db import open_archive
 from archive.store import ArchiveWriter
-from crawler.items import Article, NotArchived, NotModified
-from crawler.pipelines import ArchivePipeline, write_item
+from crawler.pipelines import ArchivePipeline, Written, write_item
 from crawler.run import crawl
 from crawler.settings import ITEM_PIPELINES
 
@@ -29,7 +28,7 @@ class InlineArchivePipeline(ArchivePipeline):
     def close_spider(self) -> None:
         self.inline.db.close()
 
-    async def write(self, item: NotArchived | NotModified | Article) -> list[str]:
+    async def write(self, item: Written) -> list[str]:
         return write_item(self.inline, item)
 
 

@@ -192,7 +192,10 @@ def _run(command: list[str], limits: Limits, stdin: bytes | None = None) -> byte
             f"{command[0]} is not installed (govarchive doctor says what to install)"
         ) from error
     if done.returncode != 0:
-        raise UnreadableDocumentError(f"{command[0]}: {_first_line(done.stderr) or f'exit {done.returncode}'}")
+        said = _first_line(done.stderr)
+        if "password" in said.lower():
+            raise UnreadableDocumentError(f"encrypted: the file needs a password ({command[0]}: {said})")
+        raise UnreadableDocumentError(f"{command[0]}: {said or f'exit {done.returncode}'}")
     return done.stdout
 
 

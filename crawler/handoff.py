@@ -19,7 +19,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler import wire
-from crawler.items import Article, NotArchived, NotModified
+from crawler.items import AttachmentFailed, NotArchived
 
 log = logging.getLogger(__name__)
 BACKLOG_POLL_SECONDS = 0.2
@@ -50,7 +50,7 @@ class HandoffPipeline:
         return cls(crawler, redis, settings.get("GOVARCHIVE_REDIS_NAMESPACE"))
 
     async def process_item(self, item: Any) -> Any:
-        if not isinstance(item, Article | NotArchived | NotModified):
+        if not isinstance(item, wire.Result):
             return item
         await self.wait_for_writer()
         entry = wire.encode_result(item)
@@ -60,7 +60,7 @@ class HandoffPipeline:
             pipe.execute()
         if self.stats is not None:
             self.stats.inc_value("govarchive/handed_off")
-        if isinstance(item, NotArchived):  # as crawler.pipelines.ArchivePipeline: logged already
+        if isinstance(item, NotArchived | AttachmentFailed):  # as crawler.pipelines.ArchivePipeline
             raise DropItem(f"handed off failure for {item.url}: {item.reason}", log_level="DEBUG")
         return item
 

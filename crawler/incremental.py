@@ -22,6 +22,7 @@ class Revisits:
     known: dict[str, KnownPage] = field(default_factory=dict)
     refresh: bool = False
     revisit_days: float = 30.0
+    attachments: dict[str, KnownPage] = field(default_factory=dict)  # archived files, by URL
 
     def decide(self, url: str, lastmod: str | None = None) -> Decision:
         page = self.known.get(url)
@@ -34,14 +35,19 @@ class Revisits:
     def is_known(self, url: str) -> bool:
         return url in self.known
 
+    def decide_attachment(self, url: str) -> Decision:
+        """A file archived before is fetched again only on a refresh or when due, and then
+        conditionally: an unchanged file is never downloaded twice."""
+        page = self.attachments.get(url)
+        if page is None:
+            return "fetch"
+        return "conditional" if self.refresh or self._due(page) else "skip"
+
     def conditional_headers(self, url: str) -> dict[str, str]:
-        page = self.known[url]
-        headers = {}
-        if page.etag:
-            headers["If-None-Match"] = page.etag
-        if page.last_modified:
-            headers["If-Modified-Since"] = page.last_modified
-        return headers
+        return validators(self.known[url])
+
+    def attachment_headers(self, url: str) -> dict[str, str]:
+        return validators(self.attachments[url])
 
     def _changed_since(self, page: KnownPage, lastmod: str | None) -> bool:
         changed, fetched = parse_date(lastmod, UTC), parse_date(page.fetched_at, UTC)
@@ -50,3 +56,13 @@ class Revisits:
     def _due(self, page: KnownPage) -> bool:
         fetched = parse_date(page.fetched_at, UTC)
         return fetched is None or datetime.now(UTC) - fetched > timedelta(days=self.revisit_days)
+
+
+def validators(page: KnownPage) -> dict[str, str]:
+    """The headers of a conditional request for a page archived with these validators."""
+    headers = {}
+    if page.etag:
+        headers["If-None-Match"] = page.etag
+    if page.last_modified:
+        headers["If-Modified-Since"] = page.last_modified
+    return headers

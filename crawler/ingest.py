@@ -31,7 +31,7 @@ from redis.exceptions import RedisError
 from archive.db import open_archive
 from archive.history import known_pages, known_traps
 from archive.store import ArchiveWriter
-from archive.warc import WarcFile
+from archive.warc import WarcFile, point_at
 from crawler import wire
 from crawler.budget import BUDGET_STOPS
 from crawler.coordination import (
@@ -48,7 +48,7 @@ from crawler.coordination import (
 )
 from crawler.frontier import KNOWN_COUNTER, drained
 from crawler.handoff import backlog_key, results_key
-from crawler.items import Article, NotArchived
+from crawler.items import Article, Attachment, NotArchived
 from crawler.locks import AlreadyRunningError, SiteLock
 from crawler.pipelines import write_item
 from crawler.run import FINISHED, SHUTDOWN, SiteResult, close_run
@@ -58,6 +58,7 @@ Entries = list[tuple[bytes, dict[bytes, bytes]]]  # stream entries: id, fields
 BATCH = 256  # results per transaction at most
 BLOCK_MS = 500  # how long one read waits for new results
 LOST = "govarchive/lost"
+Captured = Article | NotArchived | Attachment  # results that carry a WARC record for the writer to append
 PAGE_CALLBACK = "parse_page"  # requests for possible articles (crawler/spiders/base.py)
 
 
@@ -174,23 +175,19 @@ class Ingest:
         run = result.crawl_run or 0
         try:
             with self.writer.db.atomic():
-                if isinstance(result, Article | NotArchived) and result.capture is not None:
+                if isinstance(result, Captured) and result.capture is not None:
                     self._append_capture(result)
                 return [(run, counter) for counter in write_item(self.writer, result)]
         except Exception as error:  # the page is lost to this run: counted, so the run fails
             log.error("could not archive %s: %s", getattr(result, "url", "?"), error)
             return [(run, LOST)]
 
-    def _append_capture(self, result: Article | NotArchived) -> None:
+    def _append_capture(self, result: Captured) -> None:
         assert result.capture is not None
         warc = self.warcs.get(result.site) or self.warcs.setdefault(result.site, WarcFile(self.db_path, result.site))
         pointer = warc.append(result.capture)
-        if isinstance(result, Article):
-            result.warc_file, result.warc_offset, result.warc_length = (
-                pointer.warc_file,
-                pointer.warc_offset,
-                pointer.warc_length,
-            )
+        if isinstance(result, Article | Attachment):
+            point_at(result, pointer)
 
     def _commit_counts(self, counts: Counter[tuple[int, str]]) -> None:
         for (run, counter), count in counts.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field, fields
 
 
@@ -22,6 +23,7 @@ class FetchedPage:
     warc_file: str | None = None  # set by ExtractPipeline
     warc_offset: int | None = None
     warc_length: int | None = None
+    attachments: list[tuple[str, str]] = field(default_factory=list)  # (url, role): crawler/attachments.py
 
     def header(self, name: str) -> str | None:
         return next((v for k, v in self.headers if k.lower() == name.lower()), None)
@@ -57,10 +59,11 @@ class Article:
     # The WARC record itself, on its way to a writer in another process (a distributed crawl,
     # crawler/handoff.py), which appends it and sets the pointer above. Not a column.
     capture: bytes | None = field(default=None, repr=False)
+    attachments: list[tuple[str, str]] = field(default_factory=list)  # (url, role): `article_attachments`
 
     def record(self) -> dict[str, object]:
         """The `articles` columns and this version's provenance, as archive.store takes them."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "capture"}
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("capture", "attachments")}
 
 
 @dataclass
@@ -86,3 +89,71 @@ class NotArchived:
     bound: str | None = None
     crawl_run: int | None = None
     capture: bytes | None = field(default=None, repr=False)  # as Article.capture: a page that failed extraction
+
+
+@dataclass
+class FetchedAttachment:
+    """A file an article links or shows, as fetched; AttachmentPipeline reads its text."""
+
+    url: str  # as requested (before redirects)
+    final_url: str
+    http_status: int
+    body: bytes = field(repr=False)
+    headers: list[tuple[str, str]]
+    site: str
+    fetched_at: str  # UTC, ISO 8601
+    crawl_run: int | None = None
+
+    def header(self, name: str) -> str | None:
+        return next((v for k, v in self.headers if k.lower() == name.lower()), None)
+
+
+@dataclass
+class Attachment:
+    """One `attachments` row: the file, its text, and where its capture lies."""
+
+    url: str
+    site: str
+    final_url: str
+    http_status: int
+    sha256: str
+    media_type: str
+    bytes: int
+    pages: int | None
+    text: str
+    text_method: str
+    text_note: str
+    fetched_at: str
+    etag: str | None = None
+    last_modified: str | None = None
+    crawl_run: int | None = None
+    warc_file: str | None = None
+    warc_offset: int | None = None
+    warc_length: int | None = None
+    capture: builtins.bytes | None = field(default=None, repr=False)  # as Article.capture (`bytes` is a column)
+
+    def record(self) -> dict[str, object]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "capture"}
+
+
+@dataclass
+class AttachmentUnchanged:
+    """A known attachment answered 304: nothing downloaded."""
+
+    url: str
+    fetched_at: str
+    crawl_run: int | None = None
+
+
+@dataclass
+class AttachmentFailed:
+    """A file that could not be fetched or read: a `failures` row (kind, reason, bound), which
+    never fails the run: the article is archived without it."""
+
+    url: str
+    site: str
+    reason: str
+    kind: str
+    http_status: int | None = None
+    bound: str | None = None
+    crawl_run: int | None = None

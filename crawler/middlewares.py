@@ -21,6 +21,7 @@ from twisted.internet import reactor
 from twisted.internet.task import deferLater
 from w3lib.encoding import resolve_encoding
 
+from crawler.attachments import ATTACHMENT
 from crawler.encoding import choose_encoding
 from crawler.outcomes import OFFSITE_REDIRECT, REDIRECT_LOOP, TOO_MANY_REDIRECTS, Refused, ledger_key
 
@@ -53,7 +54,9 @@ class NetworkStats:
         return cls(crawler.stats)
 
     def process_response(self, request: Request, response: Response) -> Response:
-        if "cached" not in response.flags:
+        if ATTACHMENT in request.meta:  # files are counted apart: a run's pages are web pages
+            self.stats.inc_value("govarchive/attachments/responses")
+        elif "cached" not in response.flags:
             if response.status == 304:
                 self.stats.inc_value("govarchive/http_304")
             elif response.status == 200:

@@ -43,6 +43,7 @@ BUDGET = "budget"
 STOPPED = "stopped"
 EXTRACTION = "extraction"
 VALIDATION = "validation"
+UNREADABLE = "unreadable"  # an attachment kept as fetched whose text could not be read
 OTHER = "other"
 DISK_FULL = "disk_full"  # a crawl's finish reason when the archive's disk filled up
 # Kinds that are bounds we set, not faults of the site: they do not count towards the

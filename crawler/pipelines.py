@@ -7,6 +7,7 @@ dict records, so the writer could move to its own process behind a queue.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,14 +17,26 @@ from scrapy.exceptions import DropItem
 
 from archive.group_commit import CommitThread
 from archive.store import ArchiveWriter
-from archive.warc import Capture, WarcFile
+from archive.warc import Capture, WarcFile, point_at, response_record
+from crawler.documents import Limits, UnreadableDocumentError, media_type, read_document
 from crawler.extract import ExtractionRules
-from crawler.items import Article, FetchedPage, NotArchived, NotModified
-from crawler.outcomes import EXTRACTION, VALIDATION
+from crawler.items import (
+    Article,
+    Attachment,
+    AttachmentFailed,
+    AttachmentUnchanged,
+    FetchedAttachment,
+    FetchedPage,
+    NotArchived,
+    NotModified,
+)
+from crawler.outcomes import EXTRACTION, UNREADABLE, VALIDATION
 from crawler.shared import ARCHIVE_WRITERS, EXTRACTION_POOLS, WriterKey, writer_key
 from crawler.workers import ExtractionPool, capture_and_extract, worker_count
 
 log = logging.getLogger(__name__)
+AttachmentResult = Attachment | AttachmentUnchanged | AttachmentFailed
+Written = Article | NotModified | NotArchived | AttachmentResult  # what the archive takes
 MIN_BODY_CHARS = 40  # shorter than a sentence: a stub or an error page, not an article
 EARLIEST_PLAUSIBLE_YEAR = 1990
 
@@ -32,7 +45,11 @@ class ExtractPipeline:
     """FetchedPage -> Article, or NotArchived when the page has no text; on the way, the page's
     response is appended to this run's WARC file, before anything reaches the archive. Both are
     made in one trip to a worker process (crawler/workers.py): the record's digests and
-    compression cost the reactor nothing, and the page's bytes cross once."""
+    compression cost the reactor nothing, and the page's bytes cross once.
+
+    FetchedAttachment -> Attachment, its response appended to the same WARC file, its text read
+    on a thread (crawler/documents.py runs its programs as child processes, so the reactor only
+    waits), at most GOVARCHIVE_ATTACHMENT_READERS files at once."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -40,6 +57,8 @@ class ExtractPipeline:
         self.workers = worker_count(crawler.settings.get("GOVARCHIVE_EXTRACT_WORKERS"))
         self.pool: ExtractionPool | None = None
         self.warc: WarcFile | None = None
+        self.limits = attachment_limits(crawler.settings)
+        self.readers = asyncio.Semaphore(crawler.settings.getint("GOVARCHIVE_ATTACHMENT_READERS"))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
@@ -64,6 +83,8 @@ class ExtractPipeline:
                 log.error("could not close %s: %s", self.warc.path, error)
 
     async def process_item(self, item: Any) -> Any:
+        if isinstance(item, FetchedAttachment):
+            return await self.read_attachment(item)
         if not isinstance(item, FetchedPage):
             return item
         rules = getattr(self.crawler.spider, "extraction_rules", ExtractionRules())
@@ -72,16 +93,7 @@ class ExtractPipeline:
         record, (outcome, value) = (
             await self.pool.capture_and_extract(*args) if self.pool else capture_and_extract(*args)
         )
-        for_writer = None  # the record, when another process appends it (crawler/handoff.py)
-        if self.warc is not None:
-            pointer = self.warc.append(record)
-            item.warc_file, item.warc_offset, item.warc_length = (
-                pointer.warc_file,
-                pointer.warc_offset,
-                pointer.warc_length,
-            )
-        else:
-            for_writer = record
+        for_writer = self.keep(record, item)
         if outcome == "error":
             if self.stats:
                 self.stats.inc_value("govarchive/extraction_failed")
@@ -96,7 +108,63 @@ class ExtractPipeline:
             )
         article = article_from(item, value)  # type: ignore[arg-type]
         article.capture = for_writer
+        article.attachments = item.attachments
         return article
+
+    async def read_attachment(self, item: FetchedAttachment) -> Attachment:
+        async with self.readers:
+            record, attachment = await asyncio.to_thread(attachment_from, item, self.limits)
+        attachment.capture = self.keep(record, attachment)
+        return attachment
+
+    def keep(self, record: bytes, holder: FetchedPage | Attachment) -> bytes | None:
+        """The record appended to this run's WARC file, `holder` pointed at it; or, when another
+        process appends it (crawler/handoff.py), the record to hand on with the result."""
+        if self.warc is None:
+            return record
+        point_at(holder, self.warc.append(record))
+        return None
+
+
+def attachment_limits(settings: Any) -> Limits:
+    return Limits(
+        seconds=settings.getfloat("GOVARCHIVE_ATTACHMENT_SECONDS"),
+        memory=settings.getint("GOVARCHIVE_ATTACHMENT_MEMORY"),
+        ocr_pages=settings.getint("GOVARCHIVE_ATTACHMENT_OCR_PAGES"),
+        ocr_seconds=settings.getfloat("GOVARCHIVE_ATTACHMENT_OCR_SECONDS"),
+        unpacked=settings.getint("GOVARCHIVE_ATTACHMENT_UNPACKED"),
+        languages=settings.get("GOVARCHIVE_OCR_LANGUAGES"),
+    )
+
+
+def attachment_from(item: FetchedAttachment, limits: Limits) -> tuple[bytes, Attachment]:
+    """The file's WARC record and its row; a file whose text cannot be read is kept all the
+    same, the reason in text_note (the writer records it as an `unreadable` failure too)."""
+    record = response_record(Capture(item.final_url, item.http_status, item.headers, item.body), item.fetched_at)
+    kind = media_type(item.body, item.header("Content-Type"))
+    try:
+        document = read_document(item.body, kind, limits)
+        text, pages, method, note = document.text, len(document.pages) or None, document.method, document.note
+    except UnreadableDocumentError as error:
+        text, pages, method, note = "", None, UNREADABLE, str(error)
+    attachment = Attachment(
+        url=item.url,
+        site=item.site,
+        final_url=item.final_url,
+        http_status=item.http_status,
+        sha256=hashlib.sha256(item.body).hexdigest(),
+        media_type=kind,
+        bytes=len(item.body),
+        pages=pages,
+        text=text,
+        text_method=method,
+        text_note=note,
+        fetched_at=item.fetched_at,
+        etag=item.header("ETag"),
+        last_modified=item.header("Last-Modified"),
+        crawl_run=item.crawl_run,
+    )
+    return record, attachment
 
 
 def article_from(page: FetchedPage, fields: dict[str, Any]) -> Article:
@@ -188,24 +256,26 @@ class ArchivePipeline:
 
     async def process_item(self, item: Any) -> Any:
         assert self.stats is not None, "open_spider was not called"
-        if not isinstance(item, NotArchived | NotModified | Article):
+        if not isinstance(item, Written):
             return item
         for counter in await self.write(item):
             self.stats.inc_value(counter)
-        if isinstance(item, NotArchived):
+        if isinstance(item, NotArchived | AttachmentFailed):
             # The spider or the extractor has logged why; Scrapy need not repeat it at WARNING.
             raise DropItem(f"recorded failure for {item.url}: {item.reason}", log_level="DEBUG")
         return item
 
-    async def write(self, item: NotArchived | NotModified | Article) -> list[str]:
+    async def write(self, item: Written) -> list[str]:
         """Hands the item to the writer thread; the stats counters once it is committed."""
         assert self.writer is not None, "open_spider was not called"
         return await asyncio.wrap_future(self.writer.submit(lambda writer: write_item(writer, item)))
 
 
-def write_item(writer: ArchiveWriter, item: NotArchived | NotModified | Article) -> list[str]:
+def write_item(writer: ArchiveWriter, item: Written) -> list[str]:
     """Write one item (on the one thread or process that writes); returns the stats counters
     it adds to: what became of it, and for a failure its kind and the bound it hit."""
+    if isinstance(item, AttachmentResult):
+        return write_attachment_item(writer, item)
     if isinstance(item, NotArchived):
         removed = writer.record_failure(item.url, item.reason, item.site, item.http_status, item.kind, item.crawl_run)
         bound = [f"govarchive/bounds/{item.bound}"] if item.bound else []
@@ -213,4 +283,23 @@ def write_item(writer: ArchiveWriter, item: NotArchived | NotModified | Article)
     if isinstance(item, NotModified):
         writer.not_modified(item.url, item.fetched_at, item.crawl_run)
         return ["govarchive/articles_unchanged"]
-    return [f"govarchive/articles_{writer.write_article(item.record())}"]
+    change = writer.write_article(item.record())
+    writer.link_attachments(item.url, item.attachments)
+    return [f"govarchive/articles_{change}"]
+
+
+def write_attachment_item(writer: ArchiveWriter, item: AttachmentResult) -> list[str]:
+    """An attachment's failures go to `failures` too, but never count towards the run's own
+    (crawl_runs.attachments counts them): the article is archived without the file."""
+    if isinstance(item, AttachmentUnchanged):
+        writer.attachment_not_modified(item.url, item.fetched_at, item.crawl_run)
+        return []
+    if isinstance(item, AttachmentFailed):
+        writer.record_failure(item.url, item.reason, item.site, item.http_status, item.kind, item.crawl_run)
+        return ["govarchive/attachments/failed", *([f"govarchive/bounds/{item.bound}"] if item.bound else [])]
+    writer.write_attachment(item.record())
+    if item.text_method != UNREADABLE:
+        return []
+    reason = f"attachment unreadable: {item.text_note}"
+    writer.record_failure(item.url, reason, item.site, item.http_status, UNREADABLE, item.crawl_run)
+    return ["govarchive/attachments/failed"]

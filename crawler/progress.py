@@ -41,7 +41,8 @@ def summary(stats: dict[str, Any]) -> dict[str, int]:
     figures["dead_links"] = int(stats.get("govarchive/dead_links", 0) or 0)  # 404/410 links from listings
     figures["skipped"] = sum(int(v or 0) for k, v in stats.items() if k.startswith("govarchive/skipped/"))
     figures["not_modified"] = int(stats.get("govarchive/http_304", 0) or 0)  # counted below the HTTP cache
-    figures["pages"] = int(stats.get("response_received_count", 0) or 0)
+    files = int(stats.get("govarchive/attachments/responses", 0) or 0)  # counted apart (crawl_runs.attachments)
+    figures["pages"] = int(stats.get("response_received_count", 0) or 0) - files
     return figures
 
 

@@ -17,7 +17,7 @@ from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 
 from archive.db import open_archive
-from archive.history import known_pages, known_traps
+from archive.history import known_attachments, known_pages, known_traps
 from archive.store import ArchiveWriter
 from crawler.budget import BUDGET_STOPS
 from crawler.incremental import Revisits
@@ -151,7 +151,8 @@ def crawl(
         writer.close_abandoned_runs(job.site, os.getpid())
         job.run_id = writer.start_run(job.site, os.getpid())
         revisit_days = settings.getfloat("GOVARCHIVE_REVISIT_DAYS")
-        revisits = Revisits(known_pages(writer.db, job.site), refresh, revisit_days)
+        known, files = known_pages(writer.db, job.site), known_attachments(writer.db, job.site)
+        revisits = Revisits(known, refresh, revisit_days, files)
         since = (datetime.now(UTC) - timedelta(days=revisit_days)).isoformat()
         traps = {pattern: Trap(*found) for pattern, found in known_traps(writer.db, job.site, since).items()}
         job.crawler = process.create_crawler(job.spider_cls)
@@ -219,6 +220,7 @@ def close_run(
             "failure_kinds": json.dumps(_counters(stats, "failed")),
             "skipped": json.dumps(_counters(stats, "skipped")),
             "bounds": json.dumps(_counters(stats, "bounds")),
+            "attachments": json.dumps(_counters(stats, "attachments")),
             "stop_reason": message or _stop_reason(reason, stats),
         },
     )

@@ -62,6 +62,23 @@ GOVARCHIVE_TRAP_MAX_SEGMENT_REPEATS = 2  # /a/b/a/b/a/ repeats `a` three times
 GOVARCHIVE_TRAP_MAX_URL_LENGTH = 1024
 GOVARCHIVE_TRAP_MAX_QUERY_SHAPES = 8  # distinct sets of query keys under one path
 GOVARCHIVE_TRAP_EARLIEST_YEAR = 1990  # dates in URLs before this, or after next year, are traps
+# Attachments (crawler/attachments.py, crawler/documents.py): the files an article links on the
+# agency's own site and the images in it, fetched once and re-validated like articles.
+# Which kinds: "documents,images", "documents", or "" for none.
+GOVARCHIVE_ATTACHMENTS = os.environ.get("GOVARCHIVE_ATTACHMENTS", "documents,images")
+GOVARCHIVE_ATTACHMENT_MAXSIZE = int(os.environ.get("GOVARCHIVE_ATTACHMENT_MAXSIZE", str(50 * 2**20)))  # one file
+GOVARCHIVE_ATTACHMENTS_PER_ARTICLE = int(os.environ.get("GOVARCHIVE_ATTACHMENTS_PER_ARTICLE", "20"))
+GOVARCHIVE_ATTACHMENT_BYTES_PER_RUN = int(os.environ.get("GOVARCHIVE_ATTACHMENT_BYTES_PER_RUN", str(2 * 2**30)))
+# Reading a file's text: each program (pdftotext, a page's rendering, a page's OCR) bounded in
+# time and memory; OCR bounded in pages and time per document; an Office file in bytes unpacked.
+GOVARCHIVE_ATTACHMENT_SECONDS = float(os.environ.get("GOVARCHIVE_ATTACHMENT_SECONDS", "60"))
+GOVARCHIVE_ATTACHMENT_MEMORY = int(os.environ.get("GOVARCHIVE_ATTACHMENT_MEMORY", str(2**30)))
+GOVARCHIVE_ATTACHMENT_OCR_PAGES = int(os.environ.get("GOVARCHIVE_ATTACHMENT_OCR_PAGES", "20"))
+GOVARCHIVE_ATTACHMENT_OCR_SECONDS = float(os.environ.get("GOVARCHIVE_ATTACHMENT_OCR_SECONDS", "300"))
+GOVARCHIVE_ATTACHMENT_UNPACKED = 64 * 2**20
+GOVARCHIVE_OCR_LANGUAGES = os.environ.get("GOVARCHIVE_OCR_LANGUAGES", "tha+eng")  # Tesseract's models
+# Files read at once (each read runs its programs as child processes; this many cores' worth).
+GOVARCHIVE_ATTACHMENT_READERS = int(os.environ.get("GOVARCHIVE_ATTACHMENT_READERS", "2"))
 # Incremental crawls: known articles are not fetched again unless --refresh, a sitemap
 # lastmod newer than our copy, or this many days since we fetched them.
 GOVARCHIVE_REVISIT_DAYS = float(os.environ.get("GOVARCHIVE_REVISIT_DAYS", "30"))

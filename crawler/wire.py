@@ -14,16 +14,19 @@ import dataclasses
 import json
 from typing import Any
 
-from crawler.items import Article, NotArchived, NotModified
+from crawler.items import Article, Attachment, AttachmentFailed, AttachmentUnchanged, NotArchived, NotModified
 
 BYTES_TAG = "$bytes"
 RESULT, CAPTURE = "result", "capture"  # a result's stream fields
-RESULT_TYPES: dict[str, type[Article] | type[NotArchived] | type[NotModified]] = {
+Result = Article | NotArchived | NotModified | Attachment | AttachmentUnchanged | AttachmentFailed
+RESULT_TYPES: dict[str, type[Result]] = {
     "article": Article,
     "not_archived": NotArchived,
     "not_modified": NotModified,
+    "attachment": Attachment,
+    "attachment_unchanged": AttachmentUnchanged,
+    "attachment_failed": AttachmentFailed,
 }
-Result = Article | NotArchived | NotModified
 
 
 class WireError(ValueError):

@@ -48,7 +48,8 @@ def search(
     as_json: bool,
     db_path: Path,
 ) -> None:
-    """Full-text search, best match first; Thai words are found mid-sentence.
+    """Full-text search, best match first; Thai words are found mid-sentence. Attached files
+    (PDFs, scans read by OCR, Office files) are searched too: each hit says on which page.
 
     \b
     QUERY is
@@ -88,6 +89,14 @@ def search(
         click.echo(click.style(hit.title, bold=True))
         click.echo(f"  {hit.agency or hit.site} · {hit.published or 'date unknown'} · {hit.url}")
         click.echo(f"  {hit.snippet}\n")
+    if results.attachments_total:
+        say(f"{len(results.attachments)} of {results.attachments_total:,} attached files match", err=True)
+    for found in results.attachments:
+        click.echo(click.style(f"{found.url.rsplit('/', 1)[-1]}, page {found.page}", bold=True))
+        click.echo(
+            f"  {found.url}" + (f" · in {found.article_title} · {found.article_url}" if found.article_url else "")
+        )
+        click.echo(f"  {found.snippet}\n")
 
 
 @click.command()

@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import mimetypes
+import struct
 import threading
 import time
 import zlib
@@ -28,6 +30,8 @@ import jinja2
 THEMES = Path(__file__).parent / "themes"
 SITES = Path(__file__).parent / "sites"
 ROUTES = frozenset({"sitemap", "feed", "api", "listings"})
+UPLOADS = "/wp-content/uploads/"
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif")
 API_PER_PAGE = 10
 
 
@@ -119,7 +123,7 @@ class MirrorSite:
         path, query = parts.path, parse_qs(parts.query)
         if path == "/robots.txt":
             return self._robots(root)
-        for handler in (self._sitemaps, self._feed, self._api, self._listing, self._page):
+        for handler in (self._upload, self._sitemaps, self._feed, self._api, self._listing, self._page):
             response = handler(path, query, root)
             if response is not None:
                 return response
@@ -163,6 +167,7 @@ class MirrorSite:
             "category": {"slug": cat, "name": self.config["categories"][cat], "url": f"{root}category/{cat}/"},
             "author_url": f"{root}author/{author_slug}/",
             "excerpt": a["paragraphs"][0][:160] + "…",
+            "documents": a.get("documents", []),
         }
 
     def _html(self, template: str, status: int = 200, **context: Any) -> Response:
@@ -223,6 +228,21 @@ class MirrorSite:
         return self._html(
             "page.html", heading=heading, paragraphs=paragraphs, page_id=page_id, canonical=root + slug + "/", **ctx
         )
+
+    def _upload(self, path: str, query: dict[str, list[str]], root: str) -> Response | None:
+        """WordPress's uploads: files an article links, from the folder site.json names as
+        `files` (default `files/` in the site's folder), and an image for every other picture
+        path (a small PNG naming it)."""
+        if not path.startswith(UPLOADS):
+            return None
+        name = path.rsplit("/", 1)[-1]
+        stored = self.folder / self.config.get("files", "files") / name
+        if path.startswith(UPLOADS + "files/") and stored.is_file():
+            kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+            return Response(200, kind, stored.read_bytes())
+        if name.lower().endswith(IMAGE_SUFFIXES):
+            return Response(200, "image/png", picture(path))
+        return None
 
     def _not_found(self, root: str) -> Response:
         ctx = self._context(root)
@@ -396,3 +416,20 @@ class MirrorSite:
         return Response(
             200, "application/json; charset=UTF-8", json.dumps(posts, ensure_ascii=False).encode("utf-8"), headers
         )
+
+
+def picture(name: str) -> bytes:
+    """A 1x1 grey PNG whose text chunk names it: each picture path its own bytes."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + b"".join(
+        (
+            chunk(b"IHDR", header),
+            chunk(b"tEXt", b"Source\x00" + name.encode("utf-8")),
+            chunk(b"IDAT", zlib.compress(b"\x00\x80")),
+            chunk(b"IEND", b""),
+        )
+    )

@@ -91,6 +91,7 @@ def test_migrations_are_named_and_idempotent(tmp_path) -> None:
         "account_for_every_page",
         "index_two_character_terms",
         "ingest_from_a_shared_frontier",
+        "keep_attachments",
     ]
     assert db.journal_mode == "wal"
 

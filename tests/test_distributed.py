@@ -178,6 +178,9 @@ def test_three_workers_and_a_writer_archive_what_one_process_archives(shared_and
         single, f"select {SAME_TEXT} from articles order by url"
     )
     assert rows(shared, "select count(*) from articles")[0][0] == PAGES
+    files = "select url, sha256, media_type, text_method, warc_file is not null from attachments order by url"
+    assert rows(shared, files) == rows(single, files)  # the articles' images, through the writer too
+    assert len(rows(shared, files)) == PAGES
     assert rows(shared, "select status, new from crawl_runs where id = 1") == [("ok", PAGES)]
     outcomes = "select status, new, updated, unchanged, removed, failures, failure_kinds, lost from crawl_runs"
     assert rows(shared, outcomes) == rows(single, outcomes)

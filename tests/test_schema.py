@@ -13,10 +13,10 @@ import yaml
 
 from archive.browse import write_metadata
 from archive.db import open_archive
-from archive.schema import ARTICLE_COLUMNS, ARTICLES, TABLES
+from archive.schema import ARTICLE_COLUMNS, ARTICLES, ATTACHMENTS, TABLES
 from archive.store import ACCEPTED, DERIVED
 from crawler.extract import Extracted
-from crawler.items import Article
+from crawler.items import Article, Attachment
 from tests.conftest import FILES
 
 README = FILES.parent.parent / "README.md"
@@ -65,8 +65,12 @@ def test_the_first_releases_archive_upgrades_to_a_fresh_archives_schema(tmp_path
 
 
 def test_the_article_item_carries_every_column_the_writer_does_not_derive() -> None:
-    assert {f.name for f in dataclasses.fields(Article)} - {"capture"} == ACCEPTED - DERIVED
+    assert {f.name for f in dataclasses.fields(Article)} - {"capture", "attachments"} == ACCEPTED - DERIVED
     assert set(ARTICLES) >= DERIVED
+
+
+def test_the_attachment_item_carries_every_attachments_column() -> None:
+    assert {f.name for f in dataclasses.fields(Attachment)} - {"capture"} == set(ATTACHMENTS)
 
 
 def test_what_extraction_returns_is_stored_in_article_columns() -> None:

@@ -157,7 +157,12 @@ def test_warc_files_pass_warcio_check_and_index(edited_archive) -> None:
     check = subprocess.run([str(warcio), "check", "-v", *map(str, files)], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
     index = subprocess.run([str(warcio), "index", str(files[0])], capture_output=True, text=True, check=True)
-    assert index.stdout.count('"warc-type": "response"') == 23
+    records = [json.loads(line) for line in index.stdout.splitlines() if '"warc-type": "response"' in line]
+    uris = [record["warc-target-uri"] for record in records]
+    files = [uri for uri in uris if "/wp-content/uploads/" in uri]  # the articles' lead images
+    assert len(uris) - len(files) == 23
+    kept = {url for (url,) in rows(edited_archive["db"], "select url from attachments")}
+    assert len(set(files)) == len(files) and set(files) <= kept
 
 
 def test_reextract_offline_reproduces_the_same_text(edited_archive, tmp_path: Path) -> None:
