@@ -12,6 +12,7 @@ from archive.schema import TABLES
 CONFIG = Path(__file__).parent / "datasette"
 METADATA_PLACEHOLDER = "ARCHIVE"
 CAPTURE_ROUTE = "/-/capture/{database}/{version}"  # a version's raw response (the view plugin serves it)
+FILE_ROUTE = "/-/file/{database}/{rowid}"  # an attachment as captured
 FACET_SIZE = 5  # values per facet: six facets of datasette's 30 pushed the first row off the screen
 
 

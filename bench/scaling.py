@@ -40,6 +40,7 @@ ENV = {
     "GOVARCHIVE_REDIS_QUIET_SECONDS": str(QUIET_SECONDS),
     "GOVARCHIVE_LOG_LEVEL": "WARNING",
     "GOVARCHIVE_PROGRESS_INTERVAL": "0",
+    "GOVARCHIVE_ATTACHMENTS": "",  # article pages only, as in bench/pipeline.py
 }
 
 

@@ -7,7 +7,9 @@ sites see, how polite and how parallel the crawl is, which libraries, and what t
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
+import subprocess
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -50,7 +52,13 @@ SETTINGS = (
     "GOVARCHIVE_REDIS_QUIET_SECONDS",
     "GOVARCHIVE_REDIS_LEASE_SECONDS",
     "GOVARCHIVE_REDIS_BACKLOG_BYTES",
+    "GOVARCHIVE_ATTACHMENTS",
+    "GOVARCHIVE_ATTACHMENT_MAXSIZE",
+    "GOVARCHIVE_ATTACHMENT_OCR_PAGES",
+    "GOVARCHIVE_OCR_LANGUAGES",
 )
+# The programs that read attachments' text (crawler/documents.py), and where they come from.
+PROGRAMS = {"pdftotext": "poppler-utils", "pdftoppm": "poppler-utils", "tesseract": "tesseract-ocr"}
 
 
 @click.command()
@@ -69,7 +77,7 @@ def doctor(as_json: bool, db_path: Path) -> None:
     if as_json:
         print_json(report)
     else:
-        for section in ("archive", "crawl", "environment", "libraries"):
+        for section in ("archive", "crawl", "environment", "libraries", "programs"):
             click.echo(click.style(section, bold=True))
             rows = [{"name": name, "value": value} for name, value in report[section].items()]
             print_table(rows or [{"name": "-", "value": "(none set)"}], ["name", "value"])
@@ -106,6 +114,7 @@ def diagnose(db_path: Path) -> dict[str, Any]:
         "crawl": crawl,
         "environment": environment,
         "libraries": _libraries(missing),
+        "programs": _programs(settings.get("GOVARCHIVE_OCR_LANGUAGES"), warnings),
         "missing": missing,
         "warnings": warnings,
     }
@@ -154,6 +163,23 @@ def _libraries(missing: list[str]) -> dict[str, str]:
     if versions["FTS5 trigram"] == "no":
         missing.append(f"SQLite {sqlite3.sqlite_version} has no FTS5 trigram tokenizer (3.34 or newer has it)")
     return versions
+
+
+def _programs(languages: str, warnings: list[str]) -> dict[str, str]:
+    """Attachments' text needs these; without them files are kept, their text unread."""
+    found: dict[str, str] = {}
+    for program, package in PROGRAMS.items():
+        path = shutil.which(program)
+        found[program] = path or "(not installed)"
+        if path is None:
+            warnings.append(f"{program} is missing: attachments are kept without text (apt-get install -y {package})")
+    if shutil.which("tesseract"):
+        listed = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, check=False).stdout
+        have = {line.strip() for line in listed.splitlines()[1:] if line.strip()}  # after a heading line
+        found["OCR languages"] = ", ".join(sorted(have)) or "(none)"
+        for language in set(languages.split("+")) - have:
+            warnings.append(f"Tesseract has no {language!r} model: apt-get install -y tesseract-ocr-{language}")
+    return found
 
 
 def _has_trigram() -> bool:

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
+import urllib.parse
+import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from datasette.utils import tilde_encode
 
 from archive.db import open_archive
 from archive.search import search
@@ -25,6 +29,7 @@ from mirror.server import serving
 from mirror.site import MirrorSite
 from tests.conftest import rows, run_cli
 from tests.test_documents import FILES, MISSING
+from tests.test_serve import start_datasette
 
 SITE = Path(__file__).parent / "files" / "attachment-site"
 UPLOADS = "/wp-content/uploads/files/"
@@ -160,3 +165,43 @@ def test_attachments_can_be_turned_off(tmp_path: Path) -> None:
         run_cli("crawl", "--url", base_url, "--db", str(db), GOVARCHIVE_ATTACHMENTS="")
     assert rows(db, "select count(*) from attachments") == [(0,)]
     assert not [a for a in site.log if a.path.startswith("/wp-content/")]
+
+
+def fetch(url: str) -> tuple[str, bytes]:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.headers.get("Content-Type", ""), response.read()
+
+
+@pytest.fixture(scope="module")
+def browsed(crawled: tuple[Path, MirrorSite]) -> Iterator[tuple[str, Path]]:
+    db, _ = crawled
+    with start_datasette(db) as root:
+        yield f"{root}/{db.stem}", db
+
+
+def test_an_articles_page_in_datasette_lists_its_files_and_shows_its_image(browsed: tuple[str, Path]) -> None:
+    base, db = browsed
+    [(url,)] = rows(db, "select url from articles where url like '%/news-001/'")
+    _, page = fetch(f"{base}/articles/{tilde_encode(url)}")
+    html = page.decode("utf-8")
+    assert "notice-scanned.pdf" in html and "ocr" in html and "253,465 bytes" in html
+    image = re.search(r'<img class="ga-image" src="([^"]+)"', html)
+    assert image is not None
+    kind, body = fetch(base.rsplit("/", 1)[0] + image.group(1))
+    assert kind == "image/png" and body.startswith(b"\x89PNG")
+
+
+def test_the_attachments_table_has_facets_and_text_search(browsed: tuple[str, Path]) -> None:
+    base, _ = browsed
+    _, page = fetch(f"{base}/attachments.json?_search=" + urllib.parse.quote("พยุหยาตรา") + "&_facet=media_type")
+    found = json.loads(page)
+    assert len(found["rows"]) == 3
+    assert {value["value"] for value in found["facet_results"]["media_type"]["results"]} >= {"application/pdf"}
+
+
+def test_the_datasette_search_page_shows_files_with_their_page(browsed: tuple[str, Path]) -> None:
+    base, _ = browsed
+    _, page = fetch(f"{base}/-/search?q=" + urllib.parse.quote("พยุหยาตรา"))
+    html = page.decode("utf-8")
+    assert "3 of 3 attached files" in html
+    assert "notice-scanned.pdf</a>, page 1" in html

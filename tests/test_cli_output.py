@@ -123,6 +123,14 @@ def test_doctor_prints_the_effective_configuration_and_what_is_missing(mirror_ar
     assert told["warnings"] == [] and contact in told["crawl"]["USER_AGENT"]
 
 
+def test_doctor_names_the_programs_that_read_attachments_and_a_missing_ocr_model(mirror_archive: Path) -> None:
+    report = json.loads(
+        run_cli("doctor", "--json", "--db", str(mirror_archive), GOVARCHIVE_OCR_LANGUAGES="tha+xyz").stdout
+    )
+    assert set(report["programs"]) >= {"pdftotext", "pdftoppm", "tesseract"}
+    assert any("apt-get install -y tesseract-ocr-xyz" in warning for warning in report["warnings"])
+
+
 def test_doctor_exits_non_zero_naming_what_is_missing(tmp_path: Path) -> None:
     other = tmp_path / "notes.txt"
     other.write_text("not a database", "utf-8")

@@ -70,6 +70,7 @@ async def search_page(request: Any, datasette: Any) -> Response:
         body = {"query": q, "error": error, **(results.as_dict() if results else {"total": 0, "hits": []})}
         return Response.json(body, status=400 if error else 200)
     hits = results.hits if results else []
+    files = results.attachments if results else []
     context = {
         "database": name,
         "q": q,
@@ -79,6 +80,8 @@ async def search_page(request: Any, datasette: Any) -> Response:
         "syntax": SYNTAX_HELP,
         "results": results,
         "row_urls": [datasette.urls.row(name, "articles", tilde_encode(h.url)) for h in hits],
+        "file_urls": [datasette.urls.row(name, "attachments", tilde_encode(f.url)) for f in files],
+        "article_urls": [datasette.urls.row(name, "articles", tilde_encode(f.article_url or "")) for f in files],
         "facet_links": _facet_links(q, given, results.facets) if results else {},
         "capture_path": lambda version: datasette.urls.path(
             CAPTURE_ROUTE.format(database=quote(name), version=version)

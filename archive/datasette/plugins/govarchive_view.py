@@ -15,10 +15,11 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from datasette import hookimpl
+from datasette.utils import tilde_encode
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
-from archive.browse import CAPTURE_ROUTE
+from archive.browse import CAPTURE_ROUTE, FILE_ROUTE
 from archive.store import LIST_COLUMNS
 from archive.warc import Pointer, UnreadableCaptureError, read_checked
 
@@ -75,9 +76,61 @@ def capture_links(datasette: Any, database: str, version: int) -> Markup:
     return Markup('<a href="{0}">page as captured</a> · <a href="{0}.warc.gz">WARC record</a>').format(path)
 
 
+ATTACHMENTS_OF = """
+    select t.rowid, t.url, t.media_type, t.bytes, t.pages, t.text_method, l.role, t.warc_file is not null
+    from article_attachments l join attachments t on t.url = l.attachment_url
+    where l.article_url = ? order by l.position
+"""
+
+
+def files_of(datasette: Any, database: str, article_url: str, image: str | None) -> Any:
+    """The article's archived files, the images shown as they were captured; without any, the
+    lead image's URL as a link."""
+
+    async def render() -> Markup | None:
+        found = (await datasette.get_database(database).execute(ATTACHMENTS_OF, [article_url])).rows
+        if not found:
+            return safe_link(image) if image else None
+        items = Markup("").join(file_item(datasette, database, *row) for row in found)
+        return Markup('<ul class="ga-files">{}</ul>').format(items)
+
+    return render
+
+
+def file_item(
+    datasette: Any,
+    database: str,
+    rowid: int,
+    url: str,
+    media_type: str,
+    size: int,
+    pages: int | None,
+    method: str,
+    role: str,
+    captured: bool,
+) -> Markup:
+    """One file: the image itself, or its name; type, size, pages, and its row (with the text)."""
+    served = datasette.urls.path(FILE_ROUTE.format(database=quote(database), rowid=rowid))
+    name = url.rsplit("/", 1)[-1] or url
+    shown = (
+        Markup('<img class="ga-image" src="{}" alt="{}" loading="lazy">').format(served, role)
+        if captured and media_type.startswith("image/")
+        else Markup("{}").format(name)
+    )
+    row = datasette.urls.row(database, "attachments", tilde_encode(url))
+    about = [role, media_type, f"{size:,} bytes"] + ([f"{pages} pages"] if pages else [])
+    text = Markup(' · <a href="{}">text ({})</a>').format(row, method) if method not in ("none",) else ""
+    target = served if captured else url
+    return Markup('<li><a href="{}">{}</a> <span class="ga-about">{}</span>{}</li>').format(
+        target, shown, " · ".join(about), text
+    )
+
+
 @hookimpl
 def render_cell(row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any) -> Any:
     keys = set(row.keys()) if hasattr(row, "keys") else set()
+    if column == "image" and table == "articles" and "url" in keys:
+        return files_of(datasette, database, row["url"], value)
     if column == "version" and table == "articles" and "url" in keys:
         path = datasette.urls.table(database, "article_versions") + "?article_url=" + quote(row["url"], safe="")
         return Markup('{} · <a href="{}">all versions</a>').format(value, path)
@@ -118,9 +171,27 @@ async def capture(request: Any, datasette: Any) -> Response:
     return Response(page.body, content_type=content_type, headers=headers)
 
 
+async def attachment_file(request: Any, datasette: Any) -> Response:
+    """An attachment as captured (inert: a sandbox, no sniffing), for images on article pages."""
+    db = datasette.get_database(request.url_vars["database"])
+    sql = "select warc_file, warc_offset, warc_length, media_type from attachments where rowid = ?"
+    found = (await db.execute(sql, [int(request.url_vars["rowid"])])).first()
+    if found is None or found[0] is None:
+        return Response.text("no capture of this file", status=404)
+    try:
+        page, _ = read_checked(db.path, Pointer(*found[:3]))
+    except UnreadableCaptureError as error:
+        return Response.text(f"the capture is unreadable: {error}", status=500)
+    headers = {"content-security-policy": SANDBOX, "x-content-type-options": "nosniff"}
+    return Response(page.body, content_type=found[3] or "application/octet-stream", headers=headers)
+
+
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
-    return [(r"^/-/capture/(?P<database>[^/]+)/(?P<version>\d+(\.warc\.gz)?)$", capture)]
+    return [
+        (r"^/-/capture/(?P<database>[^/]+)/(?P<version>\d+(\.warc\.gz)?)$", capture),
+        (r"^/-/file/(?P<database>[^/]+)/(?P<rowid>\d+)$", attachment_file),
+    ]
 
 
 def csv_for_excel(columns: list[str], rows: list[Any], request: Any, table: str | None, query_name: str | None) -> Any:
