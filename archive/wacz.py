@@ -56,6 +56,22 @@ def current_captures(db: Database, site: str | None = None, since: str | None = 
         yield ArticleCapture(title, url, fetched_at, Pointer(*pointer))
 
 
+def attachment_captures(
+    db: Database, site: str | None = None, since: str | None = None
+) -> Iterator[tuple[str, Pointer]]:
+    """The capture of each file the exported articles hold (images, documents), once each."""
+    clause, params = where_clause(site, since, table="a")
+    sql = f"""
+        select distinct t.url, t.warc_file, t.warc_offset, t.warc_length
+        from attachments t join article_attachments l on l.attachment_url = t.url
+        join articles a on a.url = l.article_url
+        {clause}{" and" if clause else " where"} t.warc_file is not null
+        order by t.url
+    """
+    for url, *pointer in db.execute(sql, params):
+        yield url, Pointer(*pointer)
+
+
 def write_wacz(
     db: Database,
     db_path: Path,
@@ -64,7 +80,8 @@ def write_wacz(
     since: str | None = None,
     advance: Callable[[], None] = lambda: None,
 ) -> Exported:
-    """Every current capture (checked against its digests first) into `out`."""
+    """Every current capture (checked against its digests first) into `out`, with the files
+    the articles hold; a damaged one is left out and named."""
     damaged: list[str] = []
     with tempfile.TemporaryDirectory(prefix="govarchive-wacz-") as scratch:
         data, pages = Path(scratch) / "articles.warc.gz", Path(scratch) / "pages.jsonl"
@@ -81,6 +98,11 @@ def write_wacz(
                 warc.write(record)  # a gzip member each: a valid .warc.gz
                 index.write(json.dumps(_page(capture), ensure_ascii=False) + "\n")
                 count += 1
+            for url, pointer in attachment_captures(db, site, since):  # a replayed page shows its images
+                try:
+                    warc.write(read_checked(db_path, pointer)[1])
+                except UnreadableCaptureError as error:
+                    damaged.append(f"{url}: {error}")
         if not count:
             raise WaczError("no archived article with a readable capture matches: nothing to export")
         _create(out, pages, data)

@@ -1,4 +1,4 @@
-"""A WACZ export replays in a real replay client: pywb, run as its users run it.
+"""A WACZ export replays in a real replay client, pages and their images: pywb, run as its users run it.
 
 pywb pins an old redis client, so it lives in its own virtualenv, named by GOVARCHIVE_PYWB
 (its bin/ folder; .ci/run makes it). Without it these tests skip, unless
@@ -55,6 +55,11 @@ def test_pywb_replays_an_exported_article_byte_for_byte(mirror_archive: Path, tm
     )
     seed = "select final_url, warc_file, warc_offset, warc_length from article_versions where article_url like ?"
     url, *pointer = rows(mirror_archive, seed, ("%/news-017/",))[0]
+    image = (
+        "select t.url, t.warc_file, t.warc_offset, t.warc_length from attachments t "
+        "join article_attachments l on l.attachment_url = t.url where l.article_url like ? and l.role = 'lead image'"
+    )
+    image_url, *image_pointer = rows(mirror_archive, image, ("%/news-017/",))[0]
     port = free_port()
     server = subprocess.Popen(
         [PYWB / "wayback", "-p", str(port), "-b", "127.0.0.1"],
@@ -64,8 +69,10 @@ def test_pywb_replays_an_exported_article_byte_for_byte(mirror_archive: Path, tm
     )
     try:
         status, body = replayed(f"http://127.0.0.1:{port}", url)
+        image_status, image_body = replayed(f"http://127.0.0.1:{port}", image_url)
     finally:
         server.terminate()
         server.wait(timeout=10)
     assert status == 200
     assert body == read_capture(mirror_archive, Pointer(*pointer)).body
+    assert (image_status, image_body) == (200, read_capture(mirror_archive, Pointer(*image_pointer)).body)
