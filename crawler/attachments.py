@@ -2,30 +2,20 @@
 site (PDF, Word, Excel, PowerPoint, ODF) and its images (the lead image first).
 
 Only the post counts: a theme's sidebars, menus and "related post" blocks link the same files
-from every page. The post is the element the site's family names (`post_selectors`), without
-the parts its cleanup rules remove; on a page without one, the page without its header, menus,
-sidebars and footer.
+from every page. The post is the element the site's family names (`post_selectors`), after its
+cleanup rules removed share bars and related posts; on a page without one, the page without
+its header, menus, sidebars and footer. The extraction worker finds them in the parse it makes
+anyway (crawler/extract.py); the crawl keeps those on the agency's site (`chosen`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector, SelectorList
-from scrapy.crawler import Crawler
-from scrapy.http import Request, Response
-from scrapy.settings import Settings
-from twisted.python.failure import Failure
-
-from crawler.incremental import Revisits
-from crawler.items import AttachmentFailed, AttachmentUnchanged, FetchedAttachment
-from crawler.outcomes import BUDGET, EMPTY, ROBOTS, TOO_LARGE, classify
-from crawler.outcomes import source_url as outcome_source
 
 DOCUMENT = "document"
 IMAGE = "image"
@@ -35,6 +25,7 @@ LEAD_IMAGE_SELECTORS = ('meta[property="og:image"]::attr(content)', 'meta[name="
 OUTSIDE_THE_POST = ("header", "nav", "footer", "aside", ".sidebar", "#sidebar", ".widget")
 ROLES = {"documents": (DOCUMENT,), "images": (LEAD_IMAGE, IMAGE)}  # GOVARCHIVE_ATTACHMENTS's words
 ATTACHMENT = "govarchive_attachment"  # request meta: the request fetches an attachment
+MAX_CANDIDATES = 100  # files a worker reports for one page; the crawl keeps fewer
 
 
 @dataclass(frozen=True)
@@ -45,29 +36,22 @@ class AttachmentRef:
     role: str  # DOCUMENT, IMAGE or LEAD_IMAGE
 
 
-def attachment_refs(
-    page: Selector,
-    page_url: str,
-    on_site: Callable[[str], bool],
-    post_selectors: tuple[str, ...],
-    cleanup_selectors: tuple[str, ...],
-    limit: int,
-) -> list[AttachmentRef]:
-    """The files to keep with the article at `page_url`, lead image first, each once, at most
-    `limit`; `on_site(url)` says whether a URL is on the agency's own site."""
-    post, outside = _post(page, post_selectors, cleanup_selectors)
+def attachment_refs(page: Selector, page_url: str, post_selectors: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The post's files as (absolute URL, role), lead image first, each once, at most
+    MAX_CANDIDATES; the page's cleanup rules must have run (crawler/extract.py)."""
+    post, outside = _post(page, post_selectors)
     links = ", ".join(f"{selector} a::attr(href), {selector} img::attr(src)" for selector in outside)
     excluded = set(post.css(links).getall()) if links else set()
-    refs: list[AttachmentRef] = []
+    refs: list[tuple[str, str]] = []
     seen: set[str] = set()
 
     def add(link: str | None, role: str) -> None:
-        if not link or link in excluded or len(refs) >= limit:
+        if not link or link in excluded or len(refs) >= MAX_CANDIDATES:
             return
         url = urljoin(page_url, link.strip()).split("#", 1)[0]
-        if url not in seen and urlsplit(url).scheme in ("http", "https") and on_site(url):
+        if url not in seen and urlsplit(url).scheme in ("http", "https"):
             seen.add(url)
-            refs.append(AttachmentRef(url, role))
+            refs.append((url, role))
 
     add(next(filter(None, (page.css(s).get() for s in LEAD_IMAGE_SELECTORS)), None), LEAD_IMAGE)
     for href in post.css("a::attr(href)").getall():
@@ -78,114 +62,18 @@ def attachment_refs(
     return refs
 
 
-def _post(
-    page: Selector, post_selectors: tuple[str, ...], cleanup_selectors: tuple[str, ...]
-) -> tuple[Selector | SelectorList[Selector], tuple[str, ...]]:
-    """The post's element and what inside it is not the post; else the page and its chrome."""
+def _post(page: Selector, post_selectors: tuple[str, ...]) -> tuple[Selector | SelectorList[Selector], tuple[str, ...]]:
+    """The post's element; else the page, and its chrome to leave out."""
     for selector in post_selectors:
         found = page.css(selector)
         if len(found) == 1:
-            return found[0], cleanup_selectors
-    return page, OUTSIDE_THE_POST + cleanup_selectors
+            return found[0], ()
+    return page, OUTSIDE_THE_POST
 
 
-@dataclass
-class AttachmentFetcher:
-    """The spider's side: one request per file per run (a file many articles hold is fetched
-    once), known files skipped or re-validated (crawler/incremental.py), the run's byte bound
-    kept; answers and errors become items for the pipelines."""
-
-    crawler: Crawler  # its stats exist only once the crawl starts
-    revisits: Revisits
-    site: str
-    crawl_run: int | None
-    requested: set[str] = field(default_factory=set)
-    fetched_bytes: int = 0
-
-    @property
-    def roles(self) -> set[str]:
-        kinds = [k.strip() for k in self.settings.get("GOVARCHIVE_ATTACHMENTS", "").split(",") if k.strip()]
-        return {role for kind in kinds for role in ROLES.get(kind, ())}
-
-    def refs(self, page: Selector, url: str, on_site: Callable[[str], bool], spider: Any) -> list[AttachmentRef]:
-        """The article's files of the kinds this crawl keeps."""
-        roles = self.roles
-        if not roles:
-            return []
-        limit = self.settings.getint("GOVARCHIVE_ATTACHMENTS_PER_ARTICLE")
-        found = attachment_refs(page, url, on_site, spider.post_selectors, spider.cleanup_selectors, limit)
-        return [ref for ref in found if ref.role in roles]
-
-    def requests(
-        self, refs: list[AttachmentRef], callback: Callable[..., Any], errback: Callable[..., Any]
-    ) -> Iterator[Request | AttachmentFailed]:
-        for ref in refs:
-            if ref.url in self.requested:
-                continue
-            self.requested.add(ref.url)
-            decision = self.revisits.decide_attachment(ref.url)
-            if decision == "skip":
-                self.count("known")
-                continue
-            budget = self.settings.getint("GOVARCHIVE_ATTACHMENT_BYTES_PER_RUN")
-            if self.fetched_bytes >= budget:
-                reason = f"budget: this run fetched {budget:,} bytes of attachments already"
-                yield self.failed(ref.url, BUDGET, reason, bound="GOVARCHIVE_ATTACHMENT_BYTES_PER_RUN")
-                continue
-            meta: dict[str, Any] = {
-                ATTACHMENT: ref.role,
-                "dont_cache": True,
-                "download_maxsize": self.settings.getint("GOVARCHIVE_ATTACHMENT_MAXSIZE"),
-            }
-            headers = {}
-            if decision == "conditional":
-                headers = self.revisits.attachment_headers(ref.url)
-                meta["handle_httpstatus_list"] = [304]
-            yield Request(ref.url, callback=callback, errback=errback, meta=meta, headers=headers, priority=-1)
-
-    def parse(self, response: Response) -> Iterator[FetchedAttachment | AttachmentUnchanged | AttachmentFailed]:
-        url = outcome_source(response.request) if response.request else response.url
-        fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
-        if response.status == 304:
-            self.count("unchanged")
-            yield AttachmentUnchanged(url, fetched_at, self.crawl_run)
-            return
-        if not response.body:
-            yield self.failed(url, EMPTY, "attachment: empty file", response.status)
-            return
-        self.fetched_bytes += len(response.body)
-        self.count("fetched")
-        self.count("bytes", len(response.body))
-        yield FetchedAttachment(
-            url=url,
-            final_url=response.url,
-            http_status=response.status,
-            body=response.body,
-            headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, vs in response.headers.items() for v in vs],
-            site=self.site,
-            fetched_at=fetched_at,
-            crawl_run=self.crawl_run,
-        )
-
-    def error(self, failure: Failure) -> Iterator[AttachmentFailed]:
-        maxsize = self.settings.getint("GOVARCHIVE_ATTACHMENT_MAXSIZE")
-        verdict = classify(failure, self.settings.getfloat("DOWNLOAD_TIMEOUT"), maxsize)
-        if verdict.kind == ROBOTS:
-            self.count("robots")
-            return
-        bound = "GOVARCHIVE_ATTACHMENT_MAXSIZE" if verdict.kind == TOO_LARGE else verdict.setting
-        url = outcome_source(failure.request)  # type: ignore[attr-defined]
-        yield self.failed(url, verdict.kind, f"attachment: {verdict.reason}", verdict.http_status, bound)
-
-    def failed(
-        self, url: str, kind: str, reason: str, status: int | None = None, bound: str | None = None
-    ) -> AttachmentFailed:
-        return AttachmentFailed(url, self.site, reason, kind, status, bound, self.crawl_run)
-
-    def count(self, name: str, value: int = 1) -> None:
-        assert self.crawler.stats is not None
-        self.crawler.stats.inc_value(f"govarchive/attachments/{name}", value)
-
-    @property
-    def settings(self) -> Settings:
-        return self.crawler.settings
+def chosen(
+    candidates: Iterable[tuple[str, str]], roles: set[str], on_site: Callable[[str], bool], limit: int
+) -> list[AttachmentRef]:
+    """The files a crawl keeps: of the kinds it keeps, on the agency's own site, at most `limit`."""
+    kept = [AttachmentRef(url, role) for url, role in candidates if role in roles and on_site(url)]
+    return kept[:limit]

@@ -11,6 +11,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 from scrapy.utils.defer import deferred_from_coro
 
+from crawler.attachments import ATTACHMENT
 from crawler.outcomes import BUDGET, Refused
 
 # A crawl's finish reason when a budget stopped it -> the setting that set the budget.
@@ -21,17 +22,22 @@ BUDGET_STOPS = {
     "closespider_timeout": "CLOSESPIDER_TIMEOUT",  # GOVARCHIVE_MAX_SECONDS, --max-seconds
     "closespider_itemcount": "CLOSESPIDER_ITEMCOUNT",  # govarchive record --pages
 }
+FILES_BUDGET = "GOVARCHIVE_ATTACHMENT_BYTES_PER_RUN"
 
 
 class Budget:
-    """A downloader middleware: counts one site's requests and response bytes."""
+    """A downloader middleware: counts one site's requests and response bytes. Attachments'
+    bytes have their own budget, which refuses further files (each a `budget` failure) but
+    never stops the crawl."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.max_requests = crawler.settings.getint("GOVARCHIVE_MAX_REQUESTS")
         self.max_bytes = crawler.settings.getint("GOVARCHIVE_MAX_BYTES")
+        self.max_file_bytes = crawler.settings.getint(FILES_BUDGET)
         self.requests = 0
         self.bytes = 0
+        self.file_bytes = 0
         self.stopping = False
 
     @classmethod
@@ -44,8 +50,14 @@ class Budget:
             self.stop("budget_requests")
             reason = f"budget: the site's {self.max_requests:,} requests were spent"
             raise Refused(BUDGET, reason, BUDGET_STOPS["budget_requests"])
+        if ATTACHMENT in request.meta and self.max_file_bytes and self.file_bytes >= self.max_file_bytes:
+            reason = f"budget: this run fetched {self.max_file_bytes:,} bytes of attachments already"
+            raise Refused(BUDGET, reason, FILES_BUDGET)
 
     def process_response(self, request: Request, response: Response) -> Response:
+        if ATTACHMENT in request.meta:
+            self.file_bytes += len(response.body)
+            return response
         self.bytes += len(response.body)
         if self.max_bytes and self.bytes > self.max_bytes:
             self.stop("budget_bytes")

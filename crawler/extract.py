@@ -29,6 +29,7 @@ from trafilatura.metadata import extract_catstags
 from trafilatura.settings import Document
 
 from archive.text import normalize_text
+from crawler.attachments import attachment_refs
 from crawler.dates import iso, parse_date, parse_thai_date
 
 EXTRACTOR = f"trafilatura {version('trafilatura')}"
@@ -97,18 +98,25 @@ class Extracted:
     tags: list[str] = field(default_factory=list)
     image: str | None = None
     extractor: str = EXTRACTOR
+    # Not a column: the files the post holds (crawler/attachments.py), when asked for.
+    files: list[tuple[str, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The article's columns (and `attachments`, the files, when they were looked for)."""
+        fields = asdict(self)
+        files = fields.pop("files")
+        return {**fields, "attachments": files} if files else fields
 
 
-def extract(html: str, url: str, rules: ExtractionRules = ExtractionRules()) -> Extracted:
-    """What the archive stores for one article page. Raises ExtractionError."""
+def extract(html: str, url: str, rules: ExtractionRules = ExtractionRules(), find_files: bool = False) -> Extracted:
+    """What the archive stores for one article page, and with `find_files` the files its post
+    holds, found in the same parse. Raises ExtractionError."""
     page = _parse(normalize_text(html))
     jsonld = list(_jsonld_objects(page))
     meta = _meta_tags(page)
     tz = ZoneInfo(rules.timezone)
     _drop(page, rules.cleanup_selectors)
+    files = attachment_refs(page, url, rules.post_selectors) if find_files else []
     categories, tags = _terms(page, rules)
     categories = categories or [meta.get("article:section", "")]
     tags = tags or page.css('meta[property="article:tag"]::attr(content)').getall()
@@ -131,6 +139,7 @@ def extract(html: str, url: str, rules: ExtractionRules = ExtractionRules()) -> 
         categories=_unique(normalize_text(c) for c in categories),
         tags=_unique(normalize_text(t) for t in tags),
         image=_absolute(url, meta.get("og:image")),
+        files=files,
     )
 
 

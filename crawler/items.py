@@ -23,7 +23,6 @@ class FetchedPage:
     warc_file: str | None = None  # set by ExtractPipeline
     warc_offset: int | None = None
     warc_length: int | None = None
-    attachments: list[tuple[str, str]] = field(default_factory=list)  # (url, role): crawler/attachments.py
 
     def header(self, name: str) -> str | None:
         return next((v for k, v in self.headers if k.lower() == name.lower()), None)

@@ -18,6 +18,7 @@ from scrapy.exceptions import DropItem
 from archive.group_commit import CommitThread
 from archive.store import ArchiveWriter
 from archive.warc import Capture, WarcFile, point_at, response_record
+from crawler.attachment_requests import AttachmentRequests
 from crawler.documents import Limits, UnreadableDocumentError, media_type, read_document
 from crawler.extract import ExtractionRules
 from crawler.items import (
@@ -87,9 +88,11 @@ class ExtractPipeline:
             return await self.read_attachment(item)
         if not isinstance(item, FetchedPage):
             return item
-        rules = getattr(self.crawler.spider, "extraction_rules", ExtractionRules())
+        spider = self.crawler.spider
+        rules = getattr(spider, "extraction_rules", ExtractionRules())
+        files: AttachmentRequests | None = getattr(spider, "files", None)
         capture = Capture(item.final_url, item.http_status, item.headers, item.body)
-        args = (capture, item.fetched_at, item.encoding, rules)
+        args = (capture, item.fetched_at, item.encoding, rules, bool(files and files.roles))
         record, (outcome, value) = (
             await self.pool.capture_and_extract(*args) if self.pool else capture_and_extract(*args)
         )
@@ -108,7 +111,11 @@ class ExtractPipeline:
             )
         article = article_from(item, value)  # type: ignore[arg-type]
         article.capture = for_writer
-        article.attachments = item.attachments
+        if files is not None:
+            kept = files.keep(article.attachments, spider)
+            article.attachments = [(ref.url, ref.role) for ref in kept]
+            for request in files.requests(kept, spider):
+                self.crawler.engine.crawl(request)
         return article
 
     async def read_attachment(self, item: FetchedAttachment) -> Attachment:

@@ -35,12 +35,14 @@ log = logging.getLogger(__name__)
 ExtractionResult = tuple[Literal["ok"], dict[str, Any]] | tuple[Literal["error"], str]
 
 
-def extract_page(body: bytes, encoding: str, url: str, rules: ExtractionRules) -> ExtractionResult:
+def extract_page(
+    body: bytes, encoding: str, url: str, rules: ExtractionRules, find_files: bool = False
+) -> ExtractionResult:
     """Decode and extract one page; never raises, so a bad page cannot kill a worker's task."""
     from crawler.extract import ExtractionError, extract
 
     try:
-        return "ok", extract(body.decode(encoding, errors="replace"), url, rules).as_dict()
+        return "ok", extract(body.decode(encoding, errors="replace"), url, rules, find_files).as_dict()
     except ExtractionError as error:
         return "error", f"extraction: {error}"
     except Exception as error:  # a page that breaks a parser must not stop the crawl
@@ -49,14 +51,16 @@ def extract_page(body: bytes, encoding: str, url: str, rules: ExtractionRules) -
 
 
 def capture_and_extract(
-    capture: Capture, fetched_at: str, encoding: str, rules: ExtractionRules
+    capture: Capture, fetched_at: str, encoding: str, rules: ExtractionRules, find_files: bool = False
 ) -> tuple[bytes, ExtractionResult]:
-    """The page's WARC record (archive.warc.response_record) and its extraction, made in one
-    trip to a worker: the page's bytes cross once, and the digests and compression of the
-    record run beside extraction, not on the crawl's reactor."""
+    """The page's WARC record (archive.warc.response_record) and its extraction (with the files
+    its post holds, if asked), made in one trip to a worker: the page's bytes cross once, it is
+    parsed once, and the digests and compression of the record run beside extraction, not on
+    the crawl's reactor."""
     from archive.warc import response_record
 
-    return response_record(capture, fetched_at), extract_page(capture.body, encoding, capture.url, rules)
+    result = extract_page(capture.body, encoding, capture.url, rules, find_files)
+    return response_record(capture, fetched_at), result
 
 
 def worker_count(setting: str) -> int:
@@ -112,7 +116,7 @@ class ExtractionPool:
         self.executor = start_pool(workers)
 
     async def capture_and_extract(
-        self, capture: Capture, fetched_at: str, encoding: str, rules: ExtractionRules
+        self, capture: Capture, fetched_at: str, encoding: str, rules: ExtractionRules, find_files: bool = False
     ) -> tuple[bytes, ExtractionResult]:
         """A worker that dies (the OOM killer, a crash in a parser) breaks the whole pool and
         fails every page it held: each is tried once more on a new pool, so only a page that
@@ -120,7 +124,7 @@ class ExtractionPool:
         for _ in range(ATTEMPTS):
             executor = self.executor
             try:
-                job = executor.submit(capture_and_extract, capture, fetched_at, encoding, rules)
+                job = executor.submit(capture_and_extract, capture, fetched_at, encoding, rules, find_files)
                 return await asyncio.wrap_future(job)
             except BrokenProcessPool:
                 self._replace(executor)

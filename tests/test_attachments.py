@@ -205,3 +205,16 @@ def test_the_datasette_search_page_shows_files_with_their_page(browsed: tuple[st
     html = page.decode("utf-8")
     assert "3 of 3 attached files" in html
     assert "notice-scanned.pdf</a>, page 1" in html
+
+
+def test_files_over_the_runs_byte_budget_are_refused_and_the_crawl_goes_on(tmp_path: Path) -> None:
+    site = MirrorSite(copy_site(tmp_path / "site"))
+    db = tmp_path / "archive.db"
+    with serving(site) as base_url:
+        run_cli("crawl", "--url", base_url, "--db", str(db), GOVARCHIVE_ATTACHMENT_BYTES_PER_RUN="1000")
+    refused = rows(db, "select reason from failures where kind = 'budget'")
+    assert refused
+    assert all(reason.startswith("attachment: budget: this run fetched 1,000 bytes") for (reason,) in refused)
+    [(status, new, bounds)] = rows(db, "select status, new, bounds from crawl_runs")
+    assert (status, new) == ("ok", 3)
+    assert json.loads(bounds)["GOVARCHIVE_ATTACHMENT_BYTES_PER_RUN"] == len(refused)

@@ -28,7 +28,7 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
 from archive.store import GONE_STATUSES
-from crawler.attachments import AttachmentFetcher
+from crawler.attachment_requests import AttachmentRequests
 from crawler.extract import ExtractionRules
 from crawler.incremental import Revisits
 from crawler.items import FetchedPage, NotArchived, NotModified
@@ -110,7 +110,7 @@ class NewsSpider(scrapy.Spider):
         self.ledger = Ledger()  # possible articles named, and which are settled (crawler/outcomes.py)
         self.traps = TrapDetector(trap_rules or TrapRules(), known_traps)
         self.known_skipped: set[str] = set()  # archived pages not fetched again (crawler/incremental.py)
-        self.files: AttachmentFetcher | None = None  # set with the crawler: its settings say which
+        self.files: AttachmentRequests | None = None  # set with the crawler: its settings say which
         if not self.base_url.endswith("/"):
             self.base_url += "/"
         if not getattr(self, "allowed_domains", None):
@@ -126,7 +126,7 @@ class NewsSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, trap_rules=TrapRules.from_settings(crawler.settings), **kwargs)
         crawler.signals.connect(spider.on_dropped, signal=signals.request_dropped)
-        spider.files = AttachmentFetcher(crawler, spider.revisits, spider.site_id, spider.crawl_run)
+        spider.files = AttachmentRequests(crawler, spider.revisits, spider.site_id, spider.crawl_run)
         return cast(NewsSpider, spider)
 
     @classmethod
@@ -356,7 +356,6 @@ class NewsSpider(scrapy.Spider):
         kind = kind_of(response.text, response.url, self.article_pattern, response.selector)
         if kind == "article":
             self.traps.found_article(source_url)
-            files = self.files.refs(response.selector, response.url, self.on_site, self) if self.files else []
             yield FetchedPage(
                 source_url=source_url,
                 final_url=response.url,
@@ -368,17 +367,14 @@ class NewsSpider(scrapy.Spider):
                 agency=self.agency,
                 fetched_at=fetched_at,
                 crawl_run=self.crawl_run,
-                attachments=[(ref.url, ref.role) for ref in files],
             )
-            if self.files:
-                yield from self.files.requests(files, self.parse_attachment, self.on_attachment_error)
             return
         self.count_skip(NOT_ARTICLE)
         if kind == "listing":
             yield from self.parse_listing(response)
 
     def parse_attachment(self, response: Response) -> Iterator[Any]:
-        """A file an article links or shows (crawler/attachments.py)."""
+        """A file an article holds (crawler/attachments.py), requested by the extraction pipeline."""
         assert self.files is not None
         yield from self.files.parse(response)
 
