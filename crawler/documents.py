@@ -22,12 +22,16 @@ import re
 import resource
 import subprocess
 import tempfile
+import threading
 import time
 import unicodedata
 import zipfile
+from collections import OrderedDict
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
@@ -54,6 +58,7 @@ OFFICE_PARTS = {  # which parts of each zip format hold its text, one page per p
 PARAGRAPHS = {"p", "tr", "si", "h", "list-item", "table-row"}  # XML elements that end a line
 MIN_PAGE_CHARS = 20  # fewer letters than this on a PDF page: a scan, read by OCR
 OCR_DPI = 200  # Tesseract's `tha` model at 200 dpi: F1 0.958 on scans, 3x faster than 300
+KEPT_READINGS = 256  # files' texts a run keeps for copies under other URLs
 
 
 class UnreadableDocumentError(Exception):
@@ -71,6 +76,18 @@ class Limits:
     unpacked: int = 64 << 20  # bytes of XML unpacked from an Office file
     languages: str = "tha+eng"
 
+    @classmethod
+    def from_settings(cls, settings: Any) -> Limits:
+        """From Scrapy settings (crawler/settings.py names them)."""
+        return cls(
+            seconds=settings.getfloat("GOVARCHIVE_ATTACHMENT_SECONDS"),
+            memory=settings.getint("GOVARCHIVE_ATTACHMENT_MEMORY"),
+            ocr_pages=settings.getint("GOVARCHIVE_ATTACHMENT_OCR_PAGES"),
+            ocr_seconds=settings.getfloat("GOVARCHIVE_ATTACHMENT_OCR_SECONDS"),
+            unpacked=settings.getint("GOVARCHIVE_ATTACHMENT_UNPACKED"),
+            languages=settings.get("GOVARCHIVE_OCR_LANGUAGES"),
+        )
+
 
 @dataclass
 class DocumentText:
@@ -84,6 +101,35 @@ class DocumentText:
         """Pages separated by form feeds, as pdftotext separates them: a match's page is the
         number of form feeds before it, plus one."""
         return "\f".join(self.pages)
+
+
+class ReadOnce:
+    """A run's readings by the files' SHA-256: the same bytes under another URL are read once
+    (OCR costs seconds a page); a copy that arrives while the first is read waits for it. The
+    most recent KEPT_READINGS are kept."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.readings: OrderedDict[str, Future[DocumentText | str]] = OrderedDict()
+
+    def read(self, sha256: str, body: bytes, kind: str, limits: Limits) -> tuple[DocumentText | str, bool]:
+        """The file's text (or why it is unreadable), and whether it was read before."""
+        with self.lock:
+            reading = self.readings.get(sha256)
+            first = reading is None
+            if reading is None:
+                reading = self.readings[sha256] = Future()
+                while len(self.readings) > KEPT_READINGS:
+                    self.readings.popitem(last=False)
+        if first:
+            try:
+                reading.set_result(read_document(body, kind, limits))
+            except UnreadableDocumentError as error:
+                reading.set_result(str(error))
+            except BaseException as error:  # a bug: the copies waiting see it too
+                reading.set_exception(error)
+                raise
+        return reading.result(), not first
 
 
 def media_type(body: bytes, declared: str | None) -> str:

@@ -19,7 +19,7 @@ from archive.group_commit import CommitThread
 from archive.store import ArchiveWriter
 from archive.warc import Capture, WarcFile, point_at, response_record
 from crawler.attachment_requests import AttachmentRequests
-from crawler.documents import Limits, UnreadableDocumentError, media_type, read_document
+from crawler.documents import Limits, ReadOnce, media_type
 from crawler.extract import ExtractionRules
 from crawler.items import (
     Article,
@@ -58,8 +58,9 @@ class ExtractPipeline:
         self.workers = worker_count(crawler.settings.get("GOVARCHIVE_EXTRACT_WORKERS"))
         self.pool: ExtractionPool | None = None
         self.warc: WarcFile | None = None
-        self.limits = attachment_limits(crawler.settings)
+        self.limits = Limits.from_settings(crawler.settings)
         self.readers = asyncio.Semaphore(crawler.settings.getint("GOVARCHIVE_ATTACHMENT_READERS"))
+        self.read = ReadOnce()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
@@ -120,7 +121,9 @@ class ExtractPipeline:
 
     async def read_attachment(self, item: FetchedAttachment) -> Attachment:
         async with self.readers:
-            record, attachment = await asyncio.to_thread(attachment_from, item, self.limits)
+            record, attachment, again = await asyncio.to_thread(attachment_from, item, self.limits, self.read)
+        if again and self.stats:
+            self.stats.inc_value("govarchive/attachments/same_bytes")
         attachment.capture = self.keep(record, attachment)
         return attachment
 
@@ -133,33 +136,24 @@ class ExtractPipeline:
         return None
 
 
-def attachment_limits(settings: Any) -> Limits:
-    return Limits(
-        seconds=settings.getfloat("GOVARCHIVE_ATTACHMENT_SECONDS"),
-        memory=settings.getint("GOVARCHIVE_ATTACHMENT_MEMORY"),
-        ocr_pages=settings.getint("GOVARCHIVE_ATTACHMENT_OCR_PAGES"),
-        ocr_seconds=settings.getfloat("GOVARCHIVE_ATTACHMENT_OCR_SECONDS"),
-        unpacked=settings.getint("GOVARCHIVE_ATTACHMENT_UNPACKED"),
-        languages=settings.get("GOVARCHIVE_OCR_LANGUAGES"),
-    )
-
-
-def attachment_from(item: FetchedAttachment, limits: Limits) -> tuple[bytes, Attachment]:
-    """The file's WARC record and its row; a file whose text cannot be read is kept all the
-    same, the reason in text_note (the writer records it as an `unreadable` failure too)."""
+def attachment_from(item: FetchedAttachment, limits: Limits, read: ReadOnce) -> tuple[bytes, Attachment, bool]:
+    """The file's WARC record, its row, and whether its bytes were read before under another
+    URL; a file whose text cannot be read is kept all the same, the reason in text_note (the
+    writer records it as an `unreadable` failure too)."""
     record = response_record(Capture(item.final_url, item.http_status, item.headers, item.body), item.fetched_at)
     kind = media_type(item.body, item.header("Content-Type"))
-    try:
-        document = read_document(item.body, kind, limits)
+    sha256 = hashlib.sha256(item.body).hexdigest()
+    document, again = read.read(sha256, item.body, kind, limits)
+    if isinstance(document, str):
+        text, pages, method, note = "", None, UNREADABLE, document
+    else:
         text, pages, method, note = document.text, len(document.pages) or None, document.method, document.note
-    except UnreadableDocumentError as error:
-        text, pages, method, note = "", None, UNREADABLE, str(error)
     attachment = Attachment(
         url=item.url,
         site=item.site,
         final_url=item.final_url,
         http_status=item.http_status,
-        sha256=hashlib.sha256(item.body).hexdigest(),
+        sha256=sha256,
         media_type=kind,
         bytes=len(item.body),
         pages=pages,
@@ -171,7 +165,7 @@ def attachment_from(item: FetchedAttachment, limits: Limits) -> tuple[bytes, Att
         last_modified=item.header("Last-Modified"),
         crawl_run=item.crawl_run,
     )
-    return record, attachment
+    return record, attachment, again
 
 
 def article_from(page: FetchedPage, fields: dict[str, Any]) -> Article:

@@ -70,7 +70,11 @@ def test_an_articles_lead_image_and_documents_are_kept_with_it_in_page_order(cra
         ("notice.pdf", "document"),
         ("notice-scanned.pdf", "document"),
     ]
-    assert files_of(db, "news-003") == [("photo-103.jpg", "lead image"), ("notice.pdf", "document")]
+    assert files_of(db, "news-003") == [
+        ("photo-103.jpg", "lead image"),
+        ("notice.pdf", "document"),
+        ("notice-copy.pdf", "document"),
+    ]
 
 
 def test_each_file_is_kept_once_as_fetched_in_the_warc(crawled: tuple[Path, MirrorSite]) -> None:
@@ -101,7 +105,7 @@ def test_search_finds_a_word_in_a_scanned_document_and_says_which_page(crawled: 
     results = search(open_archive(db), "พยุหยาตรา")  # in the documents, in no article
     assert results.total == 0
     found = {name(hit.url): hit for hit in results.attachments}
-    assert set(found) == {"notice.pdf", "notice-scanned.pdf", "notice.docx"}
+    assert set(found) == {"notice.pdf", "notice-copy.pdf", "notice-scanned.pdf", "notice.docx"}
     assert found["notice-scanned.pdf"].page == 1
     assert str(found["notice-scanned.pdf"].article_url).endswith("/news-001/")
     assert "[พยุหยาตรา]" in found["notice-scanned.pdf"].snippet
@@ -111,7 +115,7 @@ def test_the_cli_search_shows_documents_with_their_page(crawled: tuple[Path, Mir
     db, _ = crawled
     shown = run_cli("search", "พยุหยาตรา", "--db", str(db))
     assert "notice-scanned.pdf, page 1" in shown.stdout
-    assert "3 of 3 attached files match" in shown.stderr
+    assert "4 of 4 attached files match" in shown.stderr
 
 
 def test_missing_and_encrypted_files_are_failures_with_reasons_and_the_run_stays_ok(
@@ -126,7 +130,8 @@ def test_missing_and_encrypted_files_are_failures_with_reasons_and_the_run_stays
     [(status, figures)] = rows(db, "select status, attachments from crawl_runs")
     assert status == "ok"
     assert json.loads(figures)["failed"] == 2
-    assert json.loads(figures)["fetched"] == 7  # three images, four documents
+    assert json.loads(figures)["fetched"] == 8  # three images, five documents
+    assert json.loads(figures)["same_bytes"] == 1  # the copy: read once
 
 
 def test_a_recrawl_never_downloads_an_unchanged_file_again(tmp_path: Path) -> None:
@@ -195,7 +200,7 @@ def test_the_attachments_table_has_facets_and_text_search(browsed: tuple[str, Pa
     base, _ = browsed
     _, page = fetch(f"{base}/attachments.json?_search=" + urllib.parse.quote("พยุหยาตรา") + "&_facet=media_type")
     found = json.loads(page)
-    assert len(found["rows"]) == 3
+    assert len(found["rows"]) == 4
     assert {value["value"] for value in found["facet_results"]["media_type"]["results"]} >= {"application/pdf"}
 
 
@@ -203,7 +208,7 @@ def test_the_datasette_search_page_shows_files_with_their_page(browsed: tuple[st
     base, _ = browsed
     _, page = fetch(f"{base}/-/search?q=" + urllib.parse.quote("พยุหยาตรา"))
     html = page.decode("utf-8")
-    assert "3 of 3 attached files" in html
+    assert "4 of 4 attached files" in html
     assert "notice-scanned.pdf</a>, page 1" in html
 
 

@@ -12,6 +12,7 @@ import mimetypes
 import os
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from crawler.documents import (
     LEGACY_OFFICE,
     PDF,
     Limits,
+    ReadOnce,
     UnreadableDocumentError,
     media_type,
     read_document,
@@ -108,3 +110,12 @@ def test_thai_text_from_older_fonts_is_mended() -> None:
     # ที่ with its tone mark before its vowel; น้ำ with SARA AM in two parts; ปิ with a private-use vowel
     assert repair_thai("\u0e17\u0e48\u0e35 \u0e19\u0e4d\u0e49\u0e32 \u0e1b\uf701") == "ที่ น้ำ ปิ"
     assert repair_thai(NOTICE) == NOTICE
+
+
+def test_the_same_bytes_are_read_once_even_when_two_copies_arrive_together() -> None:
+    body = (FILES / "notice-scanned.pdf").read_bytes()  # OCR: seconds, so the two overlap
+    once = ReadOnce()
+    with ThreadPoolExecutor(2) as pool:
+        readings = list(pool.map(lambda _: once.read("same", body, PDF, Limits()), range(2)))
+    assert sorted(again for _, again in readings) == [False, True]
+    assert readings[0][0] is readings[1][0]
