@@ -62,6 +62,18 @@ def known_attachments(db: Database, site: str) -> dict[str, KnownPage]:
     return {url: KnownPage(url, *validators) for url, *validators in db.execute(sql, [site]).fetchall()}
 
 
+def owed_attachments(db: Database, site: str) -> list[tuple[str, str]]:
+    """Files `site`'s articles hold that were never fetched nor failed (a run stopped first):
+    (URL, role), for the next run to fetch."""
+    sql = """
+        select distinct l.attachment_url, l.role from article_attachments l
+        join articles a on a.url = l.article_url
+        where a.site = ? and l.attachment_url not in (select url from attachments)
+          and l.attachment_url not in (select url from failures where site = ?)
+    """
+    return [(url, role) for url, role in db.execute(sql, [site, site]).fetchall()]
+
+
 def known_traps(db: Database, site: str, since: str) -> dict[str, tuple[str, str]]:
     """Traps of `site` found on or after `since` (UTC ISO): pattern -> (bound, reason)."""
     sql = "select pattern, bound, reason from traps where site = ? and found >= ?"

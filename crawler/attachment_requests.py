@@ -41,9 +41,9 @@ class AttachmentRequests:
         kinds = [k.strip() for k in self.settings.get("GOVARCHIVE_ATTACHMENTS", "").split(",") if k.strip()]
         return {role for kind in kinds for role in ROLES.get(kind, ())}
 
-    def keep(self, candidates: list[tuple[str, str]], spider: Any) -> list[AttachmentRef]:
+    def keep(self, candidates: list[tuple[str, str]], spider: Any, limit: int | None = None) -> list[AttachmentRef]:
         """The article's files this crawl keeps: of its kinds, on the agency's site, bounded."""
-        limit = self.settings.getint("GOVARCHIVE_ATTACHMENTS_PER_ARTICLE")
+        limit = limit or self.settings.getint("GOVARCHIVE_ATTACHMENTS_PER_ARTICLE")
         return chosen(candidates, self.roles, spider.on_site, limit)
 
     def requests(self, refs: list[AttachmentRef], spider: Any) -> Iterator[Request]:

@@ -23,6 +23,7 @@ class Revisits:
     refresh: bool = False
     revisit_days: float = 30.0
     attachments: dict[str, KnownPage] = field(default_factory=dict)  # archived files, by URL
+    owed_files: list[tuple[str, str]] = field(default_factory=list)  # held by articles, never fetched
 
     def decide(self, url: str, lastmod: str | None = None) -> Decision:
         page = self.known.get(url)

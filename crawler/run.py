@@ -17,7 +17,7 @@ from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 
 from archive.db import open_archive
-from archive.history import known_attachments, known_pages, known_traps
+from archive.history import known_attachments, known_pages, known_traps, owed_attachments
 from archive.store import ArchiveWriter
 from crawler.budget import BUDGET_STOPS
 from crawler.incremental import Revisits
@@ -152,7 +152,7 @@ def crawl(
         job.run_id = writer.start_run(job.site, os.getpid())
         revisit_days = settings.getfloat("GOVARCHIVE_REVISIT_DAYS")
         known, files = known_pages(writer.db, job.site), known_attachments(writer.db, job.site)
-        revisits = Revisits(known, refresh, revisit_days, files)
+        revisits = Revisits(known, refresh, revisit_days, files, owed_attachments(writer.db, job.site))
         since = (datetime.now(UTC) - timedelta(days=revisit_days)).isoformat()
         traps = {pattern: Trap(*found) for pattern, found in known_traps(writer.db, job.site, since).items()}
         job.crawler = process.create_crawler(job.spider_cls)

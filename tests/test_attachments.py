@@ -13,6 +13,7 @@ import hashlib
 import json
 import re
 import shutil
+import sqlite3
 import urllib.parse
 import urllib.request
 from collections import Counter
@@ -223,3 +224,17 @@ def test_files_over_the_runs_byte_budget_are_refused_and_the_crawl_goes_on(tmp_p
     [(status, new, bounds)] = rows(db, "select status, new, bounds from crawl_runs")
     assert (status, new) == ("ok", 3)
     assert json.loads(bounds)["GOVARCHIVE_ATTACHMENT_BYTES_PER_RUN"] == len(refused)
+
+
+def test_files_a_stopped_run_never_fetched_are_fetched_by_the_next(tmp_path: Path) -> None:
+    site = MirrorSite(copy_site(tmp_path / "site"))
+    db = tmp_path / "archive.db"
+    with serving(site) as base_url:
+        run_cli("crawl", "--url", base_url, "--db", str(db))
+        with sqlite3.connect(db) as connection:  # as if the run had stopped before fetching these
+            connection.execute("delete from attachments where url like '%.jpg'")
+        first = len(site.log)
+        run_cli("crawl", "--url", base_url, "--db", str(db))
+    again = [a.path for a in site.log[first:] if a.path.startswith("/wp-content/")]
+    assert sorted(name(path) for path in again) == ["photo-101.jpg", "photo-102.jpg", "photo-103.jpg"]
+    assert rows(db, "select count(*) from attachments where url like '%.jpg'") == [(3,)]

@@ -166,6 +166,9 @@ class NewsSpider(scrapy.Spider):
             yield request_or_failure
 
     def start_requests(self) -> Iterator[Request | NotArchived]:
+        if self.files is not None:  # files an earlier run's articles hold and it stopped before fetching
+            owed = self.revisits.owed_files
+            yield from self.files.requests(self.files.keep(owed, self, limit=len(owed) or 1), self)
         if self.revisits.refresh:  # every known article, even those no route lists any more
             for url in sorted({page.url for page in self.revisits.known.values()}):
                 yield from self.page_request(url, "sitemap")
