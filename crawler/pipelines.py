@@ -285,7 +285,8 @@ def write_item(writer: ArchiveWriter, item: Written) -> list[str]:
         writer.not_modified(item.url, item.fetched_at, item.crawl_run)
         return ["govarchive/articles_unchanged"]
     change = writer.write_article(item.record())
-    writer.link_attachments(item.url, item.attachments)
+    if item.attachments or change != "new":  # a new article without files has no links to replace
+        writer.link_attachments(item.url, item.attachments)
     return [f"govarchive/articles_{change}"]
 
 
