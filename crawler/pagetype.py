@@ -7,6 +7,7 @@ an article publication meta tag. Sites that give none declare an article URL pat
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Literal
 
 from parsel import Selector
@@ -57,10 +58,16 @@ def page_kind(page: Selector, url: str, article_url_pattern: re.Pattern[str] | N
     return "listing" if len(page.css("article")) > 1 else "other"
 
 
-def kind_of(html: str, url: str, pattern: re.Pattern[str] | None, page: Selector | None = None) -> PageKind:
+def kind_of(
+    html: str, url: str, pattern: re.Pattern[str] | None, parsed: Callable[[], Selector] | None = None
+) -> PageKind:
     """What the crawler decides a fetched page is: its body classes when they settle it without
-    a parse, else page_kind on `page` (the response's own selector, or one parsed here)."""
-    return quick_kind(html) or page_kind(page if page is not None else Selector(text=html), url, pattern)
+    a parse, else page_kind on the parsed page (`parsed()`, the response's own selector, asked
+    for only then: an article page is parsed once, in the extraction worker, not here too)."""
+    kind = quick_kind(html)
+    if kind is not None:
+        return kind
+    return page_kind(parsed() if parsed is not None else Selector(text=html), url, pattern)
 
 
 def _schema_types(page: Selector) -> set[str]:

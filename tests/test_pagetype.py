@@ -1,11 +1,12 @@
 """Only article pages are archived: listings, tag pages and static pages are told apart."""
 
 import re
+from collections.abc import Callable
 
 import pytest
 from parsel import Selector
 
-from crawler.pagetype import page_kind, quick_kind
+from crawler.pagetype import kind_of, page_kind, quick_kind
 from tests.conftest import read_fixture
 
 
@@ -50,3 +51,18 @@ def test_a_static_front_page_is_a_listing_on_both_paths() -> None:
     html = read_fixture("plain", "static-front-page.html")
     assert quick_kind(html) is None
     assert page_kind(Selector(text=html), "https://www.cdd.go.th/") == "listing"
+
+
+def test_the_crawl_parses_an_article_page_only_when_its_body_classes_do_not_settle_it() -> None:
+    """The extraction worker parses it anyway: a second parse on the crawl's reactor cost 1 ms."""
+    asked: list[bool] = []
+
+    def parsed(html: str) -> Callable[[], Selector]:
+        return lambda: asked.append(True) or Selector(text=html)  # type: ignore[func-returns-value]
+
+    seed = read_fixture("cdd-mirror", "article-seed.html")
+    assert kind_of(seed, "https://www.cdd.go.th/x/", None, parsed(seed)) == "article"
+    assert asked == []
+    bare = read_fixture("plain", "no-signals.html")
+    assert kind_of(bare, "https://example.go.th/news/12", re.compile(r"/news/\d+$"), parsed(bare)) == "article"
+    assert asked == [True]

@@ -356,7 +356,7 @@ class NewsSpider(scrapy.Spider):
             yield self.not_archived(source_url, kind, reason, response.status)
             return
         assert isinstance(response, TextResponse)
-        kind = kind_of(response.text, response.url, self.article_pattern, response.selector)
+        kind = kind_of(response.text, response.url, self.article_pattern, lambda: response.selector)
         if kind == "article":
             self.traps.found_article(source_url)
             yield FetchedPage(
