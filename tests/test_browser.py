@@ -7,12 +7,18 @@ GOVARCHIVE_REQUIRE_BROWSER=1 (set in CI) makes that a failure.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import functools
+import http.server
 import io
 import json
 import os
 import shutil
+import sqlite3
 import tempfile
+import threading
+import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -69,6 +75,7 @@ def archive(tmp_path_factory) -> Iterator[dict]:
             "base_url": base_url,
             "edited": base_url + site.article_path(articles[0]).lstrip("/"),
             "removed": base_url + site.article_path(articles[1]).lstrip("/"),
+            "path": db,
         }
 
 
@@ -256,3 +263,57 @@ def test_a_csv_for_excel_starts_with_a_byte_order_mark(archive) -> None:
         assert "articles.csv" in answer.headers["content-disposition"]
     assert data.startswith(b"\xef\xbb\xbfurl,site,agency,title")
     assert SEED_TITLE in data.decode("utf-8-sig") and len(list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))) > 20
+
+
+REPLAYWEBPAGE = Path(os.environ.get("GOVARCHIVE_REPLAYWEBPAGE", "/opt/replaywebpage/package"))
+
+
+@contextlib.contextmanager
+def static_files(folder: Path) -> Iterator[str]:
+    """A plain HTTP server for a folder on 127.0.0.1, as a user serves ReplayWeb.page."""
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_replaywebpage_shows_an_exported_article_with_its_image(archive, browser, tmp_path: Path) -> None:
+    """ReplayWeb.page (npm package replaywebpage; .ci/run unpacks it in /opt/replaywebpage),
+    embedded in a page, replays an article of a WACZ export in Chromium: its text and its lead
+    image, both from the WACZ."""
+    if not (REPLAYWEBPAGE / "ui.js").exists():
+        if os.environ.get("GOVARCHIVE_REQUIRE_REPLAYWEBPAGE") == "1":
+            pytest.fail(f"ReplayWeb.page is required in {REPLAYWEBPAGE} (see .ci/run)")
+        pytest.skip(f"no ReplayWeb.page in {REPLAYWEBPAGE} (see .ci/run)")
+    folder = tmp_path / "replay"
+    (folder / "replay").mkdir(parents=True)
+    shutil.copy(REPLAYWEBPAGE / "ui.js", folder / "ui.js")
+    shutil.copy(REPLAYWEBPAGE / "sw.js", folder / "replay" / "sw.js")
+    run_cli("export", "--format", "wacz", "-o", str(folder / "archive.wacz"), "--db", str(archive["path"]))
+    with sqlite3.connect(archive["path"]) as connection:
+        url, body, image = connection.execute(
+            "select a.url, a.body, l.attachment_url from articles a join article_attachments l "
+            "on l.article_url = a.url and l.role = 'lead image' where a.title = ?",
+            [SEED_TITLE],
+        ).fetchone()
+    page = (FILES / "replaywebpage.html").read_text("utf-8").replace("{url}", url)
+    (folder / "index.html").write_text(page, "utf-8")
+    probe = (FILES / "replayed.js").read_text("utf-8")
+    phrase, picture = body.split("\n\n")[1][:40], image.rsplit("/", 1)[-1]
+    with static_files(folder) as root:
+        browser.get(f"{root}/index.html")
+        seen = {"text": False, "image": False}
+        deadline = time.monotonic() + 60
+        while not all(seen.values()) and time.monotonic() < deadline:
+            time.sleep(0.5)
+            seen = browser.execute_script(probe, phrase, picture)
+        screenshot(browser, "replaywebpage")
+    assert seen == {"text": True, "image": True}
