@@ -50,18 +50,23 @@ class Budget:
             self.stop("budget_requests")
             reason = f"budget: the site's {self.max_requests:,} requests were spent"
             raise Refused(BUDGET, reason, BUDGET_STOPS["budget_requests"])
-        if ATTACHMENT in request.meta and self.max_file_bytes and self.file_bytes >= self.max_file_bytes:
-            reason = f"budget: this run fetched {self.max_file_bytes:,} bytes of attachments already"
-            raise Refused(BUDGET, reason, FILES_BUDGET)
+        if ATTACHMENT in request.meta:
+            self.check_files_budget()
 
     def process_response(self, request: Request, response: Response) -> Response:
-        if ATTACHMENT in request.meta:
+        if ATTACHMENT in request.meta:  # checked again: up to CONCURRENT_REQUESTS pass process_request at once
+            self.check_files_budget()
             self.file_bytes += len(response.body)
             return response
         self.bytes += len(response.body)
         if self.max_bytes and self.bytes > self.max_bytes:
             self.stop("budget_bytes")
         return response
+
+    def check_files_budget(self) -> None:
+        if self.max_file_bytes and self.file_bytes >= self.max_file_bytes:
+            reason = f"budget: this run fetched {self.max_file_bytes:,} bytes of attachments already"
+            raise Refused(BUDGET, reason, FILES_BUDGET)
 
     def stop(self, reason: str) -> None:
         if self.stopping or self.crawler.engine is None:

@@ -214,6 +214,8 @@ def test_the_datasette_search_page_shows_files_with_their_page(browsed: tuple[st
 
 
 def test_files_over_the_runs_byte_budget_are_refused_and_the_crawl_goes_on(tmp_path: Path) -> None:
+    """Files answered once the budget is spent are refused too: the crawl sends up to 16
+    requests through the downloader at once, all of them before the first answer."""
     site = MirrorSite(copy_site(tmp_path / "site"))
     db = tmp_path / "archive.db"
     with serving(site) as base_url:
