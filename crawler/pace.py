@@ -1,13 +1,15 @@
 """Politeness shared by every worker of a distributed crawl: one site, one pace, however many hosts.
 
 Scrapy's download delay and per-site concurrency are per process: three workers would send
-an agency three times the requests one crawl sends. A worker instead reserves each request
-to a host in Redis, in one script on the server's clock (hosts' clocks may differ): a slot
-among the host's CONCURRENT_REQUESTS_PER_DOMAIN requests in flight across all workers, and
-a send time at least DOWNLOAD_DELAY after the host's previous request from any worker. The
-worker waits for that time; Scrapy's own per-process delay and AutoThrottle are off in a
-worker (crawler/distributed.py), this pace replaces them. A slot a dead worker held expires
-after DOWNLOAD_TIMEOUT.
+an agency three times the requests one crawl sends. A worker instead asks Redis before each
+request to a host, in one script on the server's clock (hosts' clocks may differ): it gets a
+slot among the host's CONCURRENT_REQUESTS_PER_DOMAIN requests in flight across all workers
+only when DOWNLOAD_DELAY has passed since the host's previous request from any worker, and
+then sends at once; else it is told how long to wait, and asks again. (Booking a send time
+ahead let a worker whose reactor woke late send close before the next worker's booked time:
+gaps of a third of the delay, seen on a loaded host.) Scrapy's own per-process delay and
+AutoThrottle are off in a worker (crawler/distributed.py), this pace replaces them. A slot a
+dead worker held expires after DOWNLOAD_TIMEOUT.
 """
 
 from __future__ import annotations
@@ -25,18 +27,20 @@ from scrapy.http import Response
 SLOT = "govarchive_pace_slot"  # request.meta: the in-flight slot this request holds
 RETRY_SECONDS = 0.05  # how often a request waiting for a slot asks again
 # KEYS: the host's slots in flight (a sorted set by expiry), its next free send time.
-# ARGV: slot id, concurrency, delay, slot lifetime. Returns the wait in seconds, or -1 (no slot).
+# ARGV: slot id, concurrency, delay, slot lifetime. Returns 0 (the slot is taken: send now),
+# the seconds to wait before asking again, or -1 (no slot free).
 RESERVE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return '-1' end
+local free_at = tonumber(redis.call('GET', KEYS[2]) or '0')
+if free_at > now then return tostring(free_at - now) end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[4]), ARGV[1])
 redis.call('EXPIRE', KEYS[1], math.ceil(tonumber(ARGV[4])))
-local send = math.max(now, tonumber(redis.call('GET', KEYS[2]) or '0'))
 local delay = tonumber(ARGV[3])
-redis.call('SET', KEYS[2], tostring(send + delay), 'PX', math.ceil((send - now + delay) * 1000) + 1000)
-return tostring(send - now)
+redis.call('SET', KEYS[2], tostring(now + delay), 'PX', math.ceil(delay * 1000) + 1000)
+return '0'
 """
 
 
@@ -65,10 +69,9 @@ class SharedPace:
             return
         slot = uuid.uuid4().hex
         args: list[str | float] = [slot, self.concurrency, self.delay, self.lifetime]
-        while (wait := float(self.reserve(keys=self.keys(request.url), args=args))) < 0:
-            await asyncio.sleep(RETRY_SECONDS)
+        while (wait := float(self.reserve(keys=self.keys(request.url), args=args))) != 0:
+            await asyncio.sleep(RETRY_SECONDS if wait < 0 else wait)
         request.meta[SLOT] = slot
-        await asyncio.sleep(wait)
 
     def process_response(self, request: Request, response: Response) -> Response:
         self.free(request)

@@ -15,7 +15,6 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from archive.group_commit import CommitThread
 from archive.store import ArchiveWriter
 from archive.warc import Capture, WarcFile, point_at, response_record
 from crawler.attachment_requests import AttachmentRequests
@@ -34,6 +33,7 @@ from crawler.items import (
 from crawler.outcomes import EXTRACTION, UNREADABLE, VALIDATION
 from crawler.shared import ARCHIVE_WRITERS, EXTRACTION_POOLS, WriterKey, writer_key
 from crawler.workers import ExtractionPool, capture_and_extract, worker_count
+from crawler.writer_process import WriterProcess
 
 log = logging.getLogger(__name__)
 AttachmentResult = Attachment | AttachmentUnchanged | AttachmentFailed
@@ -225,10 +225,10 @@ def plausible(value: str) -> bool:
 class ArchivePipeline:
     """Writes Articles, 304s and pages NotArchived to the archive named by GOVARCHIVE_DB.
 
-    All writes happen on one thread that owns the SQLite connection (archive/group_commit.py),
-    shared by every site the process crawls (crawler/shared.py): SQLite releases the GIL
-    while it maintains the full-text index, so the reactor keeps crawling meanwhile; writes
-    stay in arrival order and are committed in groups.
+    All writes happen in one writer process that owns the SQLite connection
+    (crawler/writer_process.py), shared by every site the process crawls (crawler/shared.py):
+    the indexed writes cost the crawl's process nothing; writes stay in arrival order and are
+    committed in groups.
     """
 
     def __init__(self, crawler: Crawler, db_path: str) -> None:
@@ -239,7 +239,7 @@ class ArchivePipeline:
             crawler.settings.getfloat("GOVARCHIVE_COMMIT_MAX_SECONDS"),
         )
         self.db_path = db_path
-        self.writer: CommitThread | None = None
+        self.writer: WriterProcess | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -267,9 +267,9 @@ class ArchivePipeline:
         return item
 
     async def write(self, item: Written) -> list[str]:
-        """Hands the item to the writer thread; the stats counters once it is committed."""
+        """Hands the item to the writer; the stats counters once it is committed."""
         assert self.writer is not None, "open_spider was not called"
-        return await asyncio.wrap_future(self.writer.submit(lambda writer: write_item(writer, item)))
+        return await asyncio.wrap_future(self.writer.write(item))
 
 
 def write_item(writer: ArchiveWriter, item: Written) -> list[str]:

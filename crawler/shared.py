@@ -14,8 +14,8 @@ from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from archive.group_commit import CommitThread
 from crawler.workers import ExtractionPool
+from crawler.writer_process import WriterProcess
 
 K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
@@ -49,4 +49,4 @@ def writer_key(db_path: str, max_batch: int, max_delay: float) -> WriterKey:
 
 
 EXTRACTION_POOLS: Shared[int, ExtractionPool] = Shared(ExtractionPool, ExtractionPool.close)
-ARCHIVE_WRITERS: Shared[WriterKey, CommitThread] = Shared(lambda key: CommitThread(*key), CommitThread.close)
+ARCHIVE_WRITERS: Shared[WriterKey, WriterProcess] = Shared(lambda key: WriterProcess(*key), WriterProcess.close)
