@@ -22,7 +22,7 @@ from scrapy.exceptions import (
     IgnoreRequest,
     ResponseDataLossError,
 )
-from scrapy.http import Request
+from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 from w3lib.url import canonicalize_url
@@ -59,6 +59,7 @@ KNOWN_TRAP = "known_trap"  # a shape an earlier run found fruitless
 # The bound each kind hit when it has no more precise one, by its setting's name.
 BOUND_SETTINGS = {TIMEOUT: "DOWNLOAD_TIMEOUT", TOO_LARGE: "DOWNLOAD_MAXSIZE", TOO_MANY_REDIRECTS: "REDIRECT_MAX_TIMES"}
 CANDIDATE_ROUTES = ("sitemap", "feed", "api")  # routes that name articles, not just links
+BINARY_SNIFF_BYTES = 1024  # a NUL byte here: not text, whatever the Content-Type says
 
 
 class Refused(IgnoreRequest):
@@ -140,3 +141,15 @@ class Ledger:
 
     def unsettled(self) -> list[str]:
         return sorted(set(self.routes) - self.settled)
+
+
+def unreadable_reason(response: Response) -> tuple[str, str] | None:
+    """Why a 200 answer cannot be an article page: empty, or not HTML (by type or by bytes)."""
+    if not response.body.strip():
+        return EMPTY, "empty page"
+    content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+    if not isinstance(response, TextResponse):
+        return NOT_HTML, f"not HTML: {content_type or 'no Content-Type'}"
+    if b"\x00" in response.body[:BINARY_SNIFF_BYTES]:
+        return NOT_HTML, f"not HTML: binary bytes served as {content_type or 'text'}"
+    return None

@@ -35,7 +35,6 @@ from crawler.items import FetchedPage, NotArchived, NotModified
 from crawler.outcomes import (
     CANDIDATE_ROUTES,
     DUPLICATE,
-    EMPTY,
     FRUITLESS,
     KNOWN,
     KNOWN_TRAP,
@@ -48,6 +47,7 @@ from crawler.outcomes import (
     Verdict,
     classify,
     ledger_key,
+    unreadable_reason,
 )
 from crawler.outcomes import source_url as outcome_source
 from crawler.pagetype import kind_of
@@ -60,7 +60,6 @@ FEED_TYPES = ("application/rss+xml", "application/atom+xml")
 # Never archive targets: admin, login, feeds, comment replies, search, API, uploads.
 DENY = (r"/wp-(admin|login|json|content|includes)", r"/feed/?", r"[?&](replytocom|s|share)=", r"/xmlrpc\.php")
 PAGE_NUMBER = re.compile(r"/page/\d+/?$|[?&]paged?=\d+")
-BINARY_SNIFF_BYTES = 1024  # a NUL byte here: not text, whatever the Content-Type says
 PAGINATION = ('link[rel="next"]::attr(href)', 'a[rel="next"]::attr(href)', "a.next::attr(href)")
 
 
@@ -423,15 +422,3 @@ class NewsSpider(scrapy.Spider):
             self.ledger.settle(outcome_source(request))
             if "redirect_urls" in request.meta:
                 self.count_skip(DUPLICATE)
-
-
-def unreadable_reason(response: Response) -> tuple[str, str] | None:
-    """Why a 200 answer cannot be an article page: empty, or not HTML (by type or by bytes)."""
-    if not response.body.strip():
-        return EMPTY, "empty page"
-    content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
-    if not isinstance(response, TextResponse):
-        return NOT_HTML, f"not HTML: {content_type or 'no Content-Type'}"
-    if b"\x00" in response.body[:BINARY_SNIFF_BYTES]:
-        return NOT_HTML, f"not HTML: binary bytes served as {content_type or 'text'}"
-    return None
