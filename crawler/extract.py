@@ -9,15 +9,13 @@ with the site family's cleanup selectors.
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from functools import cache
 from importlib.metadata import version
 from typing import Any
-from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 import lxml.html
@@ -29,16 +27,12 @@ from trafilatura.metadata import extract_catstags
 from trafilatura.settings import Document
 
 from archive.text import normalize_text
+from crawler import page_metadata as said
 from crawler.attachments import attachment_refs
 from crawler.dates import iso, parse_date, parse_thai_date
 
 EXTRACTOR = f"trafilatura {version('trafilatura')}"
 # Runs, not single letters: counted by length, a body yields a few hundred matches, not thousands.
-THAI_LETTERS = re.compile(r"[\u0e01-\u0e2e\u0e30-\u0e3a\u0e40-\u0e4e]+")  # consonants, vowels, marks
-LETTERS = re.compile(r"[^\W\d_]+")
-NON_ASCII_LETTER = re.compile(r"[^\W\d_a-zA-Z]")
-THAI_TEXT_SHARE = 0.3  # above this share of Thai letters, the text is Thai
-FOREIGN_TEXT_SHARE = 0.02  # below it, a page declared Thai is not
 POST_TEXT_SHARE = 0.5  # the post element must hold this share of the page's paragraph text
 SHORT_BODY_SHARE = 0.3  # a main text under this share of the page's <p> and table-cell text gets a second pass
 CONFIRM_CHARS = 300  # a main text shorter than this must be found by the precision pass too
@@ -112,8 +106,8 @@ def extract(html: str, url: str, rules: ExtractionRules = ExtractionRules(), fin
     """What the archive stores for one article page, and with `find_files` the files its post
     holds, found in the same parse. Raises ExtractionError."""
     page = _parse(normalize_text(html))
-    jsonld = list(_jsonld_objects(page))
-    meta = _meta_tags(page)
+    jsonld = list(said.jsonld_objects(page))
+    meta = said.meta_tags(page)
     tz = ZoneInfo(rules.timezone)
     _drop(page, rules.cleanup_selectors)
     files = attachment_refs(page, url, rules.post_selectors) if find_files else []
@@ -121,10 +115,10 @@ def extract(html: str, url: str, rules: ExtractionRules = ExtractionRules(), fin
     categories = categories or [meta.get("article:section", "")]
     tags = tags or page.css('meta[property="article:tag"]::attr(content)').getall()
     published = _published(page, meta, jsonld, rules, tz) or _htmldate(page, tz)
-    title = normalize_text(meta.get("og:title") or _first(page, ("h1 ::text", "title::text")) or "")
-    canonical = _canonical(page, meta, url)
-    authors = _authors(page, meta, jsonld)
-    declared_language = _declared_language(page, meta, jsonld)
+    title = normalize_text(meta.get("og:title") or said.first(page, ("h1 ::text", "title::text")) or "")
+    canonical = said.canonical(page, meta, url)
+    authors = said.authors(page, meta, jsonld)
+    declared_language = said.declared_language(page, meta, jsonld)
     text = _main_text(page, url, rules.post_selectors)  # the last step: it may cut the tree
     if not title:
         raise ExtractionError("no title found on the page")
@@ -133,12 +127,12 @@ def extract(html: str, url: str, rules: ExtractionRules = ExtractionRules(), fin
         body=_body(text, title),
         url=canonical,
         published=iso(published),
-        modified=iso(parse_date(_meta_value(meta, MODIFIED_META) or _jsonld_value(jsonld, "dateModified"), tz)),
+        modified=iso(parse_date(said.meta_value(meta, MODIFIED_META) or said.jsonld_value(jsonld, "dateModified"), tz)),
         authors=authors,
-        language=_language(declared_language, text),
-        categories=_unique(normalize_text(c) for c in categories),
-        tags=_unique(normalize_text(t) for t in tags),
-        image=_absolute(url, meta.get("og:image")),
+        language=said.language(declared_language, text),
+        categories=said.unique(normalize_text(c) for c in categories),
+        tags=said.unique(normalize_text(t) for t in tags),
+        image=said.absolute(url, meta.get("og:image")),
         files=files,
     )
 
@@ -284,14 +278,6 @@ def _body(text: str, title: str) -> str:
     return "\n\n".join(paragraphs)
 
 
-def _first(page: Selector, queries: Iterable[str]) -> str | None:
-    for query in queries:
-        value = page.css(query).get()
-        if value and value.strip():
-            return value.strip()
-    return None
-
-
 def _terms(page: Selector, rules: ExtractionRules) -> tuple[list[str], list[str]]:
     """(categories, tags), read before trafilatura prunes the tree (its metadata pass is not run).
 
@@ -322,51 +308,12 @@ def _link_texts(page: Selector, selectors: Iterable[str]) -> list[str]:
     return []
 
 
-def _jsonld_objects(page: Selector) -> Iterator[dict[str, Any]]:
-    for script in page.css('script[type="application/ld+json"]::text').getall():
-        try:
-            data = json.loads(script)
-        except ValueError:
-            continue
-        stack = [data]
-        while stack:
-            item = stack.pop()
-            if isinstance(item, list):
-                stack.extend(item)
-            elif isinstance(item, dict):
-                stack.extend(item.get("@graph", []))
-                yield item
-
-
-def _jsonld_value(objects: list[dict[str, Any]], key: str) -> str | None:
-    for obj in objects:
-        value = obj.get(key)
-        if isinstance(value, str) and value.strip():
-            return value
-    return None
-
-
-def _meta_tags(page: Selector) -> dict[str, str]:
-    """Every <meta> by its property, name or itemprop (first one wins): one pass, not a query per tag."""
-    found: dict[str, str] = {}
-    for tag in page.xpath("//meta[@content]"):
-        key = tag.attrib.get("property") or tag.attrib.get("name") or tag.attrib.get("itemprop")
-        content = tag.attrib["content"].strip()
-        if key and content:
-            found.setdefault(key, content)
-    return found
-
-
-def _meta_value(meta: dict[str, str], keys: Iterable[str]) -> str | None:
-    return next((meta[k] for k in keys if k in meta), None)
-
-
 def _published(
     page: Selector, meta: dict[str, str], jsonld: list[dict[str, Any]], rules: ExtractionRules, tz: ZoneInfo
 ) -> datetime | None:
     """Machine-readable dates first; then the visible date, which on Thai pages is in BE."""
-    declared = _meta_value(meta, PUBLISHED_META) or _jsonld_value(jsonld, "datePublished")
-    machine = parse_date(declared or _first(page, ("article time[datetime]::attr(datetime)",)), tz)
+    declared = said.meta_value(meta, PUBLISHED_META) or said.jsonld_value(jsonld, "datePublished")
+    machine = parse_date(declared or said.first(page, ("article time[datetime]::attr(datetime)",)), tz)
     if machine is not None:
         return machine
     for selector in rules.date_selectors:
@@ -381,56 +328,3 @@ def _published(
             if found is not None:
                 return found
     return None
-
-
-def _authors(page: Selector, meta: dict[str, str], jsonld: list[dict[str, Any]]) -> list[str]:
-    names: list[str] = []
-    for obj in jsonld:
-        author = obj.get("author")
-        for person in author if isinstance(author, list) else [author]:
-            if isinstance(person, dict) and isinstance(person.get("name"), str):
-                names.append(person["name"])
-    names += [meta["author"]] if "author" in meta else []
-    names += page.css('a[rel~="author"] ::text').getall()
-    return _unique(normalize_text(n) for n in names)
-
-
-def _declared_language(page: Selector, meta: dict[str, str], jsonld: list[dict[str, Any]]) -> str | None:
-    """The article's own declaration first: a Thai site's `<html lang>` covers English posts too."""
-    declared = _jsonld_value(jsonld, "inLanguage") or meta.get("og:locale") or _first(page, ("html::attr(lang)",))
-    return declared.replace("_", "-").split("-")[0].lower() if declared else None
-
-
-def _language(language: str | None, text: str) -> str | None:
-    """The declared language, unless the text's script contradicts it."""
-    if language != "th" and not THAI_LETTERS.search(text):
-        return language  # no Thai letter: nothing to count
-    letters = _count(LETTERS, text)
-    thai_share = _count(THAI_LETTERS, text) / letters if letters else 0.0
-    if thai_share > THAI_TEXT_SHARE:
-        return "th"
-    if language == "th" and thai_share < FOREIGN_TEXT_SHARE:
-        return "en" if not NON_ASCII_LETTER.search(text) else None
-    return language
-
-
-def _count(runs: re.Pattern[str], text: str) -> int:
-    return sum(map(len, runs.findall(text)))
-
-
-def _canonical(page: Selector, meta: dict[str, str], url: str) -> str:
-    found = _first(page, ('link[rel="canonical"]::attr(href)',)) or meta.get("og:url")
-    return _absolute(url, found) or url
-
-
-def _absolute(base: str, href: str | None) -> str | None:
-    return urljoin(base, href.strip()) if href else None
-
-
-def _unique(values: Iterable[str]) -> list[str]:
-    seen: dict[str, None] = {}
-    for value in values:
-        value = value.strip()
-        if value:
-            seen.setdefault(value, None)
-    return list(seen)
