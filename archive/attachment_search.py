@@ -14,10 +14,12 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from archive.query import Query, Term
-from archive.search import COUNT_CAP, Filters, filter_conditions, first_match, snippets
+from archive.query import Query
+from archive.search import COUNT_CAP, Filters, contains, filter_conditions, first_match, fts_expression, snippets
+from archive.short_terms import PAIR
 
 PAGE_BREAK = "\f"  # between the pages of attachments.text
+TEXT = "t.text"  # what a scan for a short term searches
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,7 @@ def search_attachments(
     db: Database, query: Query, filters: Filters, limit: int, marks: tuple[str, str]
 ) -> tuple[int, list[AttachmentHit]]:
     """How many files match (counted up to COUNT_CAP), and the best `limit` with their page."""
-    where, params, indexed = _conditions(query, filters)
+    where, params, indexed = _conditions(db, query, filters)
     if indexed:
         source = "from attachments_fts f join attachments t on t.rowid = f.rowid where attachments_fts match ?"
         order = "order by bm25(attachments_fts)"
@@ -60,35 +62,23 @@ def search_attachments(
     return min(len(rows), COUNT_CAP), hits
 
 
-def _conditions(query: Query, filters: Filters) -> tuple[str, list[Any], bool]:
+def _conditions(db: Database, query: Query, filters: Filters) -> tuple[str, list[Any], bool]:
     """` and ...` conditions over attachments `t`, their parameters, and whether the FTS index
     drives the search (its MATCH expression comes first in the parameters)."""
-    terms = [*query.terms, *query.excluded]
+    indexed = all(len(term.text) > PAIR for term in [*query.terms, *query.excluded])
     conditions: list[tuple[str, list[Any]]] = []
-    indexed = all(len(term.text) >= 3 for term in terms)
     params: list[Any] = []
-    if indexed:
-        groups = " AND ".join("(" + " OR ".join(_phrase(t) for t in group) + ")" for group in query.groups)
-        params.append(groups + "".join(f" NOT {_phrase(t)}" for t in query.excluded))
+    if indexed:  # pairs are found through the articles' index only (archive/short_terms.py)
+        params.append(fts_expression(db, query.groups, query.excluded))
     else:
         for group in query.groups:
-            tests = [_contains(t) for t in group]
+            tests = [contains(t, TEXT) for t in group]
             conditions.append(("(" + " or ".join(sql for sql, _ in tests) + ")", [p for _, ps in tests for p in ps]))
         for term in query.excluded:
-            sql, forms = _contains(term)
+            sql, forms = contains(term, TEXT)
             conditions.append((f"not {sql}", forms))
     conditions += _filters(filters)
     return "".join(f" and {sql}" for sql, _ in conditions), params + [p for _, ps in conditions for p in ps], indexed
-
-
-def _phrase(term: Term) -> str:
-    forms = ['"' + v.replace('"', '""') + '"' for v in term.variants]
-    return forms[0] if len(forms) == 1 else "(" + " OR ".join(forms) + ")"
-
-
-def _contains(term: Term) -> tuple[str, list[str]]:
-    forms = [v.lower() for v in term.variants]
-    return "(" + " or ".join("instr(lower(t.text), ?) > 0" for _ in forms) + ")", forms
 
 
 def _filters(filters: Filters) -> list[tuple[str, list[Any]]]:

@@ -44,6 +44,7 @@ HIGHLIGHT = ("[", "]")
 SNIPPET_CHARS = 120  # about this much text around each match
 SNIPPETS = 3  # at most, per hit
 FACETS = ("site", "agency", "language", "published_year")
+ARTICLE_TEXT = "a.title || ' ' || a.body"  # what a scan for a short term searches
 IN_ROWIDS = "rowid in (select value from json_each(?))"  # the rowids bound as one JSON array
 
 
@@ -151,14 +152,14 @@ def _phrase(db: Database, term: Term) -> str:
     return forms[0] if len(forms) == 1 else "(" + " OR ".join(forms) + ")"
 
 
-def _fts_expression(db: Database, groups: Iterable[list[Term]], excluded: Iterable[Term] = ()) -> str:
+def fts_expression(db: Database, groups: Iterable[list[Term]], excluded: Iterable[Term] = ()) -> str:
     expression = " AND ".join("(" + " OR ".join(_phrase(db, t) for t in group) + ")" for group in groups)
     return expression + "".join(f" NOT {_phrase(db, t)}" for t in excluded)
 
 
-def _contains(term: Term) -> tuple[str, list[str]]:
-    """A substring test of title and body for one term, any digit form, any letter case."""
-    text = "a.title || ' ' || a.body"
+def contains(term: Term, text: str = ARTICLE_TEXT) -> tuple[str, list[str]]:
+    """A substring test of `text` (an SQL expression: an article's title and body) for one
+    term, any digit form, any letter case."""
     if any(c.lower() != c.upper() for c in term.text):  # a cased script: compare lower-cased
         text, forms = f"lower({text})", [v.lower() for v in term.variants]
     else:
@@ -167,7 +168,7 @@ def _contains(term: Term) -> tuple[str, list[str]]:
 
 
 def _in_index(db: Database, terms: list[Term]) -> tuple[str, list[str]]:
-    return "a.rowid in (select rowid from articles_fts where articles_fts match ?)", [_fts_expression(db, [terms])]
+    return "a.rowid in (select rowid from articles_fts where articles_fts match ?)", [fts_expression(db, [terms])]
 
 
 def _matches(db: Database, query: Query, filters: Filters) -> Matches:
@@ -176,12 +177,12 @@ def _matches(db: Database, query: Query, filters: Filters) -> Matches:
     for group in query.groups:
         if group in indexed:
             continue
-        tests = [_contains(t) if not _indexed(t) else _in_index(db, [t]) for t in group]
+        tests = [contains(t) if not _indexed(t) else _in_index(db, [t]) for t in group]
         conditions.append(("(" + " or ".join(sql for sql, _ in tests) + ")", [p for _, ps in tests for p in ps]))
     long_excluded = [t for t in query.excluded if _indexed(t)]
     for term in query.excluded:
         if not _indexed(term):
-            sql, params = _contains(term)
+            sql, params = contains(term)
             conditions.append((f"not {sql}", params))
         elif not indexed:
             sql, params = _in_index(db, [term])
@@ -191,7 +192,7 @@ def _matches(db: Database, query: Query, filters: Filters) -> Matches:
     params = [p for _, ps in conditions for p in ps]
     if indexed:
         source = "from articles_fts join articles a on a.rowid = articles_fts.rowid where articles_fts match ?"
-        return Matches(source + where, [_fts_expression(db, indexed, long_excluded), *params], True)
+        return Matches(source + where, [fts_expression(db, indexed, long_excluded), *params], True)
     return Matches("from articles a where 1" + where, params, False)
 
 

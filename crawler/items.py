@@ -6,6 +6,11 @@ import builtins
 from dataclasses import dataclass, field, fields
 
 
+def header(headers: list[tuple[str, str]], name: str) -> str | None:
+    """A response header's first value, whatever its letter case."""
+    return next((v for k, v in headers if k.lower() == name.lower()), None)
+
+
 @dataclass
 class FetchedPage:
     """An article page as fetched; ExtractPipeline writes it to WARC and makes an Article."""
@@ -25,7 +30,7 @@ class FetchedPage:
     warc_length: int | None = None
 
     def header(self, name: str) -> str | None:
-        return next((v for k, v in self.headers if k.lower() == name.lower()), None)
+        return header(self.headers, name)
 
 
 @dataclass
@@ -104,7 +109,7 @@ class FetchedAttachment:
     crawl_run: int | None = None
 
     def header(self, name: str) -> str | None:
-        return next((v for k, v in self.headers if k.lower() == name.lower()), None)
+        return header(self.headers, name)
 
 
 @dataclass
