@@ -12,27 +12,24 @@ import hashlib
 import json
 import math
 import mimetypes
-import struct
 import threading
 import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
-from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
-from xml.sax.saxutils import escape
 
 import jinja2
+
+from mirror import formats
 
 THEMES = Path(__file__).parent / "themes"
 SITES = Path(__file__).parent / "sites"
 ROUTES = frozenset({"sitemap", "feed", "api", "listings"})
 UPLOADS = "/wp-content/uploads/"
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif")
-API_PER_PAGE = 10
 
 
 @dataclass
@@ -89,6 +86,9 @@ class MirrorSite:
     # -- URLs -------------------------------------------------------------------------
     def article_path(self, a: dict[str, Any]) -> str:
         return str(self.config["permalink"]).format(slug=a["slug"], id=a["id"])
+
+    def _url(self, a: dict[str, Any], root: str) -> str:
+        return root + self.article_path(a).lstrip("/")
 
     def feed_path(self) -> str:
         return "/feed/atom/" if self.config["feed"] == "atom" else "/feed/"
@@ -162,7 +162,7 @@ class MirrorSite:
         author_slug = self._slug(a["author"])
         return {
             **a,
-            "url": root + self.article_path(a).lstrip("/"),
+            "url": self._url(a, root),
             "image_url": root + a["image"].lstrip("/"),
             "category": {"slug": cat, "name": self.config["categories"][cat], "url": f"{root}category/{cat}/"},
             "author_url": f"{root}author/{author_slug}/",
@@ -241,7 +241,7 @@ class MirrorSite:
             kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
             return Response(200, kind, stored.read_bytes())
         if name.lower().endswith(IMAGE_SUFFIXES):
-            return Response(200, "image/png", picture(path))
+            return Response(200, "image/png", formats.picture(path))
         return None
 
     def _not_found(self, root: str) -> Response:
@@ -306,19 +306,17 @@ class MirrorSite:
             return (chosen or None), f"Author: {slug}", f"archive author author-{slug}", f"{root}author/{slug}/"
         return None, "", "", ""
 
-    # -- machine-readable routes ------------------------------------------------------
+    # -- machine-readable routes (their bytes: mirror/formats.py) ---------------------
     def _robots(self, root: str) -> Response:
-        lines = ["User-agent: *", "Disallow: /wp-admin/", "Allow: /wp-admin/admin-ajax.php"]
-        if "sitemap" in self.routes:
-            lines.append(f"Sitemap: {root}{self.sitemap_path().lstrip('/')}")
-        return Response(200, "text/plain; charset=utf-8", ("\n".join(lines) + "\n").encode())
+        sitemap = f"{root}{self.sitemap_path().lstrip('/')}" if "sitemap" in self.routes else None
+        return Response(200, "text/plain; charset=utf-8", formats.robots_txt(sitemap).encode())
 
     def _sitemaps(self, path: str, query: dict[str, list[str]], root: str) -> Response | None:
         yoast = self.config["sitemap"] == "yoast"
         # Entries built only for the sitemap asked for: every page request passes through here.
         children: dict[str, Callable[[], list[tuple[str, str | None]]]] = {
             ("/post-sitemap.xml" if yoast else "/wp-sitemap-posts-post-1.xml"): lambda: [
-                (root + self.article_path(a).lstrip("/"), a.get("modified") or a["published"]) for a in self.articles
+                (self._url(a, root), a.get("modified") or a["published"]) for a in self.articles
             ],
             ("/page-sitemap.xml" if yoast else "/wp-sitemap-posts-page-1.xml"): lambda: [
                 (f"{root}{slug}/", None) for slug in self.config.get("pages", {})
@@ -332,14 +330,9 @@ class MirrorSite:
         if "sitemap" not in self.routes:
             return self._not_found(root)
         if path == self.sitemap_path():
-            entries = "".join(f"<sitemap><loc>{root}{p.lstrip('/')}</loc></sitemap>" for p in children)
-            xml = f'<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</sitemapindex>\n'
+            xml = formats.sitemap_index([f"{root}{p.lstrip('/')}" for p in children])
         else:
-            urls = "".join(
-                f"<url><loc>{escape(loc)}</loc>{f'<lastmod>{lastmod}</lastmod>' if lastmod else ''}</url>"
-                for loc, lastmod in children[path]()
-            )
-            xml = f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>\n'
+            xml = formats.urlset(children[path]())
         return Response(200, "application/xml; charset=UTF-8", xml.encode("utf-8"))
 
     def _feed(self, path: str, query: dict[str, list[str]], root: str) -> Response | None:
@@ -348,39 +341,11 @@ class MirrorSite:
         if "feed" not in self.routes or path.rstrip("/") + "/" != self.feed_path():
             return self._not_found(root)
         items = [self._summary(a, root) for a in self.articles]
+        name = self.config["name"]
         if self.config["feed"] == "atom":
-            return Response(200, "application/atom+xml; charset=UTF-8", self._atom(items, root).encode("utf-8"))
-        return Response(200, "application/rss+xml; charset=UTF-8", self._rss(items, root).encode("utf-8"))
-
-    def _rss(self, items: list[dict[str, Any]], root: str) -> str:
-        entries = "".join(
-            f"<item><title>{escape(i['title'])}</title><link>{escape(i['url'])}</link>"
-            f"<pubDate>{format_datetime(datetime.fromisoformat(i['published']))}</pubDate>"
-            f"<category><![CDATA[{self.config['categories'][i['category']['slug']]}]]></category>"
-            f'<guid isPermaLink="false">{root}?p={i["id"]}</guid>'
-            f"<description><![CDATA[{i['excerpt']}]]></description></item>"
-            for i in items
-        )
-        return (
-            '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">'
-            f"<channel><title>{escape(self.config['name'])}</title><link>{root}</link>"
-            f"<description>{escape(self.config['description'])}</description>{entries}</channel></rss>\n"
-        )
-
-    def _atom(self, items: list[dict[str, Any]], root: str) -> str:
-        entries = "".join(
-            f'<entry><title type="html">{escape(i["title"])}</title>'
-            f'<link rel="alternate" type="text/html" href="{escape(i["url"])}"/>'
-            f"<id>{root}?p={i['id']}</id><published>{i['published']}</published>"
-            f"<updated>{i.get('modified') or i['published']}</updated>"
-            f'<summary type="html">{escape(i["excerpt"])}</summary></entry>'
-            for i in items
-        )
-        return (
-            '<?xml version="1.0" encoding="UTF-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
-            f"<title>{escape(self.config['name'])}</title><id>{root}</id>"
-            f'<link rel="alternate" href="{root}"/>{entries}</feed>\n'
-        )
+            return Response(200, "application/atom+xml; charset=UTF-8", formats.atom(items, name, root).encode("utf-8"))
+        feed = formats.rss(items, name, self.config["description"], root)
+        return Response(200, "application/rss+xml; charset=UTF-8", feed.encode("utf-8"))
 
     def _api(self, path: str, query: dict[str, list[str]], root: str) -> Response | None:
         if not path.startswith("/wp-json"):
@@ -389,47 +354,5 @@ class MirrorSite:
             return self._not_found(root)
         if path.rstrip("/") != "/wp-json/wp/v2/posts":
             return Response(200, "application/json; charset=UTF-8", json.dumps({"name": self.config["name"]}).encode())
-        page = int(query.get("page", ["1"])[0])
-        per_page = min(100, int(query.get("per_page", [str(API_PER_PAGE)])[0]))
-        total_pages = max(1, math.ceil(len(self.articles) / per_page))
-        if page > total_pages:
-            error = {
-                "code": "rest_post_invalid_page_number",
-                "message": "The page number requested is larger than the number of pages available.",
-                "data": {"status": 400},
-            }
-            return Response(400, "application/json; charset=UTF-8", json.dumps(error).encode())
-        chosen = self.articles[(page - 1) * per_page : page * per_page]
-        posts = [
-            {
-                "id": a["id"],
-                "date": a["published"][:19],
-                "modified": (a.get("modified") or a["published"])[:19],
-                "slug": a["slug"],
-                "link": root + self.article_path(a).lstrip("/"),
-                "title": {"rendered": a["title"]},
-                "excerpt": {"rendered": f"<p>{a['paragraphs'][0][:160]}</p>"},
-            }
-            for a in chosen
-        ]
-        headers = {"X-WP-Total": str(len(self.articles)), "X-WP-TotalPages": str(total_pages)}
-        return Response(
-            200, "application/json; charset=UTF-8", json.dumps(posts, ensure_ascii=False).encode("utf-8"), headers
-        )
-
-
-def picture(name: str) -> bytes:
-    """A 1x1 grey PNG whose text chunk names it: each picture path its own bytes."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + b"".join(
-        (
-            chunk(b"IHDR", header),
-            chunk(b"tEXt", b"Source\x00" + name.encode("utf-8")),
-            chunk(b"IDAT", zlib.compress(b"\x00\x80")),
-            chunk(b"IEND", b""),
-        )
-    )
+        status, body, headers = formats.api_posts(self.articles, lambda a: self._url(a, root), query)
+        return Response(status, "application/json; charset=UTF-8", body.encode("utf-8"), headers)
