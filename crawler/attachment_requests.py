@@ -17,7 +17,7 @@ from twisted.python.failure import Failure
 
 from crawler.attachments import ATTACHMENT, ROLES, AttachmentRef, chosen
 from crawler.incremental import Revisits
-from crawler.items import AttachmentFailed, AttachmentUnchanged, FetchedAttachment
+from crawler.items import AttachmentFailed, AttachmentUnchanged, FetchedAttachment, headers_of
 from crawler.outcomes import EMPTY, ROBOTS, TOO_LARGE, classify
 from crawler.outcomes import source_url as outcome_source
 
@@ -85,7 +85,7 @@ class AttachmentRequests:
             final_url=response.url,
             http_status=response.status,
             body=response.body,
-            headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, vs in response.headers.items() for v in vs],
+            headers=headers_of(response),
             site=self.site,
             fetched_at=fetched_at,
             crawl_run=self.crawl_run,

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import builtins
 from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # items stay importable, and picklable, without Scrapy
+    from scrapy.http import Response
 
 
 def header(headers: list[tuple[str, str]], name: str) -> str | None:
     """A response header's first value, whatever its letter case."""
     return next((v for k, v in headers if k.lower() == name.lower()), None)
+
+
+def headers_of(response: Response) -> list[tuple[str, str]]:
+    """A response's headers as items carry them: a (name, value) pair of strings per value."""
+    return [(k.decode("latin-1"), v.decode("latin-1")) for k, values in response.headers.items() for v in values]
 
 
 @dataclass

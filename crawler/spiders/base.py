@@ -9,7 +9,6 @@ declare attributes.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
@@ -17,21 +16,21 @@ from typing import Any, ClassVar, cast
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
-from parsel import Selector
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.utils._compression import _DecompressionMaxSizeExceeded
-from scrapy.utils.gz import gunzip
-from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+from scrapy.utils.sitemap import sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
 from archive.store import GONE_STATUSES
+from crawler import discovery
 from crawler.attachment_requests import AttachmentRequests
+from crawler.discovery import DENY, ROUTES, WP_API_POSTS
 from crawler.extract import ExtractionRules
 from crawler.incremental import Revisits
-from crawler.items import FetchedPage, NotArchived, NotModified
+from crawler.items import FetchedPage, NotArchived, NotModified, headers_of
 from crawler.outcomes import (
     CANDIDATE_ROUTES,
     DUPLICATE,
@@ -53,14 +52,7 @@ from crawler.outcomes import source_url as outcome_source
 from crawler.pagetype import kind_of
 from crawler.traps import FRUITLESS_SETTING, Trap, TrapDetector, TrapRules
 
-ROUTES = ("sitemap", "feed", "api", "listings")
 REQUIRED = ("name", "agency", "base_url")
-WP_API_POSTS = "wp-json/wp/v2/posts?per_page=100&page={page}"
-FEED_TYPES = ("application/rss+xml", "application/atom+xml")
-# Never archive targets: admin, login, feeds, comment replies, search, API, uploads.
-DENY = (r"/wp-(admin|login|json|content|includes)", r"/feed/?", r"[?&](replytocom|s|share)=", r"/xmlrpc\.php")
-PAGE_NUMBER = re.compile(r"/page/\d+/?$|[?&]paged?=\d+")
-PAGINATION = ('link[rel="next"]::attr(href)', 'a[rel="next"]::attr(href)', "a.next::attr(href)")
 
 
 class IncompleteSiteError(TypeError):
@@ -208,9 +200,8 @@ class NewsSpider(scrapy.Spider):
     def parse_sitemap(self, response: Response) -> Iterator[Request | NotArchived]:
         shape = self.traps.walked(response.url)
         maxsize = self.settings.getint("GOVARCHIVE_SITEMAP_MAXSIZE")
-        try:  # a .xml.gz file (a gzip Content-Encoding, Scrapy has already undone)
-            body = gunzip(response.body, max_size=maxsize) if response.body[:2] == b"\x1f\x8b" else response.body
-            sitemap = Sitemap(body)
+        try:
+            sitemap = discovery.sitemap_entries(response.body, maxsize)
         except _DecompressionMaxSizeExceeded:
             reason = f"too large: sitemap over {maxsize:,} bytes while decompressing"
             yield self.not_archived(response.url, TOO_LARGE, reason, bound="GOVARCHIVE_SITEMAP_MAXSIZE")
@@ -218,37 +209,30 @@ class NewsSpider(scrapy.Spider):
         except Exception as error:  # lxml raises several types on bad XML, gzip on a bad file
             self.logger.warning("unreadable sitemap %s: %s", response.url, error)
             return
-        locations = [(entry.get("loc", "").strip(), entry.get("lastmod")) for entry in sitemap]
-        self.traps.named("sitemap", shape, [loc for loc, _ in locations if loc], self.revisits.is_known)
-        for loc, lastmod in locations:
-            if not loc:
-                continue
-            if sitemap.type == "sitemapindex":
+        self.traps.named("sitemap", shape, [loc for loc, _ in sitemap.locations], self.revisits.is_known)
+        for loc, lastmod in sitemap.locations:
+            if sitemap.index:
                 yield from self.discover(loc, self.parse_sitemap)
             else:
                 yield from self.page_request(loc, "sitemap", lastmod=lastmod)
 
     def parse_feed(self, response: Response) -> Iterator[Request | NotArchived]:
-        feed = Selector(text=response.text, type="xml")
-        feed.remove_namespaces()
-        links = feed.xpath("//item/link/text()").getall()
-        links += feed.xpath("//entry/link[@rel='alternate' or not(@rel)]/@href").getall()
-        for link in links:
-            yield from self.page_request(response.urljoin(link.strip()), "feed")
+        if not isinstance(response, TextResponse):
+            self.logger.warning("unreadable feed %s: not text", response.url)
+            return
+        for link in discovery.feed_links(response):
+            yield from self.page_request(link, "feed")
 
     def parse_api(self, response: Response, page: int) -> Iterator[Request | NotArchived]:
         shape = self.traps.walked(response.url)
-        try:
-            posts = json.loads(response.text)
-        except ValueError:
+        links = discovery.api_links(response) if isinstance(response, TextResponse) else None
+        if links is None:
             self.logger.info("no WordPress API at %s", response.url)
             return
-        links = [p["link"] for p in posts if isinstance(p, dict) and p.get("link")] if isinstance(posts, list) else []
         self.traps.named("api", shape, links, self.revisits.is_known)
         for link in links:
             yield from self.page_request(link, "api")
-        total_pages = int(response.headers.get(b"X-WP-TotalPages", b"1") or 1)
-        if page < total_pages and not self.only_known(links):
+        if page < discovery.api_pages(response) and not self.only_known(links):
             yield from self.discover(self.url(WP_API_POSTS.format(page=page + 1)), self.parse_api, page=page + 1)
 
     def parse_listing(self, response: Response) -> Iterator[Request | NotArchived]:
@@ -257,21 +241,17 @@ class NewsSpider(scrapy.Spider):
             return
         shape = self.traps.walked(response.url)
         if "feed" in self.routes:
-            for href in response.css(
-                ", ".join(f'link[rel="alternate"][type="{t}"]::attr(href)' for t in FEED_TYPES)
-            ).getall():
-                yield from self.discover(response.urljoin(href), self.parse_feed)
+            for feed in discovery.announced_feeds(response):
+                yield from self.discover(feed, self.parse_feed)
         if "listings" not in self.routes:
             return
-        links = [link.url for link in self.links.extract_links(response) if self.on_site(link.url)]
-        next_pages = [response.urljoin(href) for href in response.css(", ".join(PAGINATION)).getall()]
-        content = [u for u in links if u not in next_pages and not PAGE_NUMBER.search(u)]
-        self.traps.named("listing", shape, content, self.revisits.is_known)
-        if self.only_known(content):
+        found = discovery.listing(response, self.links, self.on_site)
+        self.traps.named("listing", shape, found.content, self.revisits.is_known)
+        if self.only_known(found.content):
             return  # an incremental crawl has reached what it already holds: stop paging
-        for url in next_pages:
+        for url in found.next_pages:
             yield from self.discover(url, self.parse_listing)
-        for url in links:
+        for url in found.links:
             yield from self.page_request(url, "listing")
 
     def only_known(self, links: list[str]) -> bool:
@@ -364,7 +344,7 @@ class NewsSpider(scrapy.Spider):
                 http_status=response.status,
                 body=response.body,
                 encoding=response.encoding,
-                headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, vs in response.headers.items() for v in vs],
+                headers=headers_of(response),
                 site=self.site_id,
                 agency=self.agency,
                 fetched_at=fetched_at,

@@ -1,0 +1,87 @@
+"""What each discovery route's documents name: the pages (with their sitemap lastmod) in a
+sitemap, a feed, a page of the WordPress REST API, a listing.
+
+Reading only: which of these a spider asks for, and what it does with what they name, is
+the spider's (crawler/spiders/base.py).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from parsel import Selector
+from scrapy.http import Response, TextResponse
+from scrapy.linkextractors import LinkExtractor
+from scrapy.utils.gz import gunzip
+from scrapy.utils.sitemap import Sitemap
+
+ROUTES = ("sitemap", "feed", "api", "listings")
+WP_API_POSTS = "wp-json/wp/v2/posts?per_page=100&page={page}"
+FEED_TYPES = ("application/rss+xml", "application/atom+xml")
+ANNOUNCED_FEEDS = ", ".join(f'link[rel="alternate"][type="{t}"]::attr(href)' for t in FEED_TYPES)
+# Never archive targets: admin, login, feeds, comment replies, search, API, uploads.
+DENY = (r"/wp-(admin|login|json|content|includes)", r"/feed/?", r"[?&](replytocom|s|share)=", r"/xmlrpc\.php")
+PAGE_NUMBER = re.compile(r"/page/\d+/?$|[?&]paged?=\d+")
+PAGINATION = ", ".join(('link[rel="next"]::attr(href)', 'a[rel="next"]::attr(href)', "a.next::attr(href)"))
+
+
+@dataclass(frozen=True)
+class SitemapEntries:
+    index: bool  # a sitemap index: its locations are sitemaps, not pages
+    locations: list[tuple[str, str | None]]  # (location, lastmod), empty locations left out
+
+
+def sitemap_entries(body: bytes, max_size: int) -> SitemapEntries:
+    """A sitemap, gzipped (a .xml.gz file: a Content-Encoding, Scrapy has already undone) or
+    not. Raises scrapy's _DecompressionMaxSizeExceeded past `max_size`, and lxml's or gzip's
+    errors on a file that is not one."""
+    sitemap = Sitemap(gunzip(body, max_size=max_size) if body[:2] == b"\x1f\x8b" else body)
+    entries = [(entry.get("loc", "").strip(), entry.get("lastmod")) for entry in sitemap]
+    return SitemapEntries(sitemap.type == "sitemapindex", [(loc, lastmod) for loc, lastmod in entries if loc])
+
+
+def feed_links(response: TextResponse) -> list[str]:
+    """The item links of an RSS feed and the alternate links of an Atom feed, absolute."""
+    feed = Selector(text=response.text, type="xml")
+    feed.remove_namespaces()
+    links = feed.xpath("//item/link/text()").getall()
+    links += feed.xpath("//entry/link[@rel='alternate' or not(@rel)]/@href").getall()
+    return [response.urljoin(link.strip()) for link in links]
+
+
+def api_links(response: TextResponse) -> list[str] | None:
+    """The post links of a page of /wp-json/wp/v2/posts; None when the answer is not JSON."""
+    try:
+        posts = json.loads(response.text)
+    except ValueError:
+        return None
+    if not isinstance(posts, list):
+        return []
+    return [p["link"] for p in posts if isinstance(p, dict) and p.get("link")]
+
+
+def api_pages(response: Response) -> int:
+    """How many pages of posts the API says it has."""
+    return int(response.headers.get(b"X-WP-TotalPages", b"1") or 1)
+
+
+def announced_feeds(response: TextResponse) -> list[str]:
+    """The feeds a page announces in its <head>, absolute."""
+    return [response.urljoin(href) for href in response.css(ANNOUNCED_FEEDS).getall()]
+
+
+@dataclass(frozen=True)
+class Listing:
+    links: list[str]  # every link on the site, next pages included
+    next_pages: list[str]
+    content: list[str]  # the links that are neither a next page nor a page number
+
+
+def listing(response: TextResponse, extractor: LinkExtractor, on_site: Callable[[str], bool]) -> Listing:
+    links = [link.url for link in extractor.extract_links(response) if on_site(link.url)]
+    next_pages = [response.urljoin(href) for href in response.css(PAGINATION).getall()]
+    content = [u for u in links if u not in next_pages and not PAGE_NUMBER.search(u)]
+    return Listing(links, next_pages, content)

@@ -1,0 +1,82 @@
+"""What the crawler reads from each discovery route's documents, as the mirror writes them
+(mirror/formats.py writes what WordPress writes)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+from scrapy.http import HtmlResponse, TextResponse, XmlResponse
+from scrapy.linkextractors import LinkExtractor
+from scrapy.utils._compression import _DecompressionMaxSizeExceeded
+
+from crawler import discovery
+from mirror import formats
+
+ROOT = "http://127.0.0.1:8000/"
+ITEMS = [
+    {
+        "id": n,
+        "title": f"ข่าว {n}",
+        "url": f"{ROOT}news-{n}/",
+        "published": f"2023-01-0{n}T09:00:00+07:00",
+        "category": {"name": "ข่าว"},
+        "excerpt": "…",
+    }
+    for n in (1, 2)
+]
+
+
+def test_a_sitemap_index_names_sitemaps_and_a_urlset_names_pages_with_their_lastmod() -> None:
+    index = discovery.sitemap_entries(formats.sitemap_index([f"{ROOT}post-sitemap.xml"]).encode(), 10_000)
+    named = [(f"{ROOT}a/", "2023-01-01"), (f"{ROOT}b/", None)]
+    pages = discovery.sitemap_entries(formats.urlset(named).encode(), 10_000)
+    assert (index.index, index.locations) == (True, [(f"{ROOT}post-sitemap.xml", None)])
+    assert (pages.index, pages.locations) == (False, named)
+
+
+def test_a_gzipped_sitemap_reads_as_the_plain_one_and_is_cut_at_the_size_bound() -> None:
+    plain = formats.urlset([(f"{ROOT}news-{n}/", None) for n in range(200)]).encode()
+    assert discovery.sitemap_entries(gzip.compress(plain), len(plain)) == discovery.sitemap_entries(plain, len(plain))
+    with pytest.raises(_DecompressionMaxSizeExceeded):
+        discovery.sitemap_entries(gzip.compress(plain), len(plain) // 2)
+
+
+@pytest.mark.parametrize("feed", [formats.rss(ITEMS, "Site", "News", ROOT), formats.atom(ITEMS, "Site", ROOT)])
+def test_rss_and_atom_feeds_name_their_articles(feed: str) -> None:
+    response = XmlResponse(f"{ROOT}feed/", body=feed.encode(), encoding="utf-8")
+    assert discovery.feed_links(response) == [item["url"] for item in ITEMS]
+
+
+def test_the_rest_api_names_its_posts_and_pages_and_an_answer_not_json_is_no_api() -> None:
+    articles = [
+        {"id": n, "published": "2023-01-01T09:00:00", "slug": f"s{n}", "title": "t", "paragraphs": ["p"]}
+        for n in range(25)
+    ]
+    status, body, headers = formats.api_posts(articles, lambda a: f"{ROOT}?p={a['id']}", {"page": ["3"]})
+    response = TextResponse(f"{ROOT}wp-json/wp/v2/posts?page=3", body=body.encode(), headers=headers, encoding="utf-8")
+    assert (status, discovery.api_links(response), discovery.api_pages(response)) == (
+        200,
+        [f"{ROOT}?p={n}" for n in range(20, 25)],
+        3,
+    )
+    not_api = TextResponse(f"{ROOT}wp-json/wp/v2/posts", body=b"<html>Not found</html>", encoding="utf-8")
+    assert discovery.api_links(not_api) is None
+    assert discovery.api_links(TextResponse(ROOT, body=json.dumps({"code": "x"}).encode(), encoding="utf-8")) == []
+
+
+def test_a_listing_separates_next_pages_and_page_numbers_from_its_content() -> None:
+    html = (
+        '<html><head><link rel="alternate" type="application/rss+xml" href="/feed/"></head><body>'
+        '<a href="/news-1/">one</a><a href="/page/2/">2</a><a class="next" href="/page/2/">next</a>'
+        '<a href="http://localhost:9/x/">away</a></body></html>'
+    )
+    response = HtmlResponse(ROOT, body=html.encode(), encoding="utf-8")
+    found = discovery.listing(response, LinkExtractor(unique=True), lambda url: url.startswith(ROOT))
+    assert (found.links, found.next_pages, found.content) == (
+        [f"{ROOT}news-1/", f"{ROOT}page/2/"],
+        [f"{ROOT}page/2/"],
+        [f"{ROOT}news-1/"],
+    )
+    assert discovery.announced_feeds(response) == [f"{ROOT}feed/"]
