@@ -10,23 +10,17 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import trafilatura
-
 from archive.db import open_archive
 from archive.store import ArchiveWriter
+from bench.extraction_rates import EXTRACTION_SAMPLE, ExtractionRates, measure_extraction, two_core_bound
 from bench.processes import Run, fastest, timed
 from bench.synthetic import build
 from crawler import settings
-from crawler.extract import extract
-from crawler.spiders.cms import UrlNewsSpider
-from crawler.workers import start_pool
-from mirror.site import MirrorSite
 
 SIZES = tuple(int(n) for n in os.environ.get("BENCH_SIZES", "2000,10000").split(","))
 # Ours with extraction in-process is context, not a target: run only up to this N
@@ -42,9 +36,6 @@ TARGET_OVER_NAIVE = 1.7
 TARGET_CPU_OVER_FLOOR = 1.3  # issue 22: CPU per archived article against the floor
 TARGET_MAIN_CPU_MS = 4.0  # issue 22: the crawl's main process, per archived article
 GOVARCHIVE = Path(sys.executable).parent / "govarchive"
-EXTRACTION_SAMPLE = 100
-EXTRACTION_ROUNDS = 2  # per crawl size
-RULES = UrlNewsSpider.rules()  # what `crawl --url` extracts with
 COMMIT_GROUP = settings.GOVARCHIVE_COMMIT_MAX_WRITES
 WRITE_SAMPLE = 1000  # articles of the N=2,000 crawl written again for the write rates
 
@@ -99,80 +90,6 @@ def crawl_rounds(base_url: str, scratch: Path, size: int) -> dict[str, Run]:
         for kind in kinds if round_ % 2 == 0 else reversed(kinds):
             runs[kind].append(crawl_once(kind, base_url, scratch, size, round_))
     return {kind: fastest(times) for kind, times in runs.items()}
-
-
-def sample_pages(folder: Path) -> list[str]:
-    site = MirrorSite(folder)
-    return [site.render(path, "http://127.0.0.1:1/").body.decode() for path in list(site.by_path)[:EXTRACTION_SAMPLE]]
-
-
-def seconds_to_extract(pages: list[str], extractor: Callable[[str], object]) -> float:
-    started = time.perf_counter()
-    for html in pages:
-        extractor(html)
-    return time.perf_counter() - started
-
-
-def ours(html: str) -> object:
-    return extract(html, "http://127.0.0.1:1/x/", RULES)
-
-
-def seconds_to_extract_ours(pages: list[str]) -> float:
-    """Run in each of two processes at once."""
-    return seconds_to_extract(pages, ours)
-
-
-@dataclass
-class ExtractionRates:
-    """Single-core rates are the best round seen: a round slowed by a noisy neighbour would
-    lower the two-core bound and flatter the pipeline."""
-
-    ours_rounds: list[float] = field(default_factory=list)  # seconds per round of the sample
-    trafilatura_rounds: list[float] = field(default_factory=list)
-    # N -> two processes extracting at the same time, pages/s together, timed before N's crawls
-    two_at_once: dict[int, float] = field(default_factory=dict)
-    # N -> the host's 1-minute load average just before N's crawls (other processes' demand)
-    load_before: dict[int, float] = field(default_factory=dict)
-
-    @property
-    def ours(self) -> float:
-        return EXTRACTION_SAMPLE / min(self.ours_rounds)
-
-    @property
-    def trafilatura(self) -> float:
-        return EXTRACTION_SAMPLE / min(self.trafilatura_rounds)
-
-    @property
-    def rounds(self) -> int:
-        return len(self.ours_rounds)
-
-    def scaling(self, size: int) -> float:
-        """How far the host's two vCPUs scaled just before the crawls of N (2.00x: fully)."""
-        return self.two_at_once[size] / self.ours
-
-    def trafilatura_spread(self) -> str:
-        """Slowest and fastest round: how much this host's speed moved within the run."""
-        slowest, quickest = max(self.trafilatura_rounds), min(self.trafilatura_rounds)
-        return f"{EXTRACTION_SAMPLE / slowest:.1f}-{EXTRACTION_SAMPLE / quickest:.1f}"
-
-
-def measure_extraction(folder: Path, rates: ExtractionRates, size: int) -> None:
-    """Ours and trafilatura.extract() on one core in alternating rounds; then ours in two
-    processes at once, which shows how far this machine's two cores scale just now."""
-    pages = sample_pages(folder)
-    for _ in range(EXTRACTION_ROUNDS):
-        rates.ours_rounds.append(seconds_to_extract(pages, ours))
-        rates.trafilatura_rounds.append(seconds_to_extract(pages, trafilatura.extract))
-    with start_pool(2) as pool:
-        list(pool.map(len, [[], []]))  # both workers have imported trafilatura before timing
-        together = max(pool.map(seconds_to_extract_ours, [pages, pages]))
-    rates.two_at_once[size] = 2 * len(pages) / together
-    rates.load_before[size] = os.getloadavg()[0]
-
-
-def two_core_bound(bare: float, extraction: float) -> float:
-    """The rate if crawling and extraction shared two cores perfectly."""
-    return 2 / (1 / bare + 1 / extraction)
 
 
 def article_records(db: Path) -> list[dict[str, Any]]:
