@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -15,10 +15,16 @@ class Run:
     seconds: float
     peak_rss_mb: float
     cpu_main: float = 0.0  # CPU seconds of the command's own process
-    cpu_others: float = 0.0  # of its descendants (extraction workers, the forkserver)
+    cpu_others: float = 0.0  # of its descendants (extraction workers, the archive writer, the forkserver)
+    # the descendants' CPU seconds by process name (crawler.workers.name_process)
+    cpu_by_name: dict[str, float] = field(default_factory=dict)
 
     def rate(self, pages: int) -> float:
         return pages / self.seconds
+
+    def named_cpu_ms(self, name: str, pages: int) -> float:
+        """CPU per page in ms of the descendants named `name`."""
+        return 1000 * self.cpu_by_name.get(name, 0.0) / pages
 
     def cpu_ms(self, pages: int) -> tuple[float, float, float]:
         """CPU per page in ms: all processes, the main one, the others."""
@@ -29,16 +35,17 @@ class Run:
 def fastest(runs: list[Run]) -> Run:
     """The fastest of repeated runs (its CPU figures), with the highest peak memory any reached."""
     quickest = min(runs, key=lambda r: r.seconds)
-    return Run(quickest.seconds, max(r.peak_rss_mb for r in runs), quickest.cpu_main, quickest.cpu_others)
+    peak = max(r.peak_rss_mb for r in runs)
+    return Run(quickest.seconds, peak, quickest.cpu_main, quickest.cpu_others, quickest.cpu_by_name)
 
 
 TICKS = os.sysconf("SC_CLK_TCK")
 SAMPLE_SECONDS = 0.05
 
 
-def tree_sample(pid: int) -> tuple[int, dict[int, float]]:
-    """RSS (kB) of a process and all its descendants, and the CPU seconds each has spent so far
-    (its own, not that of children it has reaped: those are counted as themselves)."""
+def tree_sample(pid: int) -> tuple[int, dict[int, tuple[str, float]]]:
+    """RSS (kB) of a process and all its descendants, and the name and CPU seconds of each so
+    far (its own, not that of children it has reaped: those are counted as themselves)."""
     total, cpu, stack = 0, {}, [pid]
     while stack:
         current = stack.pop()
@@ -49,8 +56,9 @@ def tree_sample(pid: int) -> tuple[int, dict[int, float]]:
         except OSError:
             continue
         total += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
-        fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
-        cpu[current] = (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
+        name, after = stat.split("(", 1)[1].rsplit(")", 1)  # the name may hold spaces and brackets
+        fields = after.split()
+        cpu[current] = name, (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
         stack.extend(int(c) for c in children)
     return total, cpu
 
@@ -63,7 +71,7 @@ def timed(command: list[str], env: dict[str, str] | None = None) -> Run:
     process = subprocess.Popen(
         command, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
-    peak, spent = 0, dict[int, float]()
+    peak, spent = 0, dict[int, tuple[str, float]]()
     while process.poll() is None:
         rss, cpu = tree_sample(process.pid)
         peak, spent = max(peak, rss), {**spent, **cpu}
@@ -72,5 +80,8 @@ def timed(command: list[str], env: dict[str, str] | None = None) -> Run:
         raise RuntimeError(
             f"{' '.join(command)} failed: {process.stderr.read().decode()[-2000:] if process.stderr else ''}"
         )
-    main = spent.pop(process.pid, 0.0)
-    return Run(time.perf_counter() - started, peak / 1024, main, sum(spent.values()))
+    main = spent.pop(process.pid, ("", 0.0))[1]
+    by_name: dict[str, float] = {}
+    for name, seconds in spent.values():
+        by_name[name] = by_name.get(name, 0.0) + seconds
+    return Run(time.perf_counter() - started, peak / 1024, main, sum(by_name.values()), by_name)

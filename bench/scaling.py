@@ -61,7 +61,7 @@ def start(args: list[str], log: Path) -> subprocess.Popen[bytes]:
 
 def cpu_of(processes: list[subprocess.Popen[bytes]], spent: dict[int, float]) -> None:
     for process in processes:
-        spent.update(tree_sample(process.pid)[1])
+        spent.update((pid, seconds) for pid, (_, seconds) in tree_sample(process.pid)[1].items())
 
 
 def shared_crawl(redis_url: str, base_url: str, folder: Path, workers: int) -> tuple[float, float]:

@@ -14,6 +14,7 @@ identical. It also makes the page's WARC record, so the page's bytes cross to a 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import multiprocessing
 import multiprocessing.connection
@@ -22,6 +23,7 @@ import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:  # imported on first use: start_forkserver() runs before trafilatura loads
@@ -30,6 +32,7 @@ if TYPE_CHECKING:  # imported on first use: start_forkserver() runs before trafi
 
 EXTRACTION_MODULE = "crawler.extract"
 ATTEMPTS = 2  # tries of a page whose worker died
+WORKER_NAME = "extract-worker"  # as ps and top show a worker (Linux keeps 15 characters)
 
 log = logging.getLogger(__name__)
 ExtractionResult = tuple[Literal["ok"], dict[str, Any]] | tuple[Literal["error"], str]
@@ -87,10 +90,23 @@ def start_pool(workers: int) -> ProcessPoolExecutor:
     start one per task as pages arrive."""
     start_forkserver()
     context = multiprocessing.get_context("forkserver")
-    executor = ProcessPoolExecutor(workers, mp_context=context, initializer=exit_with_parent)
+    executor = ProcessPoolExecutor(workers, mp_context=context, initializer=worker_started)
     for _ in range(workers):
         executor.submit(os.getpid)
     return executor
+
+
+def worker_started() -> None:
+    name_process(WORKER_NAME)
+    exit_with_parent()
+
+
+def name_process(name: str) -> None:
+    """Name this process as ps, top and /proc show it (Linux; elsewhere nothing): an operator
+    tells a crawl's extraction workers and archive writer apart, and `make bench` counts the
+    CPU of each kind apart (bench/processes.py)."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/comm").write_text(name)
 
 
 def exit_with_parent() -> None:

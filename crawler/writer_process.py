@@ -24,10 +24,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from crawler.workers import start_forkserver
+from crawler.workers import name_process, start_forkserver
 
 log = logging.getLogger(__name__)
 OPENED, FAILED, DONE, ERROR, CLOSED = "opened", "failed", "done", "error", "closed"
+WRITER_NAME = "archive-writer"  # as ps and top show the writer (crawler.workers.name_process)
 
 
 class WriterGoneError(RuntimeError):
@@ -104,6 +105,7 @@ def serve(conn: multiprocessing.connection.Connection, db_path: str, max_batch: 
     from archive.group_commit import CommitThread
     from crawler.pipelines import write_item
 
+    name_process(WRITER_NAME)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:

@@ -31,3 +31,17 @@ def test_the_cpu_of_a_command_counts_the_processes_it_starts_apart_from_its_own(
     run = timed([sys.executable, str(Path(__file__).parent / "files" / "bench" / "spin_with_a_child.py")])
     assert 0.45 <= run.cpu_others <= 0.8  # the child's 0.6 s, sampled from /proc while it ran
     assert 0.25 <= run.cpu_main <= 0.5  # its own 0.3 s (and interpreter start), not the child's again
+
+
+def test_a_crawls_extraction_workers_and_archive_writer_are_counted_apart_by_name(serve, tmp_path: Path) -> None:
+    """They name themselves as ps shows them (crawler.workers.name_process), so the bench's CPU
+    split (and an operator) tells them apart."""
+    from bench.processes import timed
+    from crawler.workers import WORKER_NAME
+    from crawler.writer_process import WRITER_NAME
+
+    base_url = serve("cdd-mirror")
+    db = tmp_path / "archive.db"
+    command = [str(Path(sys.executable).parent / "govarchive"), "crawl", "--url", base_url, "--db", str(db)]
+    run = timed(command, {"GOVARCHIVE_EXTRACT_WORKERS": "2"})
+    assert run.cpu_by_name[WORKER_NAME] > 0 and run.cpu_by_name[WRITER_NAME] > 0
