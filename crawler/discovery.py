@@ -75,7 +75,7 @@ def announced_feeds(response: TextResponse) -> list[str]:
 
 @dataclass(frozen=True)
 class Listing:
-    links: list[str]  # every link on the site, next pages included
+    links: list[str]  # every link on the page to the site, next pages included
     next_pages: list[str]
     content: list[str]  # the links that are neither a next page nor a page number
 
