@@ -48,6 +48,8 @@ HTML_CLASSES = etree.ElementDefaultClassLookup(
     entity=lxml.html.HtmlEntity,
 )
 PLAIN_SELECTOR = re.compile(r"^([.#])([\w-]+)$")  # `.class` or `#id`, nothing more
+PARAGRAPH = frozenset({"p"})
+BLOCKS = frozenset({"p", "td", "th"})  # paragraphs and table cells
 
 
 # Characters XML does not allow (all of C0 but tab, newline, carriage return), written as
@@ -198,12 +200,27 @@ def _focus(page: Selector, post_selectors: tuple[str, ...]) -> None:
 
 
 def _paragraph_chars(element: etree._Element) -> int:
-    return sum(map(len, element.xpath(".//p//text()")))
+    return _text_chars(element, PARAGRAPH)
 
 
 def _block_chars(element: etree._Element) -> int:
     """Text in paragraphs and table cells: what a page's main text is mostly made of."""
-    return sum(map(len, element.xpath(".//p//text() | .//td//text() | .//th//text()")))  # 2x faster than self::
+    return _text_chars(element, BLOCKS)
+
+
+def _text_chars(element: etree._Element, tags: frozenset[str]) -> int:
+    """Characters of the text inside `tags` elements below `element`, each text once (what
+    `.//p//text()` finds). A walk, not XPath: libxml2 merges such node sets in time that grows
+    with the square of their size (3 s for a 5 MB page of 60,000 paragraphs, 0.16 s walked),
+    so a bloated page would hold an extraction worker for minutes."""
+    total = 0
+    for found in element.iter(*tags):
+        holder = found.getparent()
+        while holder is not None and holder is not element and holder.tag not in tags:
+            holder = holder.getparent()
+        if found is not element and (holder is None or holder is element):  # not inside another
+            total += sum(map(len, found.itertext()))
+    return total
 
 
 def _parse(html: str) -> Selector:

@@ -31,8 +31,9 @@ from crawler.items import (
     NotModified,
 )
 from crawler.outcomes import EXTRACTION, UNREADABLE, VALIDATION
+from crawler.page_bounds import CPU_SETTING
 from crawler.shared import ARCHIVE_WRITERS, EXTRACTION_POOLS, WriterKey, writer_key
-from crawler.workers import ExtractionPool, capture_and_extract, worker_count
+from crawler.workers import ExtractionPool, PageJob, capture_and_extract, worker_count
 from crawler.writer_process import WriterProcess
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ class ExtractPipeline:
         self.stats = crawler.stats
         self.workers = worker_count(crawler.settings.get("GOVARCHIVE_EXTRACT_WORKERS"))
         self.pool: ExtractionPool | None = None
+        self.page_seconds = crawler.settings.getfloat(CPU_SETTING)
         self.warc: WarcFile | None = None
         self.limits = Limits.from_settings(crawler.settings)
         self.readers = asyncio.Semaphore(crawler.settings.getint("GOVARCHIVE_ATTACHMENT_READERS"))
@@ -93,20 +95,22 @@ class ExtractPipeline:
         rules = getattr(spider, "extraction_rules", ExtractionRules())
         files: AttachmentRequests | None = getattr(spider, "files", None)
         capture = Capture(item.final_url, item.http_status, item.headers, item.body)
-        args = (capture, item.fetched_at, item.encoding, rules, bool(files and files.roles))
-        record, (outcome, value) = (
-            await self.pool.capture_and_extract(*args) if self.pool else capture_and_extract(*args)
-        )
+        # In-process, on the reactor's thread, a page has no CPU bound (crawler/page_bounds.py).
+        seconds = self.page_seconds if self.pool else 0
+        job = PageJob(capture, item.fetched_at, item.encoding, rules, bool(files and files.roles), seconds)
+        record, (outcome, value) = await self.pool.capture_and_extract(job) if self.pool else capture_and_extract(job)
         for_writer = self.keep(record, item)
-        if outcome == "error":
+        if outcome != "ok":
             if self.stats:
                 self.stats.inc_value("govarchive/extraction_failed")
+            bound, reason = value if isinstance(value, tuple) else (None, value)  # "bound": (setting, reason)
             return NotArchived(
                 url=item.source_url,
                 site=item.site,
-                reason=str(value),
+                reason=str(reason),
                 kind=EXTRACTION,
                 http_status=item.http_status,
+                bound=bound,
                 crawl_run=item.crawl_run,
                 capture=for_writer,
             )

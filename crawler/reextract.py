@@ -12,12 +12,14 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from itertools import repeat
 
 from sqlite_utils import Database
 
 from archive.history import Version, iter_versions
 from archive.store import ArchiveWriter
 from archive.warc import UnreadableCaptureError, read_capture
+from crawler import settings
 from crawler.encoding import choose_encoding
 from crawler.extract import ExtractionRules
 from crawler.spiders.base import NewsSpider
@@ -90,12 +92,13 @@ def _reextract_chunk(
         captured.append(version)
         jobs.append((capture.body, choose_encoding(capture.body, content_type), capture.url, rules))
     if pool is not None and jobs:
-        outcomes = list(pool.map(extract_page, *zip(*jobs, strict=True)))
+        bound = repeat(settings.GOVARCHIVE_EXTRACT_SECONDS)  # as a crawl's workers have it
+        outcomes = list(pool.map(extract_page, *zip(*jobs, strict=True), repeat(False), bound))
     else:
         outcomes = [extract_page(*job) for job in jobs]
     with writer.db.atomic():
         for version, (outcome, value) in zip(captured, outcomes, strict=True):
-            if outcome == "error":
+            if outcome != "ok":
                 log.warning("%s version %d: %s", version.article_url, version.version, value)
                 report.failed += 1
             elif writer.rewrite_version(version.article_url, version.version, value):  # type: ignore[arg-type]

@@ -104,6 +104,11 @@ DOWNLOADER_MIDDLEWARES = {
 GOVARCHIVE_RECORD_DIR = ""
 # Extraction runs in this many worker processes ("auto": one per CPU; 0: in the crawler).
 GOVARCHIVE_EXTRACT_WORKERS = os.environ.get("GOVARCHIVE_EXTRACT_WORKERS", "auto")
+# What one page may cost an extraction worker (crawler/page_bounds.py): CPU seconds (an article
+# takes milliseconds), and the worker's address space in bytes (it starts at ~130 MB; an
+# article takes a few MB more). Past either, the page is an `extraction` failure naming it.
+GOVARCHIVE_EXTRACT_SECONDS = float(os.environ.get("GOVARCHIVE_EXTRACT_SECONDS", "60"))
+GOVARCHIVE_EXTRACT_MEMORY = int(os.environ.get("GOVARCHIVE_EXTRACT_MEMORY", str(2**30)))
 # Archive writes are committed in groups: at most this many writes or this many seconds per
 # transaction (a killed crawl loses at most that much, which the next run fetches again).
 GOVARCHIVE_COMMIT_MAX_WRITES = 64

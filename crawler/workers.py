@@ -23,8 +23,20 @@ import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+
+from crawler import settings
+from crawler.page_bounds import (
+    CPU_SETTING,
+    GIVE_BACK_AFTER_BYTES,
+    MEMORY_SETTING,
+    CpuBoundError,
+    cpu_bound,
+    give_back_memory,
+    limit_memory,
+)
 
 if TYPE_CHECKING:  # imported on first use: start_forkserver() runs before trafilatura loads
     from archive.warc import Capture
@@ -35,35 +47,60 @@ ATTEMPTS = 2  # tries of a page whose worker died
 WORKER_NAME = "extract-worker"  # as ps and top show a worker (Linux keeps 15 characters)
 
 log = logging.getLogger(__name__)
-ExtractionResult = tuple[Literal["ok"], dict[str, Any]] | tuple[Literal["error"], str]
+# "bound": the page cost more than a bound of crawler/page_bounds.py; (its setting, the reason)
+ExtractionResult = (
+    tuple[Literal["ok"], dict[str, Any]] | tuple[Literal["error"], str] | tuple[Literal["bound"], tuple[str, str]]
+)
 
 
 def extract_page(
-    body: bytes, encoding: str, url: str, rules: ExtractionRules, find_files: bool = False
+    body: bytes, encoding: str, url: str, rules: ExtractionRules, find_files: bool = False, seconds: float = 0
 ) -> ExtractionResult:
-    """Decode and extract one page; never raises, so a bad page cannot kill a worker's task."""
+    """Decode and extract one page, within `seconds` of CPU and the worker's memory bound
+    (crawler/page_bounds.py); never raises, so a bad page cannot kill a worker's task."""
     from crawler.extract import ExtractionError, extract
 
     try:
-        return "ok", extract(body.decode(encoding, errors="replace"), url, rules, find_files).as_dict()
+        with cpu_bound(seconds):
+            return "ok", extract(body.decode(encoding, errors="replace"), url, rules, find_files).as_dict()
+    except CpuBoundError:
+        log.warning("extraction of %s stopped after %g s of CPU", url, seconds)
+        return "bound", (CPU_SETTING, f"extraction: stopped after {seconds:g} s of CPU")
+    except MemoryError:
+        log.warning("extraction of %s stopped: out of memory", url)
+        return "bound", (MEMORY_SETTING, "extraction: the page needs more memory than a worker may take")
     except ExtractionError as error:
         return "error", f"extraction: {error}"
     except Exception as error:  # a page that breaks a parser must not stop the crawl
         log.exception("extraction crashed on %s", url)
         return "error", f"extraction crashed: {type(error).__name__}: {error}"
+    finally:
+        if len(body) > GIVE_BACK_AFTER_BYTES:
+            give_back_memory()
 
 
-def capture_and_extract(
-    capture: Capture, fetched_at: str, encoding: str, rules: ExtractionRules, find_files: bool = False
-) -> tuple[bytes, ExtractionResult]:
-    """The page's WARC record (archive.warc.response_record) and its extraction (with the files
-    its post holds, if asked), made in one trip to a worker: the page's bytes cross once, it is
-    parsed once, and the digests and compression of the record run beside extraction, not on
-    the crawl's reactor."""
+@dataclass(frozen=True)
+class PageJob:
+    """One page for a worker: its capture, when it was fetched, how to decode it, the site's
+    rules, whether to find the files its post holds, and its CPU bound (0: none)."""
+
+    capture: Capture
+    fetched_at: str
+    encoding: str
+    rules: ExtractionRules
+    find_files: bool = False
+    seconds: float = 0
+
+
+def capture_and_extract(job: PageJob) -> tuple[bytes, ExtractionResult]:
+    """The page's WARC record (archive.warc.response_record) and its extraction, made in one
+    trip to a worker: the page's bytes cross once, it is parsed once, and the digests and
+    compression of the record run beside extraction, not on the crawl's reactor."""
     from archive.warc import response_record
 
-    result = extract_page(capture.body, encoding, capture.url, rules, find_files)
-    return response_record(capture, fetched_at), result
+    capture = job.capture
+    result = extract_page(capture.body, job.encoding, capture.url, job.rules, job.find_files, job.seconds)
+    return response_record(capture, job.fetched_at), result
 
 
 def worker_count(setting: str) -> int:
@@ -85,19 +122,20 @@ def start_forkserver() -> None:
     multiprocessing.forkserver.ensure_running()
 
 
-def start_pool(workers: int) -> ProcessPoolExecutor:
+def start_pool(workers: int, memory: int = settings.GOVARCHIVE_EXTRACT_MEMORY) -> ProcessPoolExecutor:
     """Every worker is started now, before the first page arrives; the executor alone would
-    start one per task as pages arrive."""
+    start one per task as pages arrive. Each may take `memory` bytes of address space."""
     start_forkserver()
     context = multiprocessing.get_context("forkserver")
-    executor = ProcessPoolExecutor(workers, mp_context=context, initializer=worker_started)
+    executor = ProcessPoolExecutor(workers, mp_context=context, initializer=worker_started, initargs=(memory,))
     for _ in range(workers):
         executor.submit(os.getpid)
     return executor
 
 
-def worker_started() -> None:
+def worker_started(memory: int) -> None:
     name_process(WORKER_NAME)
+    limit_memory(memory)
     exit_with_parent()
 
 
@@ -131,22 +169,20 @@ class ExtractionPool:
         self.workers = workers
         self.executor = start_pool(workers)
 
-    async def capture_and_extract(
-        self, capture: Capture, fetched_at: str, encoding: str, rules: ExtractionRules, find_files: bool = False
-    ) -> tuple[bytes, ExtractionResult]:
+    async def capture_and_extract(self, job: PageJob) -> tuple[bytes, ExtractionResult]:
         """A worker that dies (the OOM killer, a crash in a parser) breaks the whole pool and
         fails every page it held: each is tried once more on a new pool, so only a page that
         kills its worker twice is recorded as a failure; its record is then made here."""
         for _ in range(ATTEMPTS):
             executor = self.executor
             try:
-                job = executor.submit(capture_and_extract, capture, fetched_at, encoding, rules, find_files)
-                return await asyncio.wrap_future(job)
+                return await asyncio.wrap_future(executor.submit(capture_and_extract, job))
             except BrokenProcessPool:
                 self._replace(executor)
         from archive.warc import response_record
 
-        return response_record(capture, fetched_at), ("error", f"extraction worker died {ATTEMPTS} times on this page")
+        died = f"extraction worker died {ATTEMPTS} times on this page"
+        return response_record(job.capture, job.fetched_at), ("error", died)
 
     def _replace(self, broken: ProcessPoolExecutor) -> None:
         """Only the first of the pages a broken pool failed restarts it."""

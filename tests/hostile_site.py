@@ -24,6 +24,7 @@ from mirror.site import MirrorSite
 
 FOLDER = Path(__file__).parent / "files" / "hostile-site"
 BOMB_BYTES = 2**30  # what the gzip bomb inflates to
+LINK_BOMB_LINKS = 40_000
 TRICKLE_SECONDS_PER_BYTE = 1.0
 SILENCE_SECONDS = 120  # longer than any test's download timeout
 REDIRECT_CHAIN = 30
@@ -57,6 +58,7 @@ CASES = (
     Case("/bad/endless/", "listing", "too_large"),
     Case("/bad/offsite/", "sitemap", "offsite_redirect"),
     Case("/bad/gone/", "sitemap", "http_error"),
+    Case("/bad/link-bomb/", "sitemap", "extraction"),  # an article page of 40,000 links: past the CPU bound
     Case("/2999/01/", "listing", "trap"),  # a date archive of a year to come
     Case("/loop/a/a/a/", "listing", "trap"),  # reached by relative links from /loop/a/
 )
@@ -84,6 +86,7 @@ class HostileSite:
         self.mirror = MirrorSite(FOLDER)
         self.decoy_url = decoy_url
         self.bomb = gzip_bomb()
+        self.link_bomb = link_bomb()
         self.requests: Counter[str] = Counter()  # path (with query) -> requests
         self.lock = threading.Lock()
         self.stopping = threading.Event()
@@ -95,6 +98,13 @@ class HostileSite:
     def requested(self, prefix: str) -> int:
         with self.lock:
             return sum(n for target, n in self.requests.items() if target.startswith(prefix))
+
+
+def link_bomb(links: int = LINK_BOMB_LINKS) -> bytes:
+    """An article page (its body class says so) whose extraction takes trafilatura seconds of
+    CPU: its text output grows in time with the square of the links (60,000: about 4 s)."""
+    anchors = "".join(f'<a href="/p{n}/">link {n}</a> ' for n in range(links))
+    return html_page("single single-post", "Many links", []).replace(b"<ul></ul>", f"<p>{anchors}</p>".encode())
 
 
 def html_page(body_class: str, title: str, links: list[str], next_url: str | None = None) -> bytes:
@@ -142,6 +152,7 @@ def make_handler(site: HostileSite) -> type[BaseHTTPRequestHandler]:
                 "/bad/bomb/": lambda _: self.send(200, "text/html", site.bomb, {"Content-Encoding": "gzip"}),
                 "/bad/huge/": lambda _: self.huge(),
                 "/bad/endless/": lambda _: self.endless(),
+                "/bad/link-bomb/": lambda _: self.send(200, HTML, site.link_bomb),
                 "/bad/offsite/": lambda _: self.redirect(site.decoy_url + "stolen/"),
                 "/calendar/": self.calendar,
                 "/calendar/event/": lambda q: self.send(200, HTML, html_page("page", "event", [])),

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from archive.text import normalize_text
-from crawler.extract import ExtractionError, ExtractionRules, _focus, _parse, extract
+from crawler.extract import ExtractionError, ExtractionRules, _block_chars, _focus, _paragraph_chars, _parse, extract
 from crawler.spiders.cdd import CddSpider
 from crawler.spiders.cms import WORDPRESS_POST
 from tests.conftest import read_fixture, site_articles
@@ -189,3 +189,10 @@ SINGLE_POSTS = {
 def test_reading_only_the_post_changes_no_field(name: str) -> None:
     whole_page = dataclasses.replace(RULES, post_selectors=())
     assert extract(SINGLE_POSTS[name], URL, RULES) == extract(SINGLE_POSTS[name], URL, whole_page)
+
+
+def test_text_in_paragraphs_and_cells_is_counted_once_however_they_nest() -> None:
+    page = _parse(
+        "<html><body><p>ab<b>cd</b></p><table><tr><td>ef<p>gh</p></td><th>ij</th></tr></table>kl</body></html>"
+    )
+    assert (_paragraph_chars(page.root), _block_chars(page.root)) == (len("abcdgh"), len("abcdefghij"))
