@@ -6,7 +6,7 @@ links: 4 s), and its trees take about a hundred times the page's size in memory 
 of links: 150 MB, kept by the heap after the page is done). A crawl downloads pages of up to
 DOWNLOAD_MAXSIZE (32 MiB), so one such page could hold a worker for minutes and gigabytes.
 Both bounds are settings (crawler/settings.py); a page past one is an `extraction` failure
-naming it, and the worker goes on with the next page.
+naming it, and the worker goes on with the next page, having given back what the page took.
 """
 
 from __future__ import annotations

@@ -105,8 +105,8 @@ GOVARCHIVE_RECORD_DIR = ""
 # Extraction runs in this many worker processes ("auto": one per CPU; 0: in the crawler).
 GOVARCHIVE_EXTRACT_WORKERS = os.environ.get("GOVARCHIVE_EXTRACT_WORKERS", "auto")
 # What one page may cost an extraction worker (crawler/page_bounds.py): CPU seconds (an article
-# takes milliseconds), and the worker's address space in bytes (it starts at ~130 MB; an
-# article takes a few MB more). Past either, the page is an `extraction` failure naming it.
+# takes milliseconds), and the worker's address space in bytes (~260 MB once it has extracted
+# a page; an article takes a few MB more). Past either, the page is an `extraction` failure.
 GOVARCHIVE_EXTRACT_SECONDS = float(os.environ.get("GOVARCHIVE_EXTRACT_SECONDS", "60"))
 GOVARCHIVE_EXTRACT_MEMORY = int(os.environ.get("GOVARCHIVE_EXTRACT_MEMORY", str(2**30)))
 # Archive writes are committed in groups: at most this many writes or this many seconds per

@@ -60,23 +60,24 @@ def extract_page(
     (crawler/page_bounds.py); never raises, so a bad page cannot kill a worker's task."""
     from crawler.extract import ExtractionError, extract
 
+    result: ExtractionResult
     try:
         with cpu_bound(seconds):
-            return "ok", extract(body.decode(encoding, errors="replace"), url, rules, find_files).as_dict()
+            result = "ok", extract(body.decode(encoding, errors="replace"), url, rules, find_files).as_dict()
     except CpuBoundError:
         log.warning("extraction of %s stopped after %g s of CPU", url, seconds)
-        return "bound", (CPU_SETTING, f"extraction: stopped after {seconds:g} s of CPU")
+        result = "bound", (CPU_SETTING, f"extraction: stopped after {seconds:g} s of CPU")
     except MemoryError:
         log.warning("extraction of %s stopped: out of memory", url)
-        return "bound", (MEMORY_SETTING, "extraction: the page needs more memory than a worker may take")
+        result = "bound", (MEMORY_SETTING, "extraction: the page needs more memory than a worker may take")
     except ExtractionError as error:
-        return "error", f"extraction: {error}"
+        result = "error", f"extraction: {error}"
     except Exception as error:  # a page that breaks a parser must not stop the crawl
         log.exception("extraction crashed on %s", url)
-        return "error", f"extraction crashed: {type(error).__name__}: {error}"
-    finally:
-        if len(body) > GIVE_BACK_AFTER_BYTES:
-            give_back_memory()
+        result = "error", f"extraction crashed: {type(error).__name__}: {error}"
+    if result[0] == "bound" or len(body) > GIVE_BACK_AFTER_BYTES:
+        give_back_memory()
+    return result
 
 
 @dataclass(frozen=True)
