@@ -33,7 +33,7 @@ from crawler.items import (
 from crawler.outcomes import EXTRACTION, UNREADABLE, VALIDATION
 from crawler.page_bounds import CPU_SETTING
 from crawler.shared import ARCHIVE_WRITERS, EXTRACTION_POOLS, WriterKey, writer_key
-from crawler.workers import ExtractionPool, PageJob, capture_and_extract, worker_count
+from crawler.workers import ExtractionPool, PageJob, capture_and_extract, failure_of, worker_count
 from crawler.writer_process import WriterProcess
 
 log = logging.getLogger(__name__)
@@ -98,16 +98,17 @@ class ExtractPipeline:
         # In-process, on the reactor's thread, a page has no CPU bound (crawler/page_bounds.py).
         seconds = self.page_seconds if self.pool else 0
         job = PageJob(capture, item.fetched_at, item.encoding, rules, bool(files and files.roles), seconds)
-        record, (outcome, value) = await self.pool.capture_and_extract(job) if self.pool else capture_and_extract(job)
+        record, result = await self.pool.capture_and_extract(job) if self.pool else capture_and_extract(job)
         for_writer = self.keep(record, item)
+        outcome, value = result
         if outcome != "ok":
             if self.stats:
                 self.stats.inc_value("govarchive/extraction_failed")
-            bound, reason = value if isinstance(value, tuple) else (None, value)  # "bound": (setting, reason)
+            bound, reason = failure_of(result)
             return NotArchived(
                 url=item.source_url,
                 site=item.site,
-                reason=str(reason),
+                reason=reason,
                 kind=EXTRACTION,
                 http_status=item.http_status,
                 bound=bound,

@@ -24,7 +24,7 @@ from crawler.encoding import choose_encoding
 from crawler.extract import ExtractionRules
 from crawler.spiders.base import NewsSpider
 from crawler.spiders.cms import UrlNewsSpider
-from crawler.workers import extract_page, start_pool
+from crawler.workers import extract_page, failure_of, start_pool
 
 log = logging.getLogger(__name__)
 CHUNK = 64  # versions whose captures are held in memory and extracted at once
@@ -97,9 +97,10 @@ def _reextract_chunk(
     else:
         outcomes = [extract_page(*job) for job in jobs]
     with writer.db.atomic():
-        for version, (outcome, value) in zip(captured, outcomes, strict=True):
+        for version, result in zip(captured, outcomes, strict=True):
+            outcome, value = result
             if outcome != "ok":
-                log.warning("%s version %d: %s", version.article_url, version.version, value)
+                log.warning("%s version %d: %s", version.article_url, version.version, failure_of(result)[1])
                 report.failed += 1
             elif writer.rewrite_version(version.article_url, version.version, value):  # type: ignore[arg-type]
                 report.changed += 1

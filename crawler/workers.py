@@ -80,6 +80,14 @@ def extract_page(
     return result
 
 
+def failure_of(result: ExtractionResult) -> tuple[str | None, str]:
+    """A failed extraction's bound (its setting, when it hit one) and its reason in words."""
+    value = result[1]
+    if isinstance(value, tuple):
+        return value
+    return None, str(value)
+
+
 @dataclass(frozen=True)
 class PageJob:
     """One page for a worker: its capture, when it was fetched, how to decode it, the site's
