@@ -19,8 +19,12 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 
+from archive.warc import TRANSFER_HEADERS
+from crawler.items import headers_of
+
 MANIFEST = "manifest.json"
 BODIES = "responses"
+NOT_RECORDED = TRANSFER_HEADERS | {"set-cookie"}  # the body is stored decoded; no session of ours kept
 
 
 @dataclass
@@ -94,11 +98,6 @@ class RecorderMiddleware:
         with self.lock:
             name = f"{BODIES}/{len(self.recording.responses):04d}.bin"
             (self.folder / name).write_bytes(response.body)
-            headers = [
-                (k.decode("latin-1"), v.decode("latin-1"))
-                for k, values in response.headers.items()
-                for v in values
-                if k.lower() not in (b"content-encoding", b"transfer-encoding", b"content-length", b"set-cookie")
-            ]
+            headers = [(k, v) for k, v in headers_of(response) if k.lower() not in NOT_RECORDED]
             self.recording.responses.append(RecordedResponse(request.url, response.status, headers, name))
         return response
