@@ -1,7 +1,11 @@
 """A crawl frontier shared through Redis by workers on any host: queue, seen-set and leases.
 
-scrapy-redis gives the queue and the seen-set. What it lacks, for a crawl where nothing may
-be lost, is added here:
+scrapy-redis gives the layout of the queue (a sorted set by priority) and the seen-set's
+request fingerprints. What it lacks, for a crawl where nothing may be lost, is added here:
+
+- **One step per change.** A request is marked seen and queued by one script, and taken from
+  the queue into a lease by another: Redis killed (or the line cut) between two commands
+  would otherwise leave a request seen but never queued, lost for the run and the next.
 
 - **Leases.** A request taken from the queue is moved, in one step, to the taking worker's
   lease set. It leaves that set only once Scrapy is done with it: its response processed
@@ -25,6 +29,7 @@ import socket
 from typing import Any
 
 from redis import Redis
+from redis.commands.core import Script
 from redis.exceptions import RedisError
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
@@ -32,7 +37,6 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.request import request_from_dict
 from scrapy_redis.dupefilter import RFPDupeFilter
-from scrapy_redis.queue import PriorityQueue
 from twisted.internet import task
 
 from crawler import wire
@@ -53,10 +57,24 @@ redis.call('ZADD', KEYS[2], best[2], best[1])
 redis.call('INCR', KEYS[3])
 return best[1]
 """
+# Mark a request seen (unless ARGV[1], its fingerprint, is empty: not filtered) and queue it.
+SEE_AND_QUEUE = """
+if ARGV[1] ~= '' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+redis.call('INCR', KEYS[3])
+return 1
+"""
 
 
 def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def queue_unless_seen(script: Script, keys: RunKeys, request: Request, spider: Spider | None, fingerprint: str) -> bool:
+    """Queues the request unless its fingerprint is in the seen-set (`fingerprint` empty: it is
+    queued anyway), both in one step (SEE_AND_QUEUE). False: seen before."""
+    member = wire.dumps(request.to_dict(spider=spider))
+    return bool(script(keys=[keys.seen, keys.queue, keys.activity], args=[fingerprint, -request.priority, member]))
 
 
 def requeue_dead_workers(redis: Redis, keys: RunKeys) -> int:
@@ -105,6 +123,7 @@ class LeasedScheduler:
         self.watch = QuietWatch(crawler.settings.getfloat("GOVARCHIVE_REDIS_QUIET_SECONDS"))
         self.lease_seconds = crawler.settings.getfloat("GOVARCHIVE_REDIS_LEASE_SECONDS")
         self.pop = redis.register_script(POP_AND_LEASE)
+        self.see_and_queue = redis.register_script(SEE_AND_QUEUE)
         self.held: dict[Request, str] = {}  # requests taken and not finished -> lease id
         self.members: dict[str, bytes] = {}  # lease id -> the queued form, to remove it
         self.flushed: dict[str, int] = {}  # this worker's counters as last added to the run's
@@ -119,8 +138,7 @@ class LeasedScheduler:
     def open(self, spider: Spider) -> None:
         self.spider = spider
         self.keys: RunKeys = spider.frontier_keys  # type: ignore[attr-defined]
-        self.queue = PriorityQueue(self.redis, spider, self.keys.queue, serializer=wire)
-        self.seen = RFPDupeFilter(self.redis, self.keys.seen)
+        self.fingerprint = RFPDupeFilter(self.redis, self.keys.seen).request_fingerprint
         self.redis.sadd(self.keys.workers, self.worker)
         self.beat()
         self.heartbeat.start(1.0, now=False)
@@ -159,15 +177,11 @@ class LeasedScheduler:
 
     def enqueue(self, request: Request) -> bool:
         replaces = request.meta.pop(LEASE, None)
-        if not request.dont_filter and self.seen.request_seen(request):
-            if replaces:  # a redirect to a page queued already: this request is finished
-                self.release(replaces)
-            return False
-        self.queue.push(request)
-        self.redis.incr(self.keys.activity)
-        if replaces:  # the follow-up is queued; the request it came from is done
+        fingerprint = "" if request.dont_filter else self.fingerprint(request)
+        queued = queue_unless_seen(self.see_and_queue, self.keys, request, self.spider, fingerprint)
+        if replaces:  # the follow-up is queued, or was already: the request it came from is done
             self.release(replaces)
-        return True
+        return queued
 
     def next_request(self) -> Request | None:
         try:
@@ -280,5 +294,7 @@ def in_progress(crawler: Crawler) -> set[Any]:
     item it gave has left the item pipelines (or its follow-up request was queued): the one
     moment a lease may end. Scrapy offers no signal for it, so this reads the engine's slot.
     """
+    if not crawler.crawling:
+        return set()  # no engine yet
     slot = getattr(crawler.engine, "_slot", None)
     return set(slot.inprogress) if slot is not None else set()

@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from redis import Redis
 from sqlite_utils import Database
 
 from archive.migrations import migrations
+from bench.redis_server import NoRedisServerError, running_redis
 from mirror.server import serving
 from mirror.site import ROUTES, SITES, MirrorSite
 
@@ -105,3 +107,22 @@ def small_disk(folder: Path, size: str) -> Iterator[Path]:
         yield folder
     finally:
         subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real redis-server (Debian's package; .ci/run installs it)."""
+    try:
+        with running_redis(tmp_path_factory.mktemp("redis")) as url:
+            yield url
+    except NoRedisServerError as error:
+        if os.environ.get("GOVARCHIVE_REQUIRE_REDIS") == "1":
+            pytest.fail(str(error))
+        pytest.skip(str(error))
+
+
+@pytest.fixture
+def frontier(redis_url: str) -> Iterator[str]:
+    """An empty Redis for each test."""
+    Redis.from_url(redis_url).flushall()
+    yield redis_url

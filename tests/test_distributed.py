@@ -9,7 +9,6 @@ double nothing.
 from __future__ import annotations
 
 import json
-import os
 import pickle
 import signal
 import time
@@ -21,7 +20,7 @@ from urllib.parse import urlsplit
 import pytest
 from redis import Redis
 
-from bench.redis_server import NoRedisServerError, RedisServer, running_redis
+from bench.redis_server import RedisServer, running_redis
 from bench.synthetic import build
 from crawler import wire
 from crawler.items import Article, NotArchived
@@ -38,18 +37,6 @@ SAME_TEXT = "url, title, sha256, published, modified, authors, categories, tags,
 
 
 @pytest.fixture(scope="module")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real redis-server (Debian's package; .ci/run installs it)."""
-    try:
-        with running_redis(tmp_path_factory.mktemp("redis")) as url:
-            yield url
-    except NoRedisServerError as error:
-        if os.environ.get("GOVARCHIVE_REQUIRE_REDIS") == "1":
-            pytest.fail(str(error))
-        pytest.skip(str(error))
-
-
-@pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[MirrorSite, str]]:
     """The generated site and its URL; the site logs when it answered each request."""
     site = MirrorSite(build(tmp_path_factory.mktemp("site") / "synthetic", PAGES))
@@ -60,13 +47,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[MirrorSit
 @pytest.fixture(scope="module")
 def site(served: tuple[MirrorSite, str]) -> str:
     return served[1]
-
-
-@pytest.fixture
-def frontier(redis_url: str) -> Iterator[str]:
-    """An empty Redis for each test."""
-    Redis.from_url(redis_url).flushall()
-    yield redis_url
 
 
 @pytest.fixture
