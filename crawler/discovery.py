@@ -18,6 +18,8 @@ from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
+from crawler import markup
+
 ROUTES = ("sitemap", "feed", "api", "listings")
 WP_API_POSTS = "wp-json/wp/v2/posts?per_page=100&page={page}"
 FEED_TYPES = ("application/rss+xml", "application/atom+xml")
@@ -81,6 +83,7 @@ class Listing:
 
 
 def listing(response: TextResponse, extractor: LinkExtractor, on_site: Callable[[str], bool]) -> Listing:
+    response = markup.readable_response(response)  # links after an early </html> too
     links = [link.url for link in extractor.extract_links(response) if on_site(link.url)]
     next_pages = [response.urljoin(href) for href in response.css(PAGINATION).getall()]
     content = [u for u in links if u not in next_pages and not PAGE_NUMBER.search(u)]

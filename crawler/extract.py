@@ -27,6 +27,7 @@ from trafilatura.metadata import extract_catstags
 from trafilatura.settings import Document
 
 from archive.text import normalize_text
+from crawler import markup
 from crawler import page_metadata as said
 from crawler.attachments import attachment_refs
 from crawler.dates import iso, parse_date, parse_thai_date
@@ -50,17 +51,6 @@ HTML_CLASSES = etree.ElementDefaultClassLookup(
 PLAIN_SELECTOR = re.compile(r"^([.#])([\w-]+)$")  # `.class` or `#id`, nothing more
 PARAGRAPH = frozenset({"p"})
 BLOCKS = frozenset({"p", "td", "th"})  # paragraphs and table cells
-
-
-# Characters XML does not allow (all of C0 but tab, newline, carriage return), written as
-# such or as numeric references the parser turns into them (&#1; &#xFFFE;): a page holding
-# one made lxml raise deep inside trafilatura or htmldate (found by hypothesis). Removed from
-# the UTF-8 bytes: a C0 byte is never part of a longer sequence, and bytes.translate finds them
-# in a tenth of the time a regular expression over the text takes.
-XML_INCOMPATIBLE = bytes(c for c in range(0x20) if c not in b"\t\n\r")
-NUMERIC_REFERENCE = re.compile(rb"&#(x[0-9a-f]+|[0-9]+);?", re.IGNORECASE)
-MAX_REFERENCE_DIGITS = 7  # U+10FFFF is 1114111
-XML_CHARACTER_RANGES = ((0x9, 0xA), (0xD, 0xD), (0x20, 0xD7FF), (0xE000, 0xFFFD), (0x10000, 0x10FFFF))
 
 
 class ExtractionError(ValueError):
@@ -231,23 +221,9 @@ def _parse(html: str) -> Selector:
         recover=True, encoding="utf-8", remove_comments=True, remove_pis=True, collect_ids=False
     )
     parser.set_element_class_lookup(HTML_CLASSES)
-    body = _xml_compatible(html.encode("utf-8")).strip()
+    body = markup.readable(html.encode("utf-8")).strip()
     root = etree.fromstring(body, parser=parser) if body else None
     return Selector(root=root if root is not None else etree.fromstring(b"<html/>", parser=parser), type="html")
-
-
-def _xml_compatible(html: bytes) -> bytes:
-    """Without the characters lxml refuses in every string it is later handed."""
-    html = html.translate(None, XML_INCOMPATIBLE)
-    return NUMERIC_REFERENCE.sub(_xml_reference, html) if b"&#" in html else html
-
-
-def _xml_reference(match: re.Match[bytes]) -> bytes:
-    digits = match[1].lstrip(b"0xX") or b"0"
-    if len(digits) > MAX_REFERENCE_DIGITS:  # past U+10FFFF (and int() refuses 4,300 digits)
-        return b""
-    code = int(digits, 16) if match[1][:1] in b"xX" else int(digits)
-    return match[0] if any(low <= code <= high for low, high in XML_CHARACTER_RANGES) else b""
 
 
 def _drop(page: Selector, selectors: tuple[str, ...]) -> None:

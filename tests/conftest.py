@@ -18,7 +18,6 @@ from redis import Redis
 from sqlite_utils import Database
 
 from archive.migrations import migrations
-from bench.redis_server import NoRedisServerError, running_redis
 from mirror.server import serving
 from mirror.site import ROUTES, SITES, MirrorSite
 
@@ -112,6 +111,8 @@ def small_disk(folder: Path, size: str) -> Iterator[Path]:
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real redis-server (Debian's package; .ci/run installs it)."""
+    from bench.redis_server import NoRedisServerError, running_redis  # a copy of tests/ may lack bench/
+
     try:
         with running_redis(tmp_path_factory.mktemp("redis")) as url:
             yield url

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from pathlib import Path
 
 import pytest
 from scrapy.http import HtmlResponse, TextResponse, XmlResponse
@@ -15,6 +16,7 @@ from crawler import discovery
 from mirror import formats
 
 ROOT = "http://127.0.0.1:8000/"
+FILES = Path(__file__).parent / "files"
 ITEMS = [
     {
         "id": n,
@@ -80,3 +82,13 @@ def test_a_listing_separates_next_pages_and_page_numbers_from_its_content() -> N
         [f"{ROOT}news-1/"],
     )
     assert discovery.announced_feeds(response) == [f"{ROOT}feed/"]
+
+
+def test_a_listing_closed_early_by_its_header_template_still_names_its_posts() -> None:
+    """libxml2 drops what follows </html>; a browser, and so the crawler, reads on."""
+    body = (FILES / "plain" / "closed-early-listing.html").read_bytes()
+    response = HtmlResponse(ROOT, body=body, encoding="utf-8")
+    found = discovery.listing(response, LinkExtractor(unique=True), lambda url: url.startswith(ROOT))
+    assert found.content == [ROOT, f"{ROOT}news/first-post/", f"{ROOT}news/second-post/"]
+    assert found.next_pages == [f"{ROOT}news/page/2/"]
+    assert response.body == body  # the response as fetched, for the archive, is left as it was

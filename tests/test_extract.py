@@ -196,3 +196,12 @@ def test_text_in_paragraphs_and_cells_is_counted_once_however_they_nest() -> Non
         "<html><body><p>ab<b>cd</b></p><table><tr><td>ef<p>gh</p></td><th>ij</th></tr></table>kl</body></html>"
     )
     assert (_paragraph_chars(page.root), _block_chars(page.root)) == (len("abcdgh"), len("abcdefghij"))
+
+
+def test_a_page_closed_early_by_its_header_template_keeps_its_text() -> None:
+    """`</body></html>` left by a theme's header, the post after it: libxml2 dropped the post, a
+    browser shows it (a real blog post of ../shared/corpus lost all its text so)."""
+    body = extract(read_fixture("plain", "closed-early-article.html"), URL, ExtractionRules()).body
+    assert body.startswith("กรมการพัฒนาชุมชนจัดประชุมชี้แจงแนวทาง")
+    assert "was dropped by libxml2" in body
+    assert "หน้าแรก" not in body
