@@ -109,6 +109,9 @@ GOVARCHIVE_EXTRACT_WORKERS = os.environ.get("GOVARCHIVE_EXTRACT_WORKERS", "auto"
 # a page; an article takes a few MB more). Past either, the page is an `extraction` failure.
 GOVARCHIVE_EXTRACT_SECONDS = float(os.environ.get("GOVARCHIVE_EXTRACT_SECONDS", "60"))
 GOVARCHIVE_EXTRACT_MEMORY = int(os.environ.get("GOVARCHIVE_EXTRACT_MEMORY", str(2**30)))
+# Pages that wait while every worker is busy go to the next free one together, at most this
+# many in one trip (crawler/workers.py); 1 sends each page on its own.
+GOVARCHIVE_EXTRACT_BATCH = int(os.environ.get("GOVARCHIVE_EXTRACT_BATCH", "8"))
 # Archive writes are committed in groups: at most this many writes or this many seconds per
 # transaction (a killed crawl loses at most that much, which the next run fetches again).
 GOVARCHIVE_COMMIT_MAX_WRITES = 64

@@ -173,25 +173,85 @@ def exit_with_parent() -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
+Waiting = tuple[PageJob, "asyncio.Future[tuple[bytes, ExtractionResult]]"]
+
+
+def capture_and_extract_all(jobs: list[PageJob]) -> list[tuple[bytes, ExtractionResult]]:
+    """Several pages in one trip to a worker (see ExtractionPool._send)."""
+    return [capture_and_extract(job) for job in jobs]
+
+
 class ExtractionPool:
-    def __init__(self, workers: int) -> None:
+    """The crawl's pages go to the workers in trips: a page goes at once while a worker is free
+    to take it; pages that arrive while every worker has a trip running and one waiting go
+    together in the next trip, up to GOVARCHIVE_EXTRACT_BATCH. One page a trip, the executor's
+    threads and the reactor woke twice for every page, and the workers waited on them."""
+
+    def __init__(self, workers: int, batch: int = settings.GOVARCHIVE_EXTRACT_BATCH) -> None:
         self.workers = workers
+        self.batch = max(1, batch)
         self.executor = start_pool(workers)
+        self.waiting: list[Waiting] = []
+        self.trips: set[asyncio.Task[None]] = set()  # sent and not back
+        self.isolated = asyncio.Lock()  # for the pages of a trip whose worker died
 
     async def capture_and_extract(self, job: PageJob) -> tuple[bytes, ExtractionResult]:
+        future: asyncio.Future[tuple[bytes, ExtractionResult]] = asyncio.get_running_loop().create_future()
+        self.waiting.append((job, future))
+        self._send()
+        return await future
+
+    def _send(self) -> None:
+        while self.waiting and len(self.trips) <= self.workers:
+            trip, self.waiting = self.waiting[: self.batch], self.waiting[self.batch :]
+            task = asyncio.ensure_future(self._trip(trip))
+            self.trips.add(task)
+            task.add_done_callback(self._back)
+
+    def _back(self, task: asyncio.Task[None]) -> None:
+        self.trips.discard(task)
+        self._send()
+
+    async def _trip(self, trip: list[Waiting]) -> None:
         """A worker that dies (the OOM killer, a crash in a parser) breaks the whole pool and
-        fails every page it held: each is tried once more on a new pool, so only a page that
-        kills its worker twice is recorded as a failure; its record is then made here."""
-        for _ in range(ATTEMPTS):
-            executor = self.executor
-            try:
-                return await asyncio.wrap_future(executor.submit(capture_and_extract, job))
-            except BrokenProcessPool:
-                self._replace(executor)
+        fails every page it held: each page of the trip is then tried alone on a new pool, one
+        page at a time, so only a page that kills its worker twice is recorded as a failure."""
+        jobs = [job for job, _ in trip]
+        try:
+            results = await self._submit(jobs)
+        except BrokenProcessPool:
+            results = list(await asyncio.gather(*(self._alone(job) for job in jobs)))
+        except asyncio.CancelledError:
+            for _, future in trip:
+                future.cancel()
+            raise
+        except Exception as error:  # the pool shut down under the crawl: each page's to handle
+            for _, future in trip:
+                if not future.done():
+                    future.set_exception(error)
+            return
+        for (_, future), result in zip(trip, results, strict=True):
+            if not future.done():
+                future.set_result(result)
+
+    async def _alone(self, job: PageJob) -> tuple[bytes, ExtractionResult]:
+        """One at a time: a page that kills its worker again takes no other page's try with it."""
+        async with self.isolated:
+            for _ in range(ATTEMPTS - 1):
+                with contextlib.suppress(BrokenProcessPool):
+                    return (await self._submit([job]))[0]
         from archive.warc import response_record
 
         died = f"extraction worker died {ATTEMPTS} times on this page"
         return response_record(job.capture, job.fetched_at), ("error", died)
+
+    async def _submit(self, jobs: list[PageJob]) -> list[tuple[bytes, ExtractionResult]]:
+        executor = self.executor
+        try:
+            return await asyncio.wrap_future(executor.submit(capture_and_extract_all, jobs))
+        except BrokenProcessPool:
+            self._replace(executor)
+            raise
 
     def _replace(self, broken: ProcessPoolExecutor) -> None:
         """Only the first of the pages a broken pool failed restarts it."""

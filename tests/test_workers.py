@@ -1,13 +1,19 @@
 """The extraction pool: started whole, before the first page arrives; a page past a bound of
-crawler/page_bounds.py is stopped, and its worker goes on."""
+crawler/page_bounds.py is stopped, and its worker goes on; a page that kills its worker fails
+alone, whatever pages travelled with it."""
 
+import asyncio
+import dataclasses
 import multiprocessing
+import os
+from typing import Any
 from unittest.mock import ANY
 
 import pytest
 
+from archive.warc import Capture
 from crawler.extract import ExtractionRules
-from crawler.workers import extract_page, start_pool
+from crawler.workers import ExtractionPool, PageJob, extract_page, start_pool
 from tests.conftest import read_fixture
 from tests.hostile_site import link_bomb
 
@@ -36,3 +42,33 @@ def test_a_page_past_a_bound_is_stopped_and_its_worker_goes_on(setting: str, mem
         assert pool.submit(extract_page, seed, "utf-8", URL, ExtractionRules(), False, seconds).result()[0] == "ok"
     finally:
         pool.shutdown()
+
+
+class KillsItsWorker(ExtractionRules):
+    """Rules whose unpickling, in the worker, ends the worker's process at once."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return os._exit, (1,)
+
+
+def test_a_page_that_kills_its_worker_fails_alone_and_the_pages_of_its_trip_are_extracted() -> None:
+    """One worker, eight pages at once: the first two go alone, the rest wait and travel
+    together; the pool breaks under the fourth, each page of its trip is tried again alone."""
+    seed = read_fixture("cdd-mirror", "article-seed.html").encode()
+    page = PageJob(
+        Capture(URL, 200, [("Content-Type", "text/html")], seed), "2024-01-01T00:00:00Z", "utf-8", ExtractionRules()
+    )
+    jobs = [page] * 8
+    jobs[3] = dataclasses.replace(page, rules=KillsItsWorker())
+    pool = ExtractionPool(1, batch=8)
+
+    async def crawl() -> list[Any]:
+        return await asyncio.gather(*(pool.capture_and_extract(job) for job in jobs))
+
+    try:
+        results = asyncio.run(crawl())
+    finally:
+        pool.close()
+    assert [result[0] for _, result in results] == ["ok"] * 3 + ["error"] + ["ok"] * 4
+    assert results[3][1] == ("error", "extraction worker died 2 times on this page")
+    assert all(record for record, _ in results)  # each page's WARC record all the same
