@@ -28,12 +28,12 @@ MAX_INVALID_UTF8_SHARE = 0.4
 ESCAPED_BYTE = re.compile("[\udc80-\udcff]")  # an undecodable byte, under surrogateescape
 
 
-def decodes(body: bytes, encoding: str) -> bool:
+def decoded(body: bytes, encoding: str) -> str | None:
+    """The body read under `encoding`, or None where it does not read cleanly."""
     try:
-        body.decode(encoding)
+        return body.decode(encoding)
     except (UnicodeDecodeError, LookupError):
-        return False
-    return True
+        return None
 
 
 def looks_thai(body: bytes) -> bool:
@@ -59,6 +59,12 @@ def choose_encoding(body: bytes, content_type: str | None = None) -> str:
     """The first of header, BOM, <meta charset>, UTF-8 under which the body decodes cleanly;
     windows-874 where the alternative is a Western single-byte reading of Thai bytes; UTF-8
     (bad bytes replaced) when only a few bytes keep it from decoding cleanly."""
+    return read_body(body, content_type)[0]
+
+
+def read_body(body: bytes, content_type: str | None = None) -> tuple[str, str | None]:
+    """choose_encoding's encoding, and the body read under it when it reads cleanly (else
+    None): the check decodes the page once, and its reading need not be thrown away."""
     bom, _ = read_bom(body)
     candidates = [
         http_content_type_encoding(content_type) if content_type else None,
@@ -67,14 +73,15 @@ def choose_encoding(body: bytes, content_type: str | None = None) -> str:
         "utf-8",
     ]
     for candidate in candidates:
-        if not candidate or not decodes(body, candidate):
+        text = decoded(body, candidate) if candidate else None
+        if candidate is None or text is None:
             continue
         if resolve_encoding(candidate) in WESTERN_SINGLE_BYTE and looks_thai(body):
-            return THAI
-        return candidate
+            return THAI, None
+        return candidate, text
     if invalid_utf8_share(body) <= MAX_INVALID_UTF8_SHARE:
-        return "utf-8"
-    return THAI if looks_thai(body) else "utf-8"
+        return "utf-8", None
+    return (THAI if looks_thai(body) else "utf-8"), None
 
 
 def decode_html(body: bytes, content_type: str | None = None) -> str:

@@ -19,10 +19,10 @@ from scrapy.statscollectors import StatsCollector
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
-from w3lib.encoding import resolve_encoding
+from w3lib.encoding import read_bom, resolve_encoding
 
 from crawler.attachments import ATTACHMENT
-from crawler.encoding import choose_encoding
+from crawler.encoding import read_body
 from crawler.outcomes import OFFSITE_REDIRECT, REDIRECT_LOOP, TOO_MANY_REDIRECTS, Refused, ledger_key
 
 log = logging.getLogger(__name__)
@@ -35,10 +35,14 @@ class EncodingFixMiddleware:
         if not isinstance(response, TextResponse):
             return response
         content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1") or None
-        encoding = choose_encoding(response.body, content_type)
+        encoding, text = read_body(response.body, content_type)
         if resolve_encoding(encoding) != resolve_encoding(response.encoding):
             log.info("%s: declared encoding %s is wrong; read as %s", response.url, response.encoding, encoding)
             return response.replace(encoding=encoding)
+        if text is not None and response._cached_ubody is None and not read_bom(response.body)[0]:
+            # Scrapy's own cache of `response.text`, which would decode the body a second time
+            # to the same string (w3lib reads a body without a BOM as bytes.decode does)
+            response._cached_ubody = text
         return response
 
 

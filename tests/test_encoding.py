@@ -3,9 +3,13 @@ Thai windows-874 pages read right whatever their label says (crawler/encoding.py
 
 from __future__ import annotations
 
+import pytest
+from scrapy import Request
+from scrapy.http import HtmlResponse
 from w3lib.encoding import resolve_encoding
 
 from crawler.encoding import THAI, choose_encoding, decode_html
+from crawler.middlewares import EncodingFixMiddleware
 from tests.conftest import FILES
 
 PAGES = FILES / "encodings"
@@ -36,3 +40,26 @@ def test_an_unlabelled_windows_874_page_is_read_as_thai() -> None:
     body = (PAGES / "windows-874-unlabelled.html").read_bytes()
     assert choose_encoding(body, None) == THAI
     assert TITLE in decode_html(body)
+
+
+@pytest.mark.parametrize(
+    ("page", "content_type"),
+    [
+        ("utf8-with-invalid-bytes.html", UTF8_HEADER),
+        ("windows-874-labelled-utf8.html", UTF8_HEADER),
+        ("windows-874-unlabelled.html", "text/html"),
+        ("windows-874-labelled-utf8.html", "text/html; charset=windows-874"),
+    ],
+)
+def test_the_middleware_hands_on_the_text_scrapy_would_read_under_the_encoding_it_keeps(
+    page: str, content_type: str
+) -> None:
+    """The encoding check's own reading of the body is handed on as `response.text`, where it
+    is the same: the body is decoded once, not twice."""
+    body = (PAGES / page).read_bytes()
+    fetched = HtmlResponse("http://127.0.0.1/a/", body=body, headers={"Content-Type": content_type})
+    checked = EncodingFixMiddleware().process_response(Request(fetched.url), fetched)
+    assert isinstance(checked, HtmlResponse)
+    scrapys_own = HtmlResponse(checked.url, body=body, headers=checked.headers, encoding=checked.encoding)
+    assert checked.text == scrapys_own.text
+    assert TITLE in checked.text
