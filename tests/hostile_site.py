@@ -30,8 +30,10 @@ SILENCE_SECONDS = 120  # longer than any test's download timeout
 REDIRECT_CHAIN = 30
 HTML = "text/html; charset=utf-8"
 INVALID_BYTE_MARK = b"[[BAD]]"  # where the server puts an invalid UTF-8 byte in a good article
+CLOSED_HEADER = b"</header>\n</body>\n</html>"  # libxml2 dropped what follows; a browser reads on
 INVALID_BYTES_PATH = "/news/encoding-invalid-bytes/"
 TIS620_PATH = "/news/encoding-tis620/"
+CLOSED_EARLY_PATH = "/news/closed-early/"  # a good article whose theme header closes the document
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,7 @@ def make_handler(site: HostileSite) -> type[BaseHTTPRequestHandler]:
                 "/filter/": self.filter,
                 INVALID_BYTES_PATH: lambda _: self.mirrored(lambda body: body.replace(INVALID_BYTE_MARK, b"\xff")),
                 TIS620_PATH: lambda _: self.mirrored(lambda body: body.decode().encode("cp874", "xmlcharrefreplace")),
+                CLOSED_EARLY_PATH: lambda _: self.mirrored(lambda body: body.replace(b"</header>", CLOSED_HEADER, 1)),
             }
             if path.startswith("/archive/page/"):
                 return lambda _: self.archive(int(path.rstrip("/").rsplit("/", 1)[1]))

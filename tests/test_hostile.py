@@ -16,6 +16,7 @@ from mirror.site import MirrorSite
 from tests.conftest import GOVARCHIVE, rows
 from tests.hostile_site import (
     CASES,
+    CLOSED_EARLY_PATH,
     FOLDER,
     INVALID_BYTES_PATH,
     TIS620_PATH,
@@ -98,10 +99,10 @@ def test_the_archive_passes_its_integrity_check(hostile) -> None:
 def test_every_good_article_is_archived_exactly_once(hostile) -> None:
     mirror = MirrorSite(FOLDER)
     expected = {hostile["base_url"] + mirror.article_path(a).lstrip("/") for a in mirror.articles}
-    assert len(expected) == 8
+    assert len(expected) == 9
     assert {url for (url,) in rows(hostile["db"], "select url from articles")} == expected
-    assert rows(hostile["db"], "select count(*) from articles") == [(8,)]
-    assert rows(hostile["db"], "select count(*) from article_versions") == [(8,)]
+    assert rows(hostile["db"], "select count(*) from articles") == [(9,)]
+    assert rows(hostile["db"], "select count(*) from article_versions") == [(9,)]
 
 
 def test_broken_encodings_are_read_as_what_they_are(hostile) -> None:
@@ -113,6 +114,13 @@ def test_broken_encodings_are_read_as_what_they_are(hostile) -> None:
         article = mirror.by_path[path]
         (body,) = rows(hostile["db"], "select body from articles where url = ?", (hostile["base_url"] + path[1:],))
         assert body[0] == expected(clean_text(article))
+
+
+def test_an_article_closed_early_by_its_theme_header_is_archived_whole(hostile) -> None:
+    article = MirrorSite(FOLDER).by_path[CLOSED_EARLY_PATH]
+    url = hostile["base_url"] + CLOSED_EARLY_PATH[1:]
+    (body,) = rows(hostile["db"], "select body from articles where url = ?", (url,))
+    assert body[0] == clean_text(article)
 
 
 def failures(hostile: dict, run: int) -> dict[str, tuple[str, str]]:
@@ -171,4 +179,4 @@ def test_a_second_crawl_walks_no_trap_and_duplicates_nothing(hostile) -> None:
     for pages in ENDLESS_LISTINGS:
         assert requested(second, pages) == 0, pages
     assert json.loads(run_row(hostile, 2)["skipped"])["known_trap"] >= len(trapped)
-    assert rows(hostile["db"], "select count(*), count(distinct url) from articles") == [(8, 8)]
+    assert rows(hostile["db"], "select count(*), count(distinct url) from articles") == [(9, 9)]
