@@ -25,6 +25,7 @@ NUMERIC_REFERENCE = re.compile(rb"&#(x[0-9a-f]+|[0-9]+);?", re.IGNORECASE)
 MAX_REFERENCE_DIGITS = 7  # U+10FFFF is 1114111
 XML_CHARACTER_RANGES = ((0x9, 0xA), (0xD, 0xD), (0x20, 0xD7FF), (0xE000, 0xFFFD), (0x10000, 0x10FFFF))
 DOCUMENT_END = re.compile(rb"</(?:[bB][oO][dD][yY]|[hH][tT][mM][lL])\s*>")  # faster than IGNORECASE
+START_TAG = re.compile(rb"<[a-zA-Z]")
 
 
 def readable(html: bytes) -> bytes:
@@ -35,13 +36,19 @@ def readable(html: bytes) -> bytes:
 
 
 def readable_response(response: TextResponse) -> TextResponse:
-    """The response itself, or, when `readable` changes its body, a copy with that body: what a
-    listing's links are read from (the response as fetched is what the archive keeps). Bytes
-    of an encoding where ASCII is not ASCII (UTF-16) are left alone."""
-    if "<".encode(response.encoding, errors="replace") != b"<":
+    """The response itself, or, when it is closed early, a copy with its `readable` body: what
+    a listing's links are read from (the response as fetched is what the archive keeps, and a
+    page's own closing tags at its end need no second parse). Bytes of an encoding where ASCII
+    is not ASCII (UTF-16) are left alone."""
+    if "<".encode(response.encoding, errors="replace") != b"<" or not closed_early(response.body):
         return response
-    body = readable(response.body)
-    return response if body == response.body else response.replace(body=body)
+    return response.replace(body=readable(response.body))
+
+
+def closed_early(html: bytes) -> bool:
+    """Whether an element starts after the page's first `</body>` or `</html>`."""
+    end = DOCUMENT_END.search(html)
+    return end is not None and START_TAG.search(html, end.end()) is not None
 
 
 def _xml_reference(match: re.Match[bytes]) -> bytes:

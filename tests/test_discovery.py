@@ -12,7 +12,7 @@ from scrapy.http import HtmlResponse, TextResponse, XmlResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 
-from crawler import discovery
+from crawler import discovery, markup
 from mirror import formats
 
 ROOT = "http://127.0.0.1:8000/"
@@ -92,3 +92,9 @@ def test_a_listing_closed_early_by_its_header_template_still_names_its_posts() -
     assert found.content == [ROOT, f"{ROOT}news/first-post/", f"{ROOT}news/second-post/"]
     assert found.next_pages == [f"{ROOT}news/page/2/"]
     assert response.body == body  # the response as fetched, for the archive, is left as it was
+
+
+def test_a_listing_that_ends_where_it_should_is_read_as_fetched_not_parsed_again() -> None:
+    body = b"<html><body><a href='/a/'>a</a></body></html>\n<!-- cached -->\n"
+    response = HtmlResponse(ROOT, body=body, encoding="utf-8")
+    assert markup.readable_response(response) is response
