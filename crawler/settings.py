@@ -48,6 +48,9 @@ DOWNLOAD_TIMEOUT = float(os.environ.get("GOVARCHIVE_DOWNLOAD_TIMEOUT", "60"))
 DOWNLOAD_MAXSIZE = int(os.environ.get("GOVARCHIVE_DOWNLOAD_MAXSIZE", str(32 * 2**20)))
 DOWNLOAD_WARNSIZE = 8 * 2**20
 GOVARCHIVE_SITEMAP_MAXSIZE = 64 * 2**20  # sitemaps may be 50 MB uncompressed (sitemaps.org)
+# The pages one sitemap, feed or listing may name (the first are followed): sitemaps.org's limit
+# for one sitemap; a listing names a few hundred, and each name costs the crawl's main process.
+GOVARCHIVE_MAX_PAGE_LINKS = int(os.environ.get("GOVARCHIVE_MAX_PAGE_LINKS", "50000"))
 REDIRECT_MAX_TIMES = 10
 # Per site and run; a crawl that reaches one stops, and the pages it named but did not
 # fetch are recorded as `budget` failures (the next run fetches them).

@@ -25,6 +25,8 @@ from mirror.site import MirrorSite
 FOLDER = Path(__file__).parent / "files" / "hostile-site"
 BOMB_BYTES = 2**30  # what the gzip bomb inflates to
 LINK_BOMB_LINKS = 15_000  # 0.6 s of CPU and 60 MB for trafilatura
+LISTING_LINKS = 1_000  # on the listing that names more pages than a page may (the test allows 100)
+MANY_LINKS_TARGETS = "/bad/many/"  # where its links lead: not found
 TRICKLE_SECONDS_PER_BYTE = 1.0
 SILENCE_SECONDS = 120  # longer than any test's download timeout
 REDIRECT_CHAIN = 30
@@ -61,6 +63,7 @@ CASES = (
     Case("/bad/offsite/", "sitemap", "offsite_redirect"),
     Case("/bad/gone/", "sitemap", "http_error"),
     Case("/bad/link-bomb/", "sitemap", "extraction"),  # an article page of links: past the CPU bound
+    Case("/bad/many-links/", "listing", "too_large"),  # a listing naming more pages than a page may
     Case("/2999/01/", "listing", "trap"),  # a date archive of a year to come
     Case("/loop/a/a/a/", "listing", "trap"),  # reached by relative links from /loop/a/
 )
@@ -89,6 +92,8 @@ class HostileSite:
         self.decoy_url = decoy_url
         self.bomb = gzip_bomb()
         self.link_bomb = link_bomb()
+        links = [f"{MANY_LINKS_TARGETS}{n}/" for n in range(LISTING_LINKS)]
+        self.many_links = html_page("archive category", "Every post", links)
         self.requests: Counter[str] = Counter()  # path (with query) -> requests
         self.lock = threading.Lock()
         self.stopping = threading.Event()
@@ -155,6 +160,7 @@ def make_handler(site: HostileSite) -> type[BaseHTTPRequestHandler]:
                 "/bad/huge/": lambda _: self.huge(),
                 "/bad/endless/": lambda _: self.endless(),
                 "/bad/link-bomb/": lambda _: self.send(200, HTML, site.link_bomb),
+                "/bad/many-links/": lambda _: self.send(200, HTML, site.many_links),
                 "/bad/offsite/": lambda _: self.redirect(site.decoy_url + "stolen/"),
                 "/calendar/": self.calendar,
                 "/calendar/event/": lambda q: self.send(200, HTML, html_page("page", "event", [])),

@@ -31,18 +31,28 @@ ITEMS = [
 
 
 def test_a_sitemap_index_names_sitemaps_and_a_urlset_names_pages_with_their_lastmod() -> None:
-    index = discovery.sitemap_entries(formats.sitemap_index([f"{ROOT}post-sitemap.xml"]).encode(), 10_000)
+    index = discovery.sitemap_entries(formats.sitemap_index([f"{ROOT}post-sitemap.xml"]).encode(), 10_000, 50)
     named = [(f"{ROOT}a/", "2023-01-01"), (f"{ROOT}b/", None)]
-    pages = discovery.sitemap_entries(formats.urlset(named).encode(), 10_000)
+    pages = discovery.sitemap_entries(formats.urlset(named).encode(), 10_000, 50)
     assert (index.index, index.locations) == (True, [(f"{ROOT}post-sitemap.xml", None)])
     assert (pages.index, pages.locations) == (False, named)
 
 
 def test_a_gzipped_sitemap_reads_as_the_plain_one_and_is_cut_at_the_size_bound() -> None:
     plain = formats.urlset([(f"{ROOT}news-{n}/", None) for n in range(200)]).encode()
-    assert discovery.sitemap_entries(gzip.compress(plain), len(plain)) == discovery.sitemap_entries(plain, len(plain))
+    read = discovery.sitemap_entries(gzip.compress(plain), len(plain), 500)
+    assert read == discovery.sitemap_entries(plain, len(plain), 500)
+    assert (len(read.locations), read.cut) == (200, False)
     with pytest.raises(_DecompressionMaxSizeExceeded):
-        discovery.sitemap_entries(gzip.compress(plain), len(plain) // 2)
+        discovery.sitemap_entries(gzip.compress(plain), len(plain) // 2, 500)
+
+
+def test_a_sitemap_naming_more_pages_than_a_page_may_gives_the_first_and_says_it_was_cut() -> None:
+    named = [(f"{ROOT}news-{n}/", None) for n in range(200)]
+    read = discovery.sitemap_entries(formats.urlset(named).encode(), 2**20, 150)
+    assert (read.locations, read.cut) == (named[:150], True)
+    exactly = discovery.sitemap_entries(formats.urlset(named).encode(), 2**20, 200)
+    assert (len(exactly.locations), exactly.cut) == (200, False)
 
 
 @pytest.mark.parametrize("feed", [formats.rss(ITEMS, "Site", "News", ROOT), formats.atom(ITEMS, "Site", ROOT)])
@@ -75,7 +85,7 @@ def test_a_listing_separates_next_pages_and_page_numbers_from_its_content() -> N
         '<a href="http://localhost:9/x/">away</a></body></html>'
     )
     response = HtmlResponse(ROOT, body=html.encode(), encoding="utf-8")
-    found = discovery.listing(response, LinkExtractor(unique=True), lambda url: url.startswith(ROOT))
+    found = discovery.listing(response, LinkExtractor(unique=True), on_site, 1000)
     assert (found.links, found.next_pages, found.content) == (
         [f"{ROOT}news-1/", f"{ROOT}page/2/"],
         [f"{ROOT}page/2/"],
@@ -88,10 +98,27 @@ def test_a_listing_closed_early_by_its_header_template_still_names_its_posts() -
     """libxml2 drops what follows </html>; a browser, and so the crawler, reads on."""
     body = (FILES / "plain" / "closed-early-listing.html").read_bytes()
     response = HtmlResponse(ROOT, body=body, encoding="utf-8")
-    found = discovery.listing(response, LinkExtractor(unique=True), lambda url: url.startswith(ROOT))
+    found = discovery.listing(response, LinkExtractor(unique=True), on_site, 1000)
     assert found.content == [ROOT, f"{ROOT}news/first-post/", f"{ROOT}news/second-post/"]
     assert found.next_pages == [f"{ROOT}news/page/2/"]
     assert response.body == body  # the response as fetched, for the archive, is left as it was
+
+
+def test_a_listing_with_more_links_than_a_page_may_is_read_up_to_the_bound_before_parsing() -> None:
+    """A page of a quarter of a million links held the crawl for 40 s and 1.3 GB: only the
+    first anchors are parsed at all."""
+    body = (FILES / "plain" / "many-links-listing.html").read_bytes()
+    response = HtmlResponse(ROOT, body=body, encoding="utf-8")
+    found = discovery.listing(response, LinkExtractor(unique=True), on_site, 100)
+    assert found.cut
+    assert found.content == [f"{ROOT}news/{n}/" for n in range(100)]
+    whole = discovery.listing(response, LinkExtractor(unique=True), on_site, 1000)
+    assert not whole.cut
+    assert len(whole.content) == 300
+
+
+def on_site(url: str) -> bool:
+    return url.startswith(ROOT)
 
 
 def test_a_listing_that_ends_where_it_should_is_read_as_fetched_not_parsed_again() -> None:

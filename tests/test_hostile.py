@@ -19,6 +19,7 @@ from tests.hostile_site import (
     CLOSED_EARLY_PATH,
     FOLDER,
     INVALID_BYTES_PATH,
+    MANY_LINKS_TARGETS,
     TIS620_PATH,
     serving_hostile_site,
 )
@@ -28,6 +29,7 @@ from tests.test_crawl import clean_text
 DOWNLOAD_TIMEOUT = 3  # seconds: the trickle and the silent server are cut after it, three tries each
 MAX_RUN_SECONDS = 120
 EXTRACT_SECONDS = 0.1  # of CPU for one page: an article takes 5-10 ms, the link bomb 0.6 s
+PAGE_LINKS = 100  # GOVARCHIVE_MAX_PAGE_LINKS: the many-links listing names 1,000 pages
 MAX_PEAK_BYTES = 500 * 2**20
 FRUITLESS_PAGES = 20  # GOVARCHIVE_TRAP_FRUITLESS_PAGES, the default
 LAG = 3  # discovery pages already under way when a shape is found fruitless
@@ -41,6 +43,7 @@ def crawl(base_url: str, db: Path) -> dict:
         "GOVARCHIVE_PROGRESS_INTERVAL": "0",
         "GOVARCHIVE_DOWNLOAD_TIMEOUT": str(DOWNLOAD_TIMEOUT),
         "GOVARCHIVE_EXTRACT_SECONDS": str(EXTRACT_SECONDS),
+        "GOVARCHIVE_MAX_PAGE_LINKS": str(PAGE_LINKS),
     }
     started = time.monotonic()
     process = subprocess.Popen(
@@ -154,6 +157,7 @@ def test_the_run_counts_failures_by_kind_and_names_the_bounds_hit(hostile) -> No
     assert bounds["DOWNLOAD_TIMEOUT"] == 2  # the trickle, the silent server
     assert bounds["REDIRECT_MAX_TIMES"] == 1
     assert bounds["GOVARCHIVE_EXTRACT_SECONDS"] == 1  # the link bomb
+    assert bounds["GOVARCHIVE_MAX_PAGE_LINKS"] == 1  # the listing of 1,000 links
     assert bounds["GOVARCHIVE_TRAP_FRUITLESS_PAGES"] >= 2  # the calendar and the page numbers
     assert row["lost"] == 0
 
@@ -164,6 +168,11 @@ def test_endless_listings_are_cut_and_remembered(hostile) -> None:
         assert 1 <= requested(first, pages) <= FRUITLESS_PAGES + LAG, pages
     sql = "select pattern from traps where bound = 'GOVARCHIVE_TRAP_FRUITLESS_PAGES'"
     assert {"127.0.0.1/calendar/?date", "127.0.0.1/archive/page/N/"} <= {p for (p,) in rows(hostile["db"], sql)}
+
+
+def test_a_listing_naming_more_pages_than_a_page_may_is_followed_up_to_the_bound(hostile) -> None:
+    for run in hostile["runs"]:
+        assert 0 < requested(run, MANY_LINKS_TARGETS) <= PAGE_LINKS
 
 
 def test_no_request_reaches_another_host(hostile) -> None:

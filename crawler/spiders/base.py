@@ -53,6 +53,7 @@ from crawler.pagetype import kind_of
 from crawler.traps import FRUITLESS_SETTING, Trap, TrapDetector, TrapRules
 
 REQUIRED = ("name", "agency", "base_url")
+LINKS_SETTING = "GOVARCHIVE_MAX_PAGE_LINKS"  # the pages one sitemap, feed or listing may name
 
 
 class IncompleteSiteError(TypeError):
@@ -144,6 +145,10 @@ class NewsSpider(scrapy.Spider):
             raise IncompleteSiteError(f"site {self.name}: unknown routes {sorted(unknown)}; use {ROUTES}")
 
     @property
+    def max_links(self) -> int:
+        return self.settings.getint(LINKS_SETTING)
+
+    @property
     def site_id(self) -> str:
         """What the archive's `site` column holds: the spider name; for --url, the host."""
         return self.name
@@ -201,7 +206,7 @@ class NewsSpider(scrapy.Spider):
         shape = self.traps.walked(response.url)
         maxsize = self.settings.getint("GOVARCHIVE_SITEMAP_MAXSIZE")
         try:
-            sitemap = discovery.sitemap_entries(response.body, maxsize)
+            sitemap = discovery.sitemap_entries(response.body, maxsize, self.max_links)
         except _DecompressionMaxSizeExceeded:
             reason = f"too large: sitemap over {maxsize:,} bytes while decompressing"
             yield self.not_archived(response.url, TOO_LARGE, reason, bound="GOVARCHIVE_SITEMAP_MAXSIZE")
@@ -209,6 +214,8 @@ class NewsSpider(scrapy.Spider):
         except Exception as error:  # lxml raises several types on bad XML, gzip on a bad file
             self.logger.warning("unreadable sitemap %s: %s", response.url, error)
             return
+        if sitemap.cut:
+            yield self.too_many_links(response.url)
         self.traps.named("sitemap", shape, [loc for loc, _ in sitemap.locations], self.revisits.is_known)
         for loc, lastmod in sitemap.locations:
             if sitemap.index:
@@ -220,7 +227,10 @@ class NewsSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             self.logger.warning("unreadable feed %s: not text", response.url)
             return
-        for link in discovery.feed_links(response):
+        links = discovery.feed_links(response)
+        if len(links) > self.max_links:
+            yield self.too_many_links(response.url)
+        for link in links[: self.max_links]:
             yield from self.page_request(link, "feed")
 
     def parse_api(self, response: Response, page: int) -> Iterator[Request | NotArchived]:
@@ -245,7 +255,9 @@ class NewsSpider(scrapy.Spider):
                 yield from self.discover(feed, self.parse_feed)
         if "listings" not in self.routes:
             return
-        found = discovery.listing(response, self.links, self.on_site)
+        found = discovery.listing(response, self.links, self.on_site, self.max_links)
+        if found.cut:
+            yield self.too_many_links(response.url)
         self.traps.named("listing", shape, found.content, self.revisits.is_known)
         if self.only_known(found.content):
             return  # an incremental crawl has reached what it already holds: stop paging
@@ -313,6 +325,11 @@ class NewsSpider(scrapy.Spider):
         else:
             self.logger.info("not following %s: %s", url, trap.reason)
             yield self.not_archived(url, TRAP, trap.reason, bound=trap.setting)
+
+    def too_many_links(self, url: str) -> NotArchived:
+        """A sitemap, feed or listing naming more pages than a page may: the first are followed."""
+        reason = f"too many links: only the first {self.max_links:,} followed"
+        return self.not_archived(url, TOO_LARGE, reason, bound=LINKS_SETTING)
 
     def not_archived(
         self, url: str, kind: str, reason: str, status: int | None = None, bound: str | None = None
