@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -147,7 +148,30 @@ def test_extraction_in_worker_processes_gives_the_same_archive_as_in_process(ser
     base_url = serve("unseen-portal")
     run_cli("crawl", "--url", base_url, "--db", str(tmp_path / "pool.db"), GOVARCHIVE_EXTRACT_WORKERS="2")
     run_cli("crawl", "--url", base_url, "--db", str(tmp_path / "inline.db"), GOVARCHIVE_EXTRACT_WORKERS="0")
-    volatile = {"fetched_at", "crawl_run"}
-    strip = lambda db: {u: {k: v for k, v in r.items() if k not in volatile} for u, r in archived(db).items()}  # noqa: E731
-    assert strip(tmp_path / "pool.db") == strip(tmp_path / "inline.db")
+    assert lasting(tmp_path / "pool.db") == lasting(tmp_path / "inline.db")
     assert len(archived(tmp_path / "pool.db")) == 12
+
+
+def lasting(db: Path) -> dict[str, dict]:
+    """The archived articles without what differs from run to run (when, which run)."""
+    volatile = {"fetched_at", "crawl_run"}
+    return {url: {k: v for k, v in row.items() if k not in volatile} for url, row in archived(db).items()}
+
+
+def test_requests_past_the_memory_queue_wait_on_disk_and_archive_the_same(serve, tmp_path: Path) -> None:
+    base_url = serve("unseen-portal")
+    spilled = run_cli(
+        "crawl",
+        "--url",
+        base_url,
+        "--db",
+        str(tmp_path / "disk.db"),
+        GOVARCHIVE_QUEUE_MEMORY="1",
+        GOVARCHIVE_LOG_LEVEL="INFO",
+    )
+    run_cli("crawl", "--url", base_url, "--db", str(tmp_path / "memory.db"))
+    on_disk = re.search(r"(\d+) requests waited on disk", spilled.stderr)
+    assert on_disk is not None and int(on_disk[1]) >= 10
+    assert lasting(tmp_path / "disk.db") == lasting(tmp_path / "memory.db")
+    assert len(archived(tmp_path / "disk.db")) == 12
+    assert not (tmp_path / "queue").exists()  # the run's queue is gone with it

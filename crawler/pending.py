@@ -1,0 +1,66 @@
+"""Requests waiting to be fetched: the first GOVARCHIVE_QUEUE_MEMORY in memory, the rest on disk.
+
+A first crawl of a large site names its whole sitemap at once: 200,000 pages waiting as
+Scrapy requests took the crawl's main process to 910 MB. Scrapy keeps waiting requests on
+disk only with a job directory, which also makes a run resume the last one's queue and seen
+set, where a cron run must start from the site's routes. So this scheduler gives Scrapy's own
+disk queue a folder that is this run's only, beside the archive (`queue/`), and removes it
+when the run ends; a run killed before that leaves it to the site's next run, which empties
+it first. The site's lock (crawler/locks.py) keeps two runs from sharing it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import shutil
+from pathlib import Path
+from typing import Self
+
+from scrapy import Request, Spider
+from scrapy.core.scheduler import Scheduler
+from scrapy.crawler import Crawler
+from twisted.internet.defer import Deferred
+
+MEMORY_SETTING = "GOVARCHIVE_QUEUE_MEMORY"
+
+log = logging.getLogger(__name__)
+
+
+class SpillingScheduler(Scheduler):
+    """Scrapy's scheduler; its disk queue takes what the memory queue has no room for. The
+    memory queue is popped first, so a small crawl never touches the disk."""
+
+    memory: int = 0
+    folder: Path | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        scheduler = super().from_crawler(crawler)
+        scheduler.memory = crawler.settings.getint(MEMORY_SETTING)
+        return scheduler
+
+    def open(self, spider: Spider) -> Deferred[None] | None:
+        assert self.crawler is not None
+        db = Path(self.crawler.settings["GOVARCHIVE_DB"]).resolve()
+        site = re.sub(r"[^A-Za-z0-9._-]+", "_", getattr(spider, "site_id", spider.name))
+        self.folder = db.parent / "queue" / f"{db.stem}.{site}"
+        shutil.rmtree(self.folder, ignore_errors=True)  # a killed run's: its requests were this run's to name again
+        self.dqdir = self._dqdir(str(self.folder))
+        return super().open(spider)
+
+    def close(self, reason: str) -> Deferred[None] | None:
+        closed = super().close(reason)
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            with contextlib.suppress(OSError):  # other archives' runs may be using it
+                self.folder.parent.rmdir()
+        assert self.stats is not None
+        if on_disk := self.stats.get_value("scheduler/enqueued/disk", 0):
+            log.info("%d requests waited on disk (past %s)", on_disk, MEMORY_SETTING)
+        return closed
+
+    def _dqpush(self, request: Request) -> bool:
+        """To disk only when the memory queue is full (False: into memory)."""
+        return len(self.mqs) >= self.memory and super()._dqpush(request)
