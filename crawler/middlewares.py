@@ -23,7 +23,7 @@ from w3lib.encoding import read_bom, resolve_encoding
 
 from crawler.attachments import ATTACHMENT
 from crawler.encoding import read_body
-from crawler.outcomes import OFFSITE_REDIRECT, REDIRECT_LOOP, TOO_MANY_REDIRECTS, Refused, ledger_key
+from crawler.outcomes import OFFSITE_REDIRECT, REDIRECT_LOOP, TOO_MANY_REDIRECTS, Refused, url_key
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ class AccountableRedirects(BaseRedirectMiddleware):
 
     def _redirect(self, redirected: Request, request: Request, reason: Any) -> Request:
         chain = [*request.meta.get("redirect_urls", []), request.url]
-        if ledger_key(redirected.url) in {ledger_key(url) for url in chain}:
+        if url_key(redirected.url) in {url_key(url) for url in chain}:
             raise Refused(REDIRECT_LOOP, f"redirect loop: {redirected.url} redirects back to itself")
         spider = self.crawler.spider
         on_site = getattr(spider, "on_site", None)

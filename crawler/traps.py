@@ -27,9 +27,9 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlsplit
 
 from scrapy.settings import BaseSettings
-from w3lib.url import canonicalize_url
 
 from archive.text import common_era_year
+from crawler.outcomes import url_key
 
 FRUITLESS_SETTING = "GOVARCHIVE_TRAP_FRUITLESS_PAGES"
 DIGITS = re.compile(r"\d+")
@@ -119,11 +119,11 @@ class TrapDetector:
 
     def found_before(self, url: str) -> bool:
         """A trap an earlier run found and recorded: this run only counts it."""
-        return any(p in self.known and p not in self.new for p in (canonicalize_url(url), url_shape(url)))
+        return any(p in self.known and p not in self.new for p in (url_key(url), url_shape(url)))
 
     def check(self, url: str) -> Trap | None:
         """Any URL before it is requested: the URL itself, its query keys, its shape's record."""
-        canonical = canonicalize_url(url)
+        canonical = url_key(url)
         for pattern in (canonical, url_shape(url)):
             if pattern in self.known:
                 return self.known[pattern]
@@ -173,7 +173,7 @@ class TrapDetector:
         posts) earn none, and end as traps."""
         first_named = self.named_by.setdefault(route, {})
         for url in urls:
-            key = canonicalize_url(url)
+            key = url_key(url)
             if key in first_named:
                 continue
             first_named[key] = shape
@@ -182,7 +182,7 @@ class TrapDetector:
 
     def found_article(self, url: str) -> None:
         """A page turned out to be an article: credit the shapes that first named it."""
-        key = canonicalize_url(url)
+        key = url_key(url)
         self.articles.add(key)
         for first_named in self.named_by.values():
             if key in first_named:

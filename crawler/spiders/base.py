@@ -45,8 +45,8 @@ from crawler.outcomes import (
     Ledger,
     Verdict,
     classify,
-    ledger_key,
     unreadable_reason,
+    url_key,
 )
 from crawler.outcomes import source_url as outcome_source
 from crawler.pagetype import kind_of
@@ -186,7 +186,7 @@ class NewsSpider(scrapy.Spider):
         that hits a bound or a trap is recorded.
 
         These go through Scrapy's HTTP cache, so a re-crawl revalidates them (304)."""
-        key = ledger_key(url)
+        key = url_key(url)
         if key in self.seen:
             return
         self.seen.add(key)
@@ -270,7 +270,7 @@ class NewsSpider(scrapy.Spider):
         """An incremental crawl stops paging when a page links only to what it already has."""
         if self.revisits.refresh or not any(map(self.revisits.is_known, links)):
             return False
-        return all(self.revisits.is_known(url) or ledger_key(url) in self.ledger.routes for url in links)
+        return all(self.revisits.is_known(url) or url_key(url) in self.ledger.routes for url in links)
 
     def on_site(self, url: str) -> bool:
         host = urlsplit(url).hostname or ""
@@ -280,7 +280,7 @@ class NewsSpider(scrapy.Spider):
     def page_request(self, url: str, route: str, lastmod: str | None = None) -> Iterator[Request | NotArchived]:
         """A request for a possible article named by `route`, unless it is known and unchanged,
         a trap, or named before (the ledger then only notes the route)."""
-        key = ledger_key(url)
+        key = url_key(url)
         if key in self.seen:  # a discovery page, not a possible article
             return
         first = self.ledger.name(url, route)
