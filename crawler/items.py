@@ -12,7 +12,8 @@ if TYPE_CHECKING:  # items stay importable, and picklable, without Scrapy
 
 def header(headers: list[tuple[str, str]], name: str) -> str | None:
     """A response header's first value, whatever its letter case."""
-    return next((v for k, v in headers if k.lower() == name.lower()), None)
+    wanted = name.lower()
+    return next((v for k, v in headers if k.lower() == wanted), None)
 
 
 def headers_of(response: Response) -> list[tuple[str, str]]:

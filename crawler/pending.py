@@ -1,7 +1,7 @@
 """Requests waiting to be fetched: the first GOVARCHIVE_QUEUE_MEMORY in memory, the rest on disk.
 
 A first crawl of a large site names its whole sitemap at once: 200,000 pages waiting as
-Scrapy requests took the crawl's main process to 910 MB. Scrapy keeps waiting requests on
+Scrapy requests took the crawl's main process to 906 MB. Scrapy keeps waiting requests on
 disk only with a job directory, which also makes a run resume the last one's queue and seen
 set, where a cron run must start from the site's routes. So this scheduler gives Scrapy's own
 disk queue a folder that is this run's only, beside the archive (`queue/`), and removes it

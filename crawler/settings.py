@@ -39,7 +39,7 @@ GOVARCHIVE_UNTHROTTLED_HOSTS = tuple(
 GOVARCHIVE_MAX_RETRY_AFTER = 600.0  # seconds; a longer Retry-After is capped
 
 # Requests waiting to be fetched past this many wait on disk, beside the archive, for this run
-# only (crawler/pending.py): 200,000 waiting in memory took the main process to 910 MB.
+# only (crawler/pending.py): 200,000 waiting in memory took the main process to 906 MB.
 SCHEDULER = "crawler.pending.SpillingScheduler"
 GOVARCHIVE_QUEUE_MEMORY = int(os.environ.get("GOVARCHIVE_QUEUE_MEMORY", "10000"))
 
