@@ -8,11 +8,14 @@ import json
 from pathlib import Path
 
 import pytest
-from scrapy.http import HtmlResponse, TextResponse, XmlResponse
+from scrapy.http import HtmlResponse, Request, TextResponse, XmlResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.utils._compression import _DecompressionMaxSizeExceeded
+from scrapy.utils.test import get_crawler
 
-from crawler import discovery, markup
+from crawler import discovery, markup, settings
+from crawler.items import NotArchived
+from crawler.spiders.cms import UrlNewsSpider
 from mirror import formats
 
 ROOT = "http://127.0.0.1:8000/"
@@ -59,6 +62,18 @@ def test_a_sitemap_naming_more_pages_than_a_page_may_gives_the_first_and_says_it
 def test_rss_and_atom_feeds_name_their_articles(feed: str) -> None:
     response = XmlResponse(f"{ROOT}feed/", body=feed.encode(), encoding="utf-8")
     assert discovery.feed_links(response) == [item["url"] for item in ITEMS]
+
+
+def test_a_feed_naming_more_pages_than_a_page_may_is_followed_up_to_the_bound() -> None:
+    ours = {name: value for name, value in vars(settings).items() if name.startswith("GOVARCHIVE_")}
+    crawler = get_crawler(UrlNewsSpider, {**ours, "GOVARCHIVE_MAX_PAGE_LINKS": 3})
+    spider = UrlNewsSpider.from_crawler(crawler, base_url=ROOT)
+    items = [{**ITEMS[0], "id": n, "url": f"{ROOT}news-{n}/"} for n in range(5)]
+    feed = formats.rss(items, "Site", "News", ROOT).encode()
+    named = list(spider.parse_feed(XmlResponse(f"{ROOT}feed/", body=feed, encoding="utf-8")))
+    refused = [(item.url, item.kind, item.bound) for item in named if isinstance(item, NotArchived)]
+    assert refused == [(f"{ROOT}feed/", "too_large", "GOVARCHIVE_MAX_PAGE_LINKS")]
+    assert [item.url for item in named if isinstance(item, Request)] == [f"{ROOT}news-{n}/" for n in range(3)]
 
 
 def test_the_rest_api_names_its_posts_and_pages_and_an_answer_not_json_is_no_api() -> None:
