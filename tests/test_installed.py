@@ -73,3 +73,16 @@ def test_the_installed_command_lists_the_sites_and_refuses_to_scaffold_outside_a
     scaffold = run(installed, "new-site", "demo", "https://www.example.go.th/", cwd=tmp_path)
     assert scaffold.returncode == 1 and "run it from one" in scaffold.stderr
     assert not any(installed.parent.parent.rglob("spiders/demo.py"))  # nothing written into site-packages
+
+
+def test_the_installed_script_loads_the_command_line_only_when_run(installed: Path) -> None:
+    """multiprocessing runs the script again, as `__mp_main__`, in every worker it starts (the
+    extraction workers, the archive writer): reading it must not import the command line,
+    which cost each worker 0.2 s of CPU."""
+    python = installed.parent / "python"
+    read_as_a_worker = (
+        "import runpy, sys; runpy.run_path(sys.argv[1], run_name='__mp_main__'); "
+        "print(sorted(m for m in sys.modules if m.startswith(('govarchive.', 'scrapy', 'crawler'))))"
+    )
+    result = subprocess.run([str(python), "-c", read_as_a_worker, str(installed)], capture_output=True, text=True)
+    assert (result.returncode, result.stdout.strip()) == (0, "[]"), result.stderr
