@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,18 +69,16 @@ def timed(command: list[str], env: dict[str, str] | None = None) -> Run:
     SAMPLE_SECONDS from /proc: the last moments of each process are missed (at most that much
     CPU each; 0.5% of the shortest crawl). rusage would count a reaped child twice."""
     started = time.perf_counter()
-    process = subprocess.Popen(
-        command, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    peak, spent = 0, dict[int, tuple[str, float]]()
-    while process.poll() is None:
-        rss, cpu = tree_sample(process.pid)
-        peak, spent = max(peak, rss), {**spent, **cpu}
-        time.sleep(SAMPLE_SECONDS)
-    if process.returncode != 0:
-        raise RuntimeError(
-            f"{' '.join(command)} failed: {process.stderr.read().decode()[-2000:] if process.stderr else ''}"
-        )
+    with tempfile.TemporaryFile() as errors:  # not a pipe: a command logging much would block on it
+        process = subprocess.Popen(command, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=errors)
+        peak, spent = 0, dict[int, tuple[str, float]]()
+        while process.poll() is None:
+            rss, cpu = tree_sample(process.pid)
+            peak, spent = max(peak, rss), {**spent, **cpu}
+            time.sleep(SAMPLE_SECONDS)
+        if process.returncode != 0:
+            errors.seek(-min(2000, errors.tell()), os.SEEK_END)
+            raise RuntimeError(f"{' '.join(command)} failed: {errors.read().decode(errors='replace')}")
     main = spent.pop(process.pid, ("", 0.0))[1]
     by_name: dict[str, float] = {}
     for name, seconds in spent.values():

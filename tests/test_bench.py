@@ -6,14 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import run_cli
-from tests.test_crawl import archived
-
-VOLATILE = {"fetched_at", "crawl_run"}
-
-
-def without_volatile(db: Path) -> dict[str, dict]:
-    return {url: {k: v for k, v in row.items() if k not in VOLATILE} for url, row in archived(db).items()}
+from tests.test_crawl import archived, lasting
 
 
 def test_naive_pipeline_baseline_archives_exactly_what_govarchive_crawl_does(serve, tmp_path: Path) -> None:
@@ -21,8 +17,18 @@ def test_naive_pipeline_baseline_archives_exactly_what_govarchive_crawl_does(ser
     ours, naive = tmp_path / "ours" / "archive.db", tmp_path / "naive" / "archive.db"
     run_cli("crawl", "--url", base_url, "--routes", "sitemap", "--db", str(ours))
     subprocess.run([sys.executable, "-m", "bench.naive_crawl", base_url, str(naive)], check=True, timeout=300)
-    assert without_volatile(naive) == without_volatile(ours)
+    assert lasting(naive) == lasting(ours)
     assert len(archived(naive)) == 23
+
+
+def test_a_command_writing_much_to_stderr_is_timed_to_its_end_and_its_failure_told() -> None:
+    """A crawl that failed on every page logged more than a pipe holds and hung the bench."""
+    from bench.processes import timed
+
+    chatty = "import sys; sys.stderr.write('x' * 300_000)"  # past a pipe's 64 KiB
+    assert timed([sys.executable, "-c", chatty]).seconds < 60
+    with pytest.raises(RuntimeError, match=r"the end$"):
+        timed([sys.executable, "-c", chatty + "; sys.stderr.write('the end'); sys.exit(3)"])
 
 
 def test_the_cpu_of_a_command_counts_the_processes_it_starts_apart_from_its_own() -> None:
