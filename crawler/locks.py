@@ -18,12 +18,16 @@ class AlreadyRunningError(RuntimeError):
     pass
 
 
+def site_stem(db_path: str | Path, site: str) -> str:
+    """A file name for one site's things beside one archive (its lock, its run's queue)."""
+    return f"{Path(db_path).stem}.{re.sub(r'[^A-Za-z0-9._-]+', '_', site)}"
+
+
 class SiteLock:
     def __init__(self, db_path: str | Path, site: str, what: str = "") -> None:
         folder = Path(db_path).resolve().parent / "locks"
         folder.mkdir(parents=True, exist_ok=True)
-        safe_site = re.sub(r"[^A-Za-z0-9._-]+", "_", site)
-        self.path = folder / f"{Path(db_path).stem}.{safe_site}.lock"
+        self.path = folder / f"{site_stem(db_path, site)}.lock"
         self.site = site
         self.what = what or f"a crawl of {site} into this archive"
         self.file: TextIO | None = None

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 import shutil
 from pathlib import Path
 from typing import Self
@@ -22,6 +21,8 @@ from scrapy import Request, Spider
 from scrapy.core.scheduler import Scheduler
 from scrapy.crawler import Crawler
 from twisted.internet.defer import Deferred
+
+from crawler.locks import site_stem
 
 MEMORY_SETTING = "GOVARCHIVE_QUEUE_MEMORY"
 
@@ -44,8 +45,7 @@ class SpillingScheduler(Scheduler):
     def open(self, spider: Spider) -> Deferred[None] | None:
         assert self.crawler is not None
         db = Path(self.crawler.settings["GOVARCHIVE_DB"]).resolve()
-        site = re.sub(r"[^A-Za-z0-9._-]+", "_", getattr(spider, "site_id", spider.name))
-        self.folder = db.parent / "queue" / f"{db.stem}.{site}"
+        self.folder = db.parent / "queue" / site_stem(db, getattr(spider, "site_id", spider.name))
         shutil.rmtree(self.folder, ignore_errors=True)  # a killed run's: its requests were this run's to name again
         self.dqdir = self._dqdir(str(self.folder))
         return super().open(spider)
