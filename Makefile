@@ -32,7 +32,10 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Bytecode compiled first, as pip leaves an installed package: with PYTHONDONTWRITEBYTECODE set,
+# every process of every crawl measured would compile our modules again.
 bench: install
+	$(BIN)/python -m compileall -q govarchive crawler archive bench mirror
 	$(BIN)/python -m bench.run
 
 serve: install

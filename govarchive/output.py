@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 import click
-from tabulate import tabulate
 
 from crawler import settings
 
@@ -71,6 +70,8 @@ def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
     and spreadsheets)."""
     cells = [[_cell(row.get(column)) for column in columns] for row in rows]
     if on_terminal():
+        from tabulate import tabulate  # 25 ms to import, and most commands print no table
+
         click.echo(tabulate(cells, headers=list(columns), tablefmt="simple", disable_numparse=True))
         return
     for line in [list(columns), *cells]:

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, TextIO
 import click
 
 from archive.query import SYNTAX_HELP
-from archive.search import search as search_archive
 from govarchive.options import db_option, in_archive, iso_day, non_empty, open_db
 from govarchive.output import Progress, print_json, print_table, say, tracked, verbosity_options
 
@@ -70,6 +69,7 @@ def search(
     """
     from archive.query import QueryError
     from archive.search import Filters
+    from archive.search import search as search_archive
 
     db = open_db(db_path)
     if site is not None:
