@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 import click
 
 from govarchive.options import db_option, http_url, in_archive, open_db, redis_url, registered, registered_sites
 from govarchive.output import DEBUG, QUIET, VERBOSE, Progress, say, verbosity, verbosity_options
-
-if TYPE_CHECKING:
-    from crawler.run import SiteResult
 
 EXIT_SITE_FAILED = 1  # a site could not be crawled (unreachable, nothing fetched, aborted)
 EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the lock; cron can simply try later
@@ -164,8 +161,14 @@ def _run_crawl(
         start_forkserver()  # its imports overlap ours (crawler/workers.py)
     from crawler.progress import describe
 
-    if frontier:
-        results = _crawl_on_frontier(frontier, db_path, sites, urls, spider_args, overrides, refresh)
+    if frontier:  # Redis's client is 70 ms of CPU that a crawl into a local archive never uses
+        from crawler.coordination import NoWriterError
+        from crawler.distributed import FrontierUnreachableError, crawl_on_frontier
+
+        try:
+            results = crawl_on_frontier(frontier, str(db_path), sites, urls, spider_args, overrides, refresh)
+        except (FrontierUnreachableError, NoWriterError) as error:
+            raise click.ClickException(str(error)) from None
     else:
         from crawler.run import crawl as run_crawl
 
@@ -184,26 +187,6 @@ def _run_crawl(
         sys.exit(EXIT_LOCKED)
     if not all(r.ok for r in results):
         sys.exit(EXIT_SITE_FAILED)
-
-
-def _crawl_on_frontier(
-    frontier: str,
-    db_path: Path,
-    sites: list[str],
-    urls: list[str],
-    spider_args: dict[str, Any],
-    overrides: dict[str, Any],
-    refresh: bool,
-) -> list[SiteResult]:
-    """This worker's part of a shared crawl. Imported here, not above: Redis's client is 70 ms of
-    CPU that a crawl into a local archive never uses."""
-    from crawler.coordination import NoWriterError
-    from crawler.distributed import FrontierUnreachableError, crawl_on_frontier
-
-    try:
-        return crawl_on_frontier(frontier, str(db_path), sites, urls, spider_args, overrides, refresh)
-    except (FrontierUnreachableError, NoWriterError) as error:
-        raise click.ClickException(str(error)) from None
 
 
 def _worker_part(figures: dict[str, int]) -> str:
