@@ -14,9 +14,10 @@ import sys
 
 from archive.db import open_archive
 from archive.store import ArchiveWriter
-from crawler.pipelines import ArchivePipeline, Written, write_item
+from crawler.pipelines import ArchivePipeline
 from crawler.run import crawl
 from crawler.settings import ITEM_PIPELINES
+from crawler.writes import Written, write_item
 
 
 class InlineArchivePipeline(ArchivePipeline):

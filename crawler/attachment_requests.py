@@ -18,7 +18,8 @@ from twisted.python.failure import Failure
 from crawler.attachments import ATTACHMENT, ROLES, AttachmentRef, chosen
 from crawler.incremental import Revisits
 from crawler.items import AttachmentFailed, AttachmentUnchanged, FetchedAttachment, headers_of
-from crawler.outcomes import EMPTY, ROBOTS, TOO_LARGE, classify
+from crawler.kinds import EMPTY, ROBOTS, TOO_LARGE
+from crawler.outcomes import classify
 from crawler.outcomes import source_url as outcome_source
 
 

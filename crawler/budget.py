@@ -12,7 +12,8 @@ from scrapy.http import Request, Response
 from scrapy.utils.defer import deferred_from_coro
 
 from crawler.attachments import ATTACHMENT
-from crawler.outcomes import BUDGET, Refused
+from crawler.kinds import BUDGET
+from crawler.outcomes import Refused
 
 # A crawl's finish reason when a budget stopped it -> the setting that set the budget.
 BUDGET_STOPS = {

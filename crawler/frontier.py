@@ -41,7 +41,7 @@ from twisted.internet import task
 
 from crawler import wire
 from crawler.coordination import QuietWatch, RunKeys, report_worker_end, text
-from crawler.outcomes import KNOWN
+from crawler.kinds import KNOWN
 
 log = logging.getLogger(__name__)
 WORKER_COUNTERS = ("response_received_count",)  # Scrapy's own counters a run's figures use

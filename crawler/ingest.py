@@ -50,8 +50,8 @@ from crawler.frontier import KNOWN_COUNTER, drained
 from crawler.handoff import backlog_key, results_key
 from crawler.items import Article, Attachment, NotArchived
 from crawler.locks import AlreadyRunningError, SiteLock
-from crawler.pipelines import write_item
 from crawler.run import FINISHED, SHUTDOWN, SiteResult, close_run
+from crawler.writes import write_item
 
 log = logging.getLogger("govarchive.ingest")
 Entries = list[tuple[bytes, dict[bytes, bytes]]]  # stream entries: id, fields

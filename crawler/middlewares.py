@@ -23,7 +23,8 @@ from w3lib.encoding import read_bom, resolve_encoding
 
 from crawler.attachments import ATTACHMENT
 from crawler.encoding import read_body
-from crawler.outcomes import OFFSITE_REDIRECT, REDIRECT_LOOP, TOO_MANY_REDIRECTS, Refused, url_key
+from crawler.kinds import OFFSITE_REDIRECT, REDIRECT_LOOP, TOO_MANY_REDIRECTS
+from crawler.outcomes import Refused, url_key
 
 log = logging.getLogger(__name__)
 

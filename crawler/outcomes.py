@@ -28,35 +28,19 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 from w3lib.url import canonicalize_url
 
-# Failure kinds: the `failures.kind` column; each reason's words say more.
-HTTP_ERROR = "http_error"
-TIMEOUT = "timeout"
-TOO_LARGE = "too_large"
-TRUNCATED = "truncated"
-CONNECTION = "connection"
-NOT_HTML = "not_html"
-EMPTY = "empty"
-REDIRECT_LOOP = "redirect_loop"
-TOO_MANY_REDIRECTS = "too_many_redirects"
-OFFSITE_REDIRECT = "offsite_redirect"
-TRAP = "trap"
-BUDGET = "budget"
-STOPPED = "stopped"
-EXTRACTION = "extraction"
-VALIDATION = "validation"
-UNREADABLE = "unreadable"  # an attachment kept as fetched whose text could not be read
-OTHER = "other"
-DISK_FULL = "disk_full"  # a crawl's finish reason when the archive's disk filled up
-# Kinds that are bounds we set, not faults of the site: they do not count towards the
-# failure rate that fails a run.
-BOUND_KINDS = frozenset({TRAP, BUDGET, STOPPED})
-# Skips: counted in the run's `crawl_runs.skipped`, never written to `failures`.
-NOT_ARTICLE = "not_article"
-KNOWN = "known"  # archived before and not due for a revisit (crawler/incremental.py)
-DUPLICATE = "duplicate"  # the same page under another URL, or a redirect to a page fetched already
-ROBOTS = "robots"  # robots.txt forbids it
-FRUITLESS = "fruitless_listing"  # a discovery page of a shape that stopped yielding new articles
-KNOWN_TRAP = "known_trap"  # a shape an earlier run found fruitless
+from crawler.kinds import (
+    CONNECTION,
+    EMPTY,
+    HTTP_ERROR,
+    NOT_HTML,
+    OTHER,
+    ROBOTS,
+    TIMEOUT,
+    TOO_LARGE,
+    TOO_MANY_REDIRECTS,
+    TRUNCATED,
+)
+
 # The bound each kind hit when it has no more precise one, by its setting's name.
 BOUND_SETTINGS = {TIMEOUT: "DOWNLOAD_TIMEOUT", TOO_LARGE: "DOWNLOAD_MAXSIZE", TOO_MANY_REDIRECTS: "REDIRECT_MAX_TIMES"}
 CANDIDATE_ROUTES = ("sitemap", "feed", "api")  # routes that name articles, not just links

@@ -15,7 +15,6 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from archive.store import ArchiveWriter
 from archive.warc import Capture, WarcFile, point_at, response_record
 from crawler.attachment_requests import AttachmentRequests
 from crawler.documents import Limits, ReadOnce, media_type
@@ -24,21 +23,18 @@ from crawler.items import (
     Article,
     Attachment,
     AttachmentFailed,
-    AttachmentUnchanged,
     FetchedAttachment,
     FetchedPage,
     NotArchived,
-    NotModified,
 )
-from crawler.outcomes import EXTRACTION, UNREADABLE, VALIDATION
+from crawler.kinds import EXTRACTION, UNREADABLE, VALIDATION
 from crawler.page_bounds import CPU_SETTING
 from crawler.shared import ARCHIVE_WRITERS, EXTRACTION_POOLS, WriterKey, writer_key
 from crawler.workers import ExtractionPool, PageJob, capture_and_extract, failure_of, worker_count
 from crawler.writer_process import WriterProcess
+from crawler.writes import Written
 
 log = logging.getLogger(__name__)
-AttachmentResult = Attachment | AttachmentUnchanged | AttachmentFailed
-Written = Article | NotModified | NotArchived | AttachmentResult  # what the archive takes
 MIN_BODY_CHARS = 40  # shorter than a sentence: a stub or an error page, not an article
 EARLIEST_PLAUSIBLE_YEAR = 1990
 
@@ -275,38 +271,3 @@ class ArchivePipeline:
         """Hands the item to the writer; the stats counters once it is committed."""
         assert self.writer is not None, "open_spider was not called"
         return await asyncio.wrap_future(self.writer.write(item))
-
-
-def write_item(writer: ArchiveWriter, item: Written) -> list[str]:
-    """Write one item (on the one thread or process that writes); returns the stats counters
-    it adds to: what became of it, and for a failure its kind and the bound it hit."""
-    if isinstance(item, AttachmentResult):
-        return write_attachment_item(writer, item)
-    if isinstance(item, NotArchived):
-        removed = writer.record_failure(item.url, item.reason, item.site, item.http_status, item.kind, item.crawl_run)
-        bound = [f"govarchive/bounds/{item.bound}"] if item.bound else []
-        return ["govarchive/removed" if removed else "govarchive/failures", f"govarchive/failed/{item.kind}", *bound]
-    if isinstance(item, NotModified):
-        writer.not_modified(item.url, item.fetched_at, item.crawl_run)
-        return ["govarchive/articles_unchanged"]
-    change = writer.write_article(item.record())
-    if item.attachments or change != "new":  # a new article without files has no links to replace
-        writer.link_attachments(item.url, item.attachments)
-    return [f"govarchive/articles_{change}"]
-
-
-def write_attachment_item(writer: ArchiveWriter, item: AttachmentResult) -> list[str]:
-    """An attachment's failures go to `failures` too, but never count towards the run's own
-    (crawl_runs.attachments counts them): the article is archived without the file."""
-    if isinstance(item, AttachmentUnchanged):
-        writer.attachment_not_modified(item.url, item.fetched_at, item.crawl_run)
-        return []
-    if isinstance(item, AttachmentFailed):
-        writer.record_failure(item.url, item.reason, item.site, item.http_status, item.kind, item.crawl_run)
-        return ["govarchive/attachments/failed", *([f"govarchive/bounds/{item.bound}"] if item.bound else [])]
-    writer.write_attachment(item.record())
-    if item.text_method != UNREADABLE:
-        return []
-    reason = f"attachment unreadable: {item.text_note}"
-    writer.record_failure(item.url, reason, item.site, item.http_status, UNREADABLE, item.crawl_run)
-    return ["govarchive/attachments/failed"]

@@ -18,7 +18,8 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 from twisted.python.failure import Failure
 
-from crawler.outcomes import BOUND_KINDS, DISK_FULL, is_disk_full
+from crawler.kinds import BOUND_KINDS, DISK_FULL
+from crawler.outcomes import is_disk_full
 
 log = logging.getLogger("govarchive.progress")
 COUNTERS = (

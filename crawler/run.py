@@ -21,8 +21,9 @@ from archive.history import known_attachments, known_pages, known_traps, owed_at
 from archive.store import ArchiveWriter
 from crawler.budget import BUDGET_STOPS
 from crawler.incremental import Revisits
+from crawler.kinds import BUDGET, DISK_FULL, OTHER, STOPPED
 from crawler.locks import AlreadyRunningError, SiteLock
-from crawler.outcomes import BUDGET, DISK_FULL, OTHER, STOPPED, is_disk_full
+from crawler.outcomes import is_disk_full
 from crawler.progress import bar_logging, summary
 from crawler.spiders.base import NewsSpider
 from crawler.spiders.cms import UrlNewsSpider

@@ -1,5 +1,5 @@
 """The archive's writer in a process of its own: the crawl hands it items, it writes them
-(crawler.pipelines.write_item) on its commit thread (archive/group_commit.py), in arrival
+(crawler.writes.write_item) on its commit thread (archive/group_commit.py), in arrival
 order and committed in groups, and answers each with its counters once committed.
 
 Why a process: SQLite's indexed writes were a third of the crawl process's CPU (1.5-2 ms an
@@ -103,7 +103,7 @@ class WriterProcess:
 def serve(conn: multiprocessing.connection.Connection, db_path: str, max_batch: int, max_delay: float) -> None:
     """The writer's process: items in, each one's counters (or its error) out once committed."""
     from archive.group_commit import CommitThread
-    from crawler.pipelines import write_item
+    from crawler.writes import write_item
 
     name_process(WRITER_NAME)
     signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -31,23 +31,8 @@ from crawler.discovery import DENY, ROUTES, WP_API_POSTS
 from crawler.extract import ExtractionRules
 from crawler.incremental import Revisits
 from crawler.items import FetchedPage, NotArchived, NotModified, headers_of
-from crawler.outcomes import (
-    CANDIDATE_ROUTES,
-    DUPLICATE,
-    FRUITLESS,
-    KNOWN,
-    KNOWN_TRAP,
-    NOT_ARTICLE,
-    NOT_HTML,
-    ROBOTS,
-    TOO_LARGE,
-    TRAP,
-    Ledger,
-    Verdict,
-    classify,
-    unreadable_reason,
-    url_key,
-)
+from crawler.kinds import DUPLICATE, FRUITLESS, KNOWN, KNOWN_TRAP, NOT_ARTICLE, NOT_HTML, ROBOTS, TOO_LARGE, TRAP
+from crawler.outcomes import CANDIDATE_ROUTES, Ledger, Verdict, classify, unreadable_reason, url_key
 from crawler.outcomes import source_url as outcome_source
 from crawler.pagetype import kind_of
 from crawler.traps import FRUITLESS_SETTING, Trap, TrapDetector, TrapRules
