@@ -11,18 +11,17 @@ from __future__ import annotations
 
 import statistics
 import sys
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import CACHE
 from bench.document_corpus import THAI_FONT, Document, build
 from bench.score_extraction import DEFAULT_CORPUS
 from crawler.documents import PDF, Limits, read_document
 
 THAI_DOCUMENTS, ENGLISH_DOCUMENTS, SCANS = 12, 4, 6
-CACHE = Path(tempfile.gettempdir()) / "govarchive-bench-documents"
 TEXT_LAYER_TARGET, OCR_TARGET = 0.98, 0.90
 
 
@@ -68,7 +67,7 @@ def summary(name: str, scores: list[Score], target: float) -> str:
 
 def run(corpus: Path = DEFAULT_CORPUS) -> str:
     # Printed once per machine (about a second a document), then read from this cache.
-    documents = build(corpus, CACHE, THAI_DOCUMENTS, ENGLISH_DOCUMENTS, SCANS)
+    documents = build(corpus, CACHE / "documents", THAI_DOCUMENTS, ENGLISH_DOCUMENTS, SCANS)
     limits = Limits(ocr_pages=100, ocr_seconds=3600)
     scores = [score(d, limits) for d in documents]
     thai = [s for s in scores if s.document.language == "th" and not s.document.scanned]

@@ -40,6 +40,7 @@ TARGET_MAIN_CPU_MS = 4.0  # issue 22: the crawl's main process, per archived art
 GOVARCHIVE = Path(sys.executable).parent / "govarchive"
 COMMIT_GROUP = settings.GOVARCHIVE_COMMIT_MAX_WRITES
 WRITE_SAMPLE = 1000  # articles of the N=2,000 crawl written again for the write rates
+WRITE_ROUNDS = 3  # the floor's write is the fastest of these: one round moved 2.0-2.7 ms a write between runs
 
 
 @contextmanager
@@ -242,7 +243,8 @@ def report(scratch: Path) -> str:
     archives = {size: archive_path(scratch, "pool", size) for size in SIZES}
     records = article_records(archives[SIZES[0]])[:WRITE_SAMPLE]
     cores = os.cpu_count() or 1
-    one_by_one, grouped = write_rate(records, 1), write_rate(records, COMMIT_GROUP)
+    one_by_one = write_rate(records, 1)
+    grouped = max(write_rate(records, COMMIT_GROUP) for _ in range(WRITE_ROUNDS))
     lines = [
         "## Crawl pipeline",
         "",
@@ -289,7 +291,7 @@ def report(scratch: Path) -> str:
         "triggers): "
         f"{one_by_one:,.0f} articles/s one transaction per write, "
         f"**{grouped:,.0f} articles/s** in groups of {COMMIT_GROUP} as the crawl "
-        "commits them.",
+        f"commits them (the fastest of {WRITE_ROUNDS} rounds: the floor's write).",
         export_line(archives),
         reextract_line(archives[SIZES[0]]),
         images_line(figures),

@@ -19,13 +19,13 @@ from pathlib import Path
 
 from archive.db import open_archive
 from archive.search import RANKED_MATCHES, Filters, search
+from bench import CACHE
 from mirror.corpus import read_text
 from mirror.site import SITES
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "files" / "thaigov-text" / "text"
 SIZES = tuple(int(n) for n in os.environ.get("BENCH_SEARCH_SIZES", "100000,1000000").split(","))
-CACHE = Path(os.environ.get("BENCH_CACHE", ROOT / "bench" / ".cache"))
 GENERATOR_VERSION = 1  # bump when generate() changes, so cached archives are rebuilt
 TARGET_P95_MS = 50
 THAI_QUERIES = (
