@@ -216,14 +216,29 @@ def _text_chars(element: etree._Element, tags: frozenset[str]) -> int:
 def _parse(html: str) -> Selector:
     """The page as parsel sees it, built with a C-level element class lookup: lxml.html's own
     lookup calls Python for every element touched (about 3,700 calls on a 90 KB page, 12% of
-    trafilatura's time). Elements are still HtmlElement, so trafilatura works unchanged."""
+    trafilatura's time). Elements are still HtmlElement, so trafilatura works unchanged.
+
+    libxml2 stops reading a page nested deeper than it allows (256 elements, 2,048 with
+    `huge_tree`), where a browser reads on: an old page that opens a `<font>` on every line
+    and never closes it lost every line after the 256th. Such a page is read again without its
+    inline formatting tags (markup.flattened)."""
+    body = markup.readable(html.encode("utf-8")).strip()
+    root, too_deep = _tree(body)
+    if too_deep:
+        root, _ = _tree(markup.flattened(body))
+    return Selector(root=root, type="html")
+
+
+def _tree(html: bytes) -> tuple[etree._Element, bool]:
+    """(the parsed page, whether the parser stopped at its depth limit)."""
     parser = lxml.html.HTMLParser(
-        recover=True, encoding="utf-8", remove_comments=True, remove_pis=True, collect_ids=False
+        recover=True, encoding="utf-8", remove_comments=True, remove_pis=True, collect_ids=False, huge_tree=True
     )
     parser.set_element_class_lookup(HTML_CLASSES)
-    body = markup.readable(html.encode("utf-8")).strip()
-    root = etree.fromstring(body, parser=parser) if body else None
-    return Selector(root=root if root is not None else etree.fromstring(b"<html/>", parser=parser), type="html")
+    root = etree.fromstring(html, parser=parser) if html else None
+    if root is None:
+        return etree.fromstring(b"<html/>", parser=parser), False
+    return root, any(error.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT for error in parser.error_log)
 
 
 def _drop(page: Selector, selectors: tuple[str, ...]) -> None:

@@ -36,6 +36,8 @@ CLOSED_HEADER = b"</header>\n</body>\n</html>"  # libxml2 dropped what follows; 
 INVALID_BYTES_PATH = "/news/encoding-invalid-bytes/"
 TIS620_PATH = "/news/encoding-tis620/"
 CLOSED_EARLY_PATH = "/news/closed-early/"  # a good article whose theme header closes the document
+UNCLOSED_TAGS_PATH = "/news/unclosed-tags/"  # a good article nested past libxml2's depth limit
+UNCLOSED_TAGS = b"</header>" + b'<font size="2">' * 3_000  # opened after the header, never closed
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,7 @@ def make_handler(site: HostileSite) -> type[BaseHTTPRequestHandler]:
                 INVALID_BYTES_PATH: lambda _: self.mirrored(lambda body: body.replace(INVALID_BYTE_MARK, b"\xff")),
                 TIS620_PATH: lambda _: self.mirrored(lambda body: body.decode().encode("cp874", "xmlcharrefreplace")),
                 CLOSED_EARLY_PATH: lambda _: self.mirrored(lambda body: body.replace(b"</header>", CLOSED_HEADER, 1)),
+                UNCLOSED_TAGS_PATH: lambda _: self.mirrored(lambda body: body.replace(b"</header>", UNCLOSED_TAGS, 1)),
             }
             if path.startswith("/archive/page/"):
                 return lambda _: self.archive(int(path.rstrip("/").rsplit("/", 1)[1]))
