@@ -1,4 +1,5 @@
-"""Downloader middlewares: encoding repair, network statistics, Retry-After, redirects in words."""
+"""Downloader middlewares: encoding repair, network statistics, Retry-After, redirects in words,
+a bound on cookies."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.cookies import CookiesMiddleware
 from scrapy.downloadermiddlewares.redirect import BaseRedirectMiddleware, MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
@@ -69,6 +71,43 @@ class NetworkStats:
             elif response.status >= 400:
                 self.stats.inc_value(f"govarchive/http_errors/{response.status}")
         return response
+
+
+class BoundedCookies(CookiesMiddleware):
+    """Scrapy's cookies, at most GOVARCHIVE_MAX_COOKIES of them: past the bound, a cookie a
+    response sets is not kept unless it replaces one that is (a session cookie is set first).
+    Each refused cookie counts in the run's bounds; the first is logged."""
+
+    SETTING = "GOVARCHIVE_MAX_COOKIES"
+    max_cookies: int
+    stats: StatsCollector
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> BoundedCookies:
+        assert crawler.stats is not None
+        middleware = super().from_crawler(crawler)
+        middleware.max_cookies, middleware.stats = crawler.settings.getint(cls.SETTING), crawler.stats
+        return middleware
+
+    def process_response(self, request: Request, response: Response, spider: Any = None) -> Request | Response:
+        if b"Set-Cookie" not in response.headers:
+            return response
+        jar = self.jars[request.meta.get("cookiejar")]
+        kept = {(c.domain, c.path, c.name) for c in jar}
+        super().process_response(request, response)
+        added = [c for c in jar if (c.domain, c.path, c.name) not in kept]
+        refused = added[max(0, self.max_cookies - len(kept)) :]
+        for cookie in refused:
+            jar.clear(cookie.domain, cookie.path, cookie.name)
+        if refused:
+            self._count(response.url, len(refused))
+        return response
+
+    def _count(self, url: str, refused: int) -> None:
+        key = f"govarchive/bounds/{self.SETTING}"
+        if not self.stats.get_value(key):
+            log.warning("%s sets more than %d cookies: the rest are not kept (%s)", url, self.max_cookies, self.SETTING)
+        self.stats.inc_value(key, refused)
 
 
 class RetryAfterMiddleware(RetryMiddleware):

@@ -1,5 +1,6 @@
 """A hostile news site on 127.0.0.1: good Thai articles among pages built to hang, bloat or lose
 a crawl. Every case below says which route names it and what the archive must record of it.
+Like a view counter, every answer sets a cookie of its own.
 
 The good articles are a mirror site (tests/files/hostile-site/): two of them arrive with
 broken encodings. The home page links to the listing-named cases and to the traps; an extra
@@ -97,12 +98,14 @@ class HostileSite:
         links = [f"{MANY_LINKS_TARGETS}{n}/" for n in range(LISTING_LINKS)]
         self.many_links = html_page("archive category", "Every post", links)
         self.requests: Counter[str] = Counter()  # path (with query) -> requests
+        self.most_cookies = 0  # the most cookies one request carried
         self.lock = threading.Lock()
         self.stopping = threading.Event()
 
-    def note(self, target: str) -> None:
+    def note(self, target: str, cookies: str) -> None:
         with self.lock:
             self.requests[target] += 1
+            self.most_cookies = max(self.most_cookies, len([c for c in cookies.split(";") if c.strip()]))
 
     def requested(self, prefix: str) -> int:
         with self.lock:
@@ -129,8 +132,12 @@ def make_handler(site: HostileSite) -> type[BaseHTTPRequestHandler]:
     class HostileHandler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
+        def end_headers(self) -> None:
+            self.send_header("Set-Cookie", f"viewed-{zlib.crc32(self.path.encode())}=1; Path=/")
+            super().end_headers()
+
         def do_GET(self) -> None:
-            site.note(self.path)
+            site.note(self.path, self.headers.get("Cookie", ""))
             parts = urlsplit(self.path)
             handler = self.route(parts.path)
             if handler is not None:

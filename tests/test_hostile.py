@@ -31,6 +31,7 @@ DOWNLOAD_TIMEOUT = 3  # seconds: the trickle and the silent server are cut after
 MAX_RUN_SECONDS = 120
 EXTRACT_SECONDS = 0.1  # of CPU for one page: an article takes 5-10 ms, the link bomb 0.6 s
 PAGE_LINKS = 100  # GOVARCHIVE_MAX_PAGE_LINKS: the many-links listing names 1,000 pages
+MAX_COOKIES = 5  # GOVARCHIVE_MAX_COOKIES: the site sets one more on every answer
 MAX_PEAK_BYTES = 500 * 2**20
 FRUITLESS_PAGES = 20  # GOVARCHIVE_TRAP_FRUITLESS_PAGES, the default
 LAG = 3  # discovery pages already under way when a shape is found fruitless
@@ -45,6 +46,7 @@ def crawl(base_url: str, db: Path) -> dict:
         "GOVARCHIVE_DOWNLOAD_TIMEOUT": str(DOWNLOAD_TIMEOUT),
         "GOVARCHIVE_EXTRACT_SECONDS": str(EXTRACT_SECONDS),
         "GOVARCHIVE_MAX_PAGE_LINKS": str(PAGE_LINKS),
+        "GOVARCHIVE_MAX_COOKIES": str(MAX_COOKIES),
     }
     started = time.monotonic()
     process = subprocess.Popen(
@@ -77,7 +79,7 @@ def hostile(tmp_path_factory):
         site.requests.clear()
         second = crawl(base_url, db)
         second["requests"] = Counter(site.requests)
-    return {"base_url": base_url, "db": db, "runs": [first, second], "decoy_hits": decoy_hits}
+    return {"base_url": base_url, "db": db, "runs": [first, second], "decoy_hits": decoy_hits, "site": site}
 
 
 def requested(run: dict, prefix: str) -> int:
@@ -161,7 +163,14 @@ def test_the_run_counts_failures_by_kind_and_names_the_bounds_hit(hostile) -> No
     assert bounds["GOVARCHIVE_EXTRACT_SECONDS"] == 1  # the link bomb
     assert bounds["GOVARCHIVE_MAX_PAGE_LINKS"] == 1  # the listing of 1,000 links
     assert bounds["GOVARCHIVE_TRAP_FRUITLESS_PAGES"] >= 2  # the calendar and the page numbers
+    assert bounds["GOVARCHIVE_MAX_COOKIES"] > 0  # a cookie on every answer
     assert row["lost"] == 0
+
+
+def test_a_site_that_sets_a_cookie_on_every_page_gets_back_no_more_than_the_bound(hostile) -> None:
+    """Every cookie kept goes back with every request: one a page, and a crawl of a few thousand
+    pages sent headers servers refuse, at 3.5x the CPU."""
+    assert hostile["site"].most_cookies == MAX_COOKIES
 
 
 def test_endless_listings_are_cut_and_remembered(hostile) -> None:
