@@ -28,6 +28,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 from w3lib.url import canonicalize_url
 
+from crawler.header_bound import HEADER_BYTES_SETTING, headers_too_large
 from crawler.kinds import (
     CONNECTION,
     EMPTY,
@@ -82,6 +83,8 @@ def classify(failure: Failure, timeout: float, maxsize: int) -> Verdict:
         return Verdict(ROBOTS, "robots.txt forbids it")
     if isinstance(error, ResponseDataLossError):
         return Verdict(TRUNCATED, "truncated: the connection closed before the whole response arrived")
+    if (headers := headers_too_large(error)) is not None:
+        return Verdict(TOO_LARGE, f"too large: {headers}", None, HEADER_BYTES_SETTING)
     if isinstance(error, DownloadConnectionRefusedError | CannotResolveHostError | DownloadFailedError):
         return Verdict(CONNECTION, f"connection failed: {error}")
     return Verdict(OTHER, f"{type(error).__name__}: {error}")

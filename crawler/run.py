@@ -19,6 +19,7 @@ from scrapy.spiderloader import SpiderLoader
 from archive.db import open_archive
 from archive.history import known_attachments, known_pages, known_traps, owed_attachments
 from archive.store import ArchiveWriter
+from crawler import header_bound
 from crawler.budget import BUDGET_STOPS
 from crawler.incremental import Revisits
 from crawler.kinds import BUDGET, DISK_FULL, OTHER, STOPPED
@@ -101,7 +102,9 @@ class BelowLevel(logging.Filter):
 def quiet_process(settings: Settings) -> CrawlerProcess:
     """A CrawlerProcess whose own loggers speak at GOVARCHIVE_SCRAPY_LOG_LEVEL. Scrapy sets
     them to DEBUG as it starts and logs its banner at once, so the banner's logger is
-    filtered beforehand and the rest set afterwards."""
+    filtered beforehand and the rest set afterwards. Its responses' headers are bounded
+    (crawler/header_bound.py)."""
+    header_bound.install()
     level = settings.get("GOVARCHIVE_SCRAPY_LOG_LEVEL")
     banner = logging.getLogger("scrapy.utils.log")
     for old in [f for f in banner.filters if isinstance(f, BelowLevel)]:

@@ -53,6 +53,8 @@ DOWNLOAD_TIMEOUT = float(os.environ.get("GOVARCHIVE_DOWNLOAD_TIMEOUT", "60"))
 DOWNLOAD_MAXSIZE = int(os.environ.get("GOVARCHIVE_DOWNLOAD_MAXSIZE", str(32 * 2**20)))
 DOWNLOAD_WARNSIZE = 8 * 2**20
 GOVARCHIVE_SITEMAP_MAXSIZE = 64 * 2**20  # sitemaps may be 50 MB uncompressed (sitemaps.org)
+# A response's status line and headers, which DOWNLOAD_MAXSIZE does not count (crawler/header_bound.py).
+GOVARCHIVE_MAX_HEADER_BYTES = int(os.environ.get("GOVARCHIVE_MAX_HEADER_BYTES", str(256 * 2**10)))
 # The pages one sitemap, feed or listing may name (the first are followed): sitemaps.org's limit
 # for one sitemap; a listing names a few hundred, and each name costs the crawl's main process.
 GOVARCHIVE_MAX_PAGE_LINKS = int(os.environ.get("GOVARCHIVE_MAX_PAGE_LINKS", "50000"))

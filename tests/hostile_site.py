@@ -31,6 +31,7 @@ MANY_LINKS_TARGETS = "/bad/many/"  # where its links lead: not found
 TRICKLE_SECONDS_PER_BYTE = 1.0
 SILENCE_SECONDS = 120  # longer than any test's download timeout
 REDIRECT_CHAIN = 30
+HEADER_BOMB_LINES = 25_000  # 1 MB of headers: past GOVARCHIVE_MAX_HEADER_BYTES (256 KiB)
 HTML = "text/html; charset=utf-8"
 INVALID_BYTE_MARK = b"[[BAD]]"  # where the server puts an invalid UTF-8 byte in a good article
 CLOSED_HEADER = b"</header>\n</body>\n</html>"  # libxml2 dropped what follows; a browser reads on
@@ -67,6 +68,7 @@ CASES = (
     Case("/bad/gone/", "sitemap", "http_error"),
     Case("/bad/link-bomb/", "sitemap", "extraction"),  # an article page of links: past the CPU bound
     Case("/bad/many-links/", "listing", "too_large"),  # a listing naming more pages than a page may
+    Case("/bad/header-bomb/", "sitemap", "too_large"),  # 1 MB of response headers before a small body
     Case("/2999/01/", "listing", "trap"),  # a date archive of a year to come
     Case("/loop/a/a/a/", "listing", "trap"),  # reached by relative links from /loop/a/
 )
@@ -167,6 +169,7 @@ def make_handler(site: HostileSite) -> type[BaseHTTPRequestHandler]:
                 "/bad/silent/": lambda _: self.silent(),
                 "/bad/bomb/": lambda _: self.send(200, "text/html", site.bomb, {"Content-Encoding": "gzip"}),
                 "/bad/huge/": lambda _: self.huge(),
+                "/bad/header-bomb/": lambda _: self.header_bomb(),
                 "/bad/endless/": lambda _: self.endless(),
                 "/bad/link-bomb/": lambda _: self.send(200, HTML, site.link_bomb),
                 "/bad/many-links/": lambda _: self.send(200, HTML, site.many_links),
@@ -251,6 +254,15 @@ def make_handler(site: HostileSite) -> type[BaseHTTPRequestHandler]:
         def huge(self) -> None:
             """Declares 200 MB and would send them."""
             self.stream({"Content-Length": str(200 * 2**20)}, lambda chunk: chunk)
+
+        def header_bomb(self) -> None:
+            """A page of a few bytes after 25,000 header lines (1 MB); a server could send them forever."""
+            self.send_response(200)
+            for n in range(HEADER_BOMB_LINES):
+                self.send_header(f"X-Padding-{n}", "x" * 24)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
 
         def endless(self) -> None:
             """Chunked, no length, never ends."""

@@ -162,6 +162,7 @@ def test_the_run_counts_failures_by_kind_and_names_the_bounds_hit(hostile) -> No
     assert bounds["REDIRECT_MAX_TIMES"] == 1
     assert bounds["GOVARCHIVE_EXTRACT_SECONDS"] == 1  # the link bomb
     assert bounds["GOVARCHIVE_MAX_PAGE_LINKS"] == 1  # the listing of 1,000 links
+    assert bounds["GOVARCHIVE_MAX_HEADER_BYTES"] == 1  # the header bomb
     assert bounds["GOVARCHIVE_TRAP_FRUITLESS_PAGES"] >= 2  # the calendar and the page numbers
     assert bounds["GOVARCHIVE_MAX_COOKIES"] > 0  # a cookie on every answer
     assert row["lost"] == 0
