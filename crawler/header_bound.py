@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from scrapy.core.downloader.handlers import http11
 from scrapy.exceptions import DownloadFailedError
-from twisted.web._newclient import ResponseFailed
+from twisted.web.client import ResponseFailed
 
 from crawler import settings
 

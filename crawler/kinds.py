@@ -1,5 +1,6 @@
-"""What became of a page, in words the archive keeps: the `failures.kind` column and the skip
-counters of `crawl_runs`. Plain names, no Scrapy: the archive writer's process reads them too."""
+"""What became of a page, in words the archive keeps: the `failures.kind` column, the skip
+counters of `crawl_runs` and its bounds counters. Plain names, no Scrapy: the archive writer's
+process reads them too."""
 
 from __future__ import annotations
 
@@ -32,3 +33,8 @@ DUPLICATE = "duplicate"  # the same page under another URL, or a redirect to a p
 ROBOTS = "robots"  # robots.txt forbids it
 FRUITLESS = "fruitless_listing"  # a discovery page of a shape that stopped yielding new articles
 KNOWN_TRAP = "known_trap"  # a shape an earlier run found fruitless
+
+
+def bound_counter(setting: str) -> str:
+    """The stats counter of what `setting` stopped: the run's `crawl_runs.bounds` sums them."""
+    return f"govarchive/bounds/{setting}"

@@ -25,7 +25,7 @@ from w3lib.encoding import read_bom, resolve_encoding
 
 from crawler.attachments import ATTACHMENT
 from crawler.encoding import read_body
-from crawler.kinds import OFFSITE_REDIRECT, REDIRECT_LOOP, TOO_MANY_REDIRECTS
+from crawler.kinds import OFFSITE_REDIRECT, REDIRECT_LOOP, TOO_MANY_REDIRECTS, bound_counter
 from crawler.outcomes import Refused, url_key
 
 log = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ class BoundedCookies(CookiesMiddleware):
         return response
 
     def _count(self, url: str, refused: int) -> None:
-        key = f"govarchive/bounds/{self.SETTING}"
+        key = bound_counter(self.SETTING)
         if not self.stats.get_value(key):
             log.warning("%s sets more than %d cookies: the rest are not kept (%s)", url, self.max_cookies, self.SETTING)
         self.stats.inc_value(key, refused)

@@ -22,7 +22,7 @@ from archive.store import ArchiveWriter
 from crawler import header_bound
 from crawler.budget import BUDGET_STOPS
 from crawler.incremental import Revisits
-from crawler.kinds import BUDGET, DISK_FULL, OTHER, STOPPED
+from crawler.kinds import BUDGET, DISK_FULL, OTHER, STOPPED, bound_counter
 from crawler.locks import AlreadyRunningError, SiteLock
 from crawler.outcomes import is_disk_full
 from crawler.progress import bar_logging, summary
@@ -235,7 +235,7 @@ def _stop_reason(reason: str, stats: dict[str, Any]) -> str:
     stopped_by = BUDGET_STOPS.get(reason)
     if stopped_by is None:
         return reason
-    left = stats.get(f"govarchive/bounds/{stopped_by}", 0)
+    left = stats.get(bound_counter(stopped_by), 0)
     return f"stopped at {stopped_by}: {left} pages named but not fetched are left for the next run"
 
 
@@ -254,7 +254,7 @@ def _account_for_unfetched(
     setting = BUDGET_STOPS.get(reason)
     if setting is not None:
         kind, why = BUDGET, f"budget: the crawl stopped at {setting} before fetching it"
-        _add(stats, f"govarchive/bounds/{setting}", len(unsettled))
+        _add(stats, bound_counter(setting), len(unsettled))
     elif reason == SHUTDOWN:
         kind, why = STOPPED, "stopped: the crawl was asked to stop (SIGTERM or SIGINT) before fetching it"
     else:  # the crawl ended without an answer for it: a fault of ours, never silently

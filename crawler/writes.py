@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from archive.store import ArchiveWriter
 from crawler.items import Article, Attachment, AttachmentFailed, AttachmentUnchanged, NotArchived, NotModified
-from crawler.kinds import UNREADABLE
+from crawler.kinds import UNREADABLE, bound_counter
 
 AttachmentResult = Attachment | AttachmentUnchanged | AttachmentFailed
 Written = Article | NotModified | NotArchived | AttachmentResult  # what the archive takes
@@ -22,7 +22,7 @@ def write_item(writer: ArchiveWriter, item: Written) -> list[str]:
         return write_attachment_item(writer, item)
     if isinstance(item, NotArchived):
         removed = writer.record_failure(item.url, item.reason, item.site, item.http_status, item.kind, item.crawl_run)
-        bound = [f"govarchive/bounds/{item.bound}"] if item.bound else []
+        bound = [bound_counter(item.bound)] if item.bound else []
         return ["govarchive/removed" if removed else "govarchive/failures", f"govarchive/failed/{item.kind}", *bound]
     if isinstance(item, NotModified):
         writer.not_modified(item.url, item.fetched_at, item.crawl_run)
@@ -41,7 +41,7 @@ def write_attachment_item(writer: ArchiveWriter, item: AttachmentResult) -> list
         return []
     if isinstance(item, AttachmentFailed):
         writer.record_failure(item.url, item.reason, item.site, item.http_status, item.kind, item.crawl_run)
-        return ["govarchive/attachments/failed", *([f"govarchive/bounds/{item.bound}"] if item.bound else [])]
+        return ["govarchive/attachments/failed", *([bound_counter(item.bound)] if item.bound else [])]
     writer.write_attachment(item.record())
     if item.text_method != UNREADABLE:
         return []

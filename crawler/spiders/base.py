@@ -31,7 +31,18 @@ from crawler.discovery import DENY, ROUTES, WP_API_POSTS
 from crawler.extract import ExtractionRules
 from crawler.incremental import Revisits
 from crawler.items import FetchedPage, NotArchived, NotModified, headers_of
-from crawler.kinds import DUPLICATE, FRUITLESS, KNOWN, KNOWN_TRAP, NOT_ARTICLE, NOT_HTML, ROBOTS, TOO_LARGE, TRAP
+from crawler.kinds import (
+    DUPLICATE,
+    FRUITLESS,
+    KNOWN,
+    KNOWN_TRAP,
+    NOT_ARTICLE,
+    NOT_HTML,
+    ROBOTS,
+    TOO_LARGE,
+    TRAP,
+    bound_counter,
+)
 from crawler.outcomes import CANDIDATE_ROUTES, Ledger, Verdict, classify, unreadable_reason, url_key
 from crawler.outcomes import source_url as outcome_source
 from crawler.pagetype import kind_of
@@ -306,7 +317,7 @@ class NewsSpider(scrapy.Spider):
             self.count_skip(KNOWN_TRAP)
         elif trap.setting == FRUITLESS_SETTING:
             self.count_skip(FRUITLESS)
-            self.crawler.stats.inc_value(f"govarchive/bounds/{FRUITLESS_SETTING}")
+            self.crawler.stats.inc_value(bound_counter(FRUITLESS_SETTING))
         else:
             self.logger.info("not following %s: %s", url, trap.reason)
             yield self.not_archived(url, TRAP, trap.reason, bound=trap.setting)
