@@ -1,7 +1,15 @@
-"""Every registered site is a complete declaration; an incomplete one fails with a clear message."""
+"""Every registered site is a complete declaration; an incomplete one fails with a clear message;
+a request Scrapy drops settles its page, counted a duplicate when it was a redirect."""
+
+from collections.abc import Iterator
+from typing import cast
 
 import pytest
+from scrapy.http import Request
+from scrapy.utils.test import get_crawler
 
+from crawler import settings
+from crawler.items import NotArchived
 from crawler.run import project_settings, site_classes
 from crawler.spiders.base import ROUTES, IncompleteSiteError
 from crawler.spiders.cms import UrlNewsSpider, WordPressNewsSpider
@@ -38,3 +46,40 @@ def test_generic_spider_takes_the_site_at_run_time() -> None:
     assert spider.base_url == "http://127.0.0.1:8765/"
     assert spider.site_id == "127.0.0.1:8765"
     assert spider.on_site("http://127.0.0.1:8765/news-1/") and not spider.on_site("https://facebook.com/x")
+
+
+def dropping_spider() -> UrlNewsSpider:
+    ours = {name: value for name, value in vars(settings).items() if name.startswith("GOVARCHIVE_")}
+    crawler = get_crawler(UrlNewsSpider, ours)
+    return cast(UrlNewsSpider, UrlNewsSpider.from_crawler(crawler, base_url="http://127.0.0.1:8765"))
+
+
+def only_request(requests: Iterator[Request | NotArchived]) -> Request:
+    request = next(requests)
+    assert isinstance(request, Request)
+    return request
+
+
+def test_a_redirect_to_a_page_fetched_already_is_counted_a_duplicate() -> None:
+    spider = dropping_spider()
+    url = "http://127.0.0.1:8765/old-news/"
+    request = only_request(spider.page_request(url, "sitemap"))
+    redirected = request.replace(url="http://127.0.0.1:8765/news-1/", meta={"redirect_urls": [url]})
+    spider.on_dropped(redirected, spider)
+    assert spider.ledger.unsettled() == []
+    assert spider.crawler.stats.get_value("govarchive/skipped/duplicate") == 1
+
+
+def test_a_page_named_again_is_settled_but_not_counted() -> None:
+    spider = dropping_spider()
+    request = only_request(spider.page_request("http://127.0.0.1:8765/news-1/", "sitemap"))
+    spider.on_dropped(request, spider)
+    assert spider.ledger.unsettled() == []
+    assert spider.crawler.stats.get_value("govarchive/skipped/duplicate") is None
+
+
+def test_a_dropped_discovery_request_settles_no_page() -> None:
+    spider = dropping_spider()
+    request = only_request(spider.discover("http://127.0.0.1:8765/category/news/", spider.parse_listing))
+    spider.on_dropped(request, spider)
+    assert spider.ledger.settled == set()

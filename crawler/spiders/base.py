@@ -15,8 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, cast
 from urllib.parse import urljoin, urlsplit
 
-import scrapy
-from scrapy import Spider, signals
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
@@ -24,7 +23,6 @@ from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
-from archive.store import GONE_STATUSES
 from crawler import discovery
 from crawler.attachment_requests import AttachmentRequests
 from crawler.discovery import DENY, ROUTES, WP_API_POSTS
@@ -32,20 +30,19 @@ from crawler.extract import ExtractionRules
 from crawler.incremental import Revisits
 from crawler.items import FetchedPage, NotArchived, NotModified, headers_of
 from crawler.kinds import (
-    DUPLICATE,
     FRUITLESS,
     KNOWN,
     KNOWN_TRAP,
     NOT_ARTICLE,
     NOT_HTML,
-    ROBOTS,
     TOO_LARGE,
     TRAP,
     bound_counter,
 )
-from crawler.outcomes import CANDIDATE_ROUTES, Ledger, Verdict, classify, unreadable_reason, url_key
+from crawler.outcomes import CANDIDATE_ROUTES, Ledger, unreadable_reason, url_key
 from crawler.outcomes import source_url as outcome_source
 from crawler.pagetype import kind_of
+from crawler.spiders.recording import RecordingSpider
 from crawler.traps import FRUITLESS_SETTING, Trap, TrapDetector, TrapRules
 
 REQUIRED = ("name", "agency", "base_url")
@@ -56,7 +53,7 @@ class IncompleteSiteError(TypeError):
     """A site module is missing a required declaration."""
 
 
-class NewsSpider(scrapy.Spider):
+class NewsSpider(RecordingSpider):
     """Generic news-site spider; subclasses declare a site, `--url` gives one at run time."""
 
     # Declarations (a site module sets these; see crawler/spiders/cdd.py).
@@ -143,11 +140,6 @@ class NewsSpider(scrapy.Spider):
     @property
     def max_links(self) -> int:
         return self.settings.getint(LINKS_SETTING)
-
-    @property
-    def site_id(self) -> str:
-        """What the archive's `site` column holds: the spider name; for --url, the host."""
-        return self.name
 
     def url(self, path: str) -> str:
         return urljoin(self.base_url, path)
@@ -327,11 +319,6 @@ class NewsSpider(scrapy.Spider):
         reason = f"too many links: only the first {self.max_links:,} followed"
         return self.not_archived(url, TOO_LARGE, reason, bound=LINKS_SETTING)
 
-    def not_archived(
-        self, url: str, kind: str, reason: str, status: int | None = None, bound: str | None = None
-    ) -> NotArchived:
-        return NotArchived(url, self.site_id, reason, kind, status, bound, self.crawl_run)
-
     def parse_page(self, response: Response) -> Iterator[Any]:
         source_url = outcome_source(response.request) if response.request else response.url
         self.ledger.settle(source_url)
@@ -376,42 +363,3 @@ class NewsSpider(scrapy.Spider):
     def on_attachment_error(self, failure: Failure) -> Iterator[Any]:
         assert self.files is not None
         yield from self.files.error(failure)
-
-    def count_skip(self, kind: str, count: int = 1) -> None:
-        if self.crawler.stats is not None:
-            self.crawler.stats.inc_value(f"govarchive/skipped/{kind}", count)
-
-    # -- errors ----------------------------------------------------------------------
-    def verdict(self, failure: Failure) -> Verdict:
-        return classify(failure, self.settings.getfloat("DOWNLOAD_TIMEOUT"), self.settings.getint("DOWNLOAD_MAXSIZE"))
-
-    def on_page_error(self, failure: Failure) -> Iterator[NotArchived]:
-        """Every page named as a possible article that could not be fetched is recorded, whatever
-        route named it; only what robots.txt forbids is merely counted."""
-        request = failure.request  # type: ignore[attr-defined]
-        url = outcome_source(request)
-        self.ledger.settle(url)
-        verdict = self.verdict(failure)
-        if verdict.kind == ROBOTS:
-            self.count_skip(ROBOTS)
-            return
-        if verdict.http_status in GONE_STATUSES and not self.ledger.is_candidate(url):
-            self.crawler.stats.inc_value("govarchive/dead_links")  # recorded, but no fault of the crawl
-        self.logger.warning("could not fetch %s: %s", url, verdict.reason)
-        yield self.not_archived(url, verdict.kind, verdict.reason, verdict.http_status, verdict.setting)
-
-    def on_discovery_error(self, failure: Failure) -> Iterator[NotArchived]:
-        """A missing sitemap, feed or listing is normal; one cut short by a bound is recorded."""
-        request = failure.request  # type: ignore[attr-defined]
-        verdict = self.verdict(failure)
-        self.logger.info("discovery route not available: %s (%s)", request.url, verdict.reason)
-        if verdict.setting is not None:
-            yield self.not_archived(outcome_source(request), verdict.kind, verdict.reason, bound=verdict.setting)
-
-    def on_dropped(self, request: Request, spider: Spider) -> None:
-        """Scrapy's duplicate filter dropped a page request: a redirect to a page fetched already
-        is counted; a page named again is not (another worker sharing the frontier has it)."""
-        if spider is self and request.callback == self.parse_page:
-            self.ledger.settle(outcome_source(request))
-            if "redirect_urls" in request.meta:
-                self.count_skip(DUPLICATE)

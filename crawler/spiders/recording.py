@@ -1,0 +1,75 @@
+"""RecordingSpider: what a news spider does with a page it will not archive.
+
+A page that failed, hit a bound or was dropped is recorded (a `NotArchived` item, which the
+pipeline writes to `failures`) or counted in the run's stats; this is the one place that
+decides which. NewsSpider (base.py) inherits it and keeps discovery and requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import scrapy
+from scrapy import Spider
+from scrapy.http import Request
+from twisted.python.failure import Failure
+
+from archive.store import GONE_STATUSES
+from crawler.items import NotArchived
+from crawler.kinds import DUPLICATE, ROBOTS
+from crawler.outcomes import Ledger, Verdict, classify, source_url
+
+
+class RecordingSpider(scrapy.Spider):
+    """Records or counts every page it will not archive; subclasses set what is declared here."""
+
+    ledger: Ledger
+    crawl_run: int | None
+
+    @property
+    def site_id(self) -> str:
+        """What the archive's `site` column holds: the spider name; for --url, the host."""
+        return self.name
+
+    def not_archived(
+        self, url: str, kind: str, reason: str, status: int | None = None, bound: str | None = None
+    ) -> NotArchived:
+        return NotArchived(url, self.site_id, reason, kind, status, bound, self.crawl_run)
+
+    def count_skip(self, kind: str, count: int = 1) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(f"govarchive/skipped/{kind}", count)
+
+    def verdict(self, failure: Failure) -> Verdict:
+        return classify(failure, self.settings.getfloat("DOWNLOAD_TIMEOUT"), self.settings.getint("DOWNLOAD_MAXSIZE"))
+
+    def on_page_error(self, failure: Failure) -> Iterator[NotArchived]:
+        """Every page named as a possible article that could not be fetched is recorded, whatever
+        route named it; only what robots.txt forbids is merely counted."""
+        request = failure.request  # type: ignore[attr-defined]
+        url = source_url(request)
+        self.ledger.settle(url)
+        verdict = self.verdict(failure)
+        if verdict.kind == ROBOTS:
+            self.count_skip(ROBOTS)
+            return
+        if verdict.http_status in GONE_STATUSES and not self.ledger.is_candidate(url):
+            self.crawler.stats.inc_value("govarchive/dead_links")  # recorded, but no fault of the crawl
+        self.logger.warning("could not fetch %s: %s", url, verdict.reason)
+        yield self.not_archived(url, verdict.kind, verdict.reason, verdict.http_status, verdict.setting)
+
+    def on_discovery_error(self, failure: Failure) -> Iterator[NotArchived]:
+        """A missing sitemap, feed or listing is normal; one cut short by a bound is recorded."""
+        request = failure.request  # type: ignore[attr-defined]
+        verdict = self.verdict(failure)
+        self.logger.info("discovery route not available: %s (%s)", request.url, verdict.reason)
+        if verdict.setting is not None:
+            yield self.not_archived(source_url(request), verdict.kind, verdict.reason, bound=verdict.setting)
+
+    def on_dropped(self, request: Request, spider: Spider) -> None:
+        """Scrapy's duplicate filter dropped a page request: a redirect to a page fetched already
+        is counted; a page named again is not (another worker sharing the frontier has it)."""
+        if spider is self and request.errback == self.on_page_error:  # a page request
+            self.ledger.settle(source_url(request))
+            if "redirect_urls" in request.meta:
+                self.count_skip(DUPLICATE)
