@@ -1,4 +1,4 @@
-"""Downloader middlewares: encoding repair, network statistics, Retry-After, redirects in words,
+"""Downloader middlewares: encoding repair, network statistics, retries (Retry-After, bounds), redirects in words,
 a bound on cookies."""
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from w3lib.encoding import read_bom, resolve_encoding
 
 from crawler.attachments import ATTACHMENT
 from crawler.encoding import read_body
+from crawler.header_bound import headers_too_large
 from crawler.kinds import OFFSITE_REDIRECT, REDIRECT_LOOP, TOO_MANY_REDIRECTS, bound_counter
 from crawler.outcomes import Refused, url_key
 
@@ -111,7 +112,8 @@ class BoundedCookies(CookiesMiddleware):
 
 
 class RetryAfterMiddleware(RetryMiddleware):
-    """Scrapy's retries, plus: a 429/503 with Retry-After pauses the whole site that long."""
+    """Scrapy's retries, plus: a 429/503 with Retry-After pauses the whole site that long, and
+    a response given up at the header bound is not asked again (it would only repeat)."""
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
@@ -133,6 +135,13 @@ class RetryAfterMiddleware(RetryMiddleware):
                 log.info("%s asked to wait %.0f s (Retry-After); pausing %s", response.url, wait, _slot(request))
                 self.paused_until[_slot(request)] = time.monotonic() + wait
         return super().process_response(request, response)
+
+    def process_exception(  # type: ignore[override]  # Scrapy 2.13+ drops the spider argument
+        self, request: Request, exception: Exception
+    ) -> Request | Response | None:
+        if headers_too_large(exception) is not None:
+            return None
+        return super().process_exception(request, exception)
 
 
 def _slot(request: Request) -> str:

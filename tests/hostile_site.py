@@ -39,6 +39,7 @@ INVALID_BYTES_PATH = "/news/encoding-invalid-bytes/"
 TIS620_PATH = "/news/encoding-tis620/"
 CLOSED_EARLY_PATH = "/news/closed-early/"  # a good article whose theme header closes the document
 UNCLOSED_TAGS_PATH = "/news/unclosed-tags/"  # a good article nested past libxml2's depth limit
+HEADER_BOMB_PATH = "/bad/header-bomb/"  # 1 MB of response headers before a small body
 UNCLOSED_TAGS = b"</header>" + b'<font size="2">' * 3_000  # opened after the header, never closed
 
 
@@ -68,7 +69,7 @@ CASES = (
     Case("/bad/gone/", "sitemap", "http_error"),
     Case("/bad/link-bomb/", "sitemap", "extraction"),  # an article page of links: past the CPU bound
     Case("/bad/many-links/", "listing", "too_large"),  # a listing naming more pages than a page may
-    Case("/bad/header-bomb/", "sitemap", "too_large"),  # 1 MB of response headers before a small body
+    Case(HEADER_BOMB_PATH, "sitemap", "too_large"),  # 1 MB of response headers before a small body
     Case("/2999/01/", "listing", "trap"),  # a date archive of a year to come
     Case("/loop/a/a/a/", "listing", "trap"),  # reached by relative links from /loop/a/
 )
@@ -169,7 +170,7 @@ def make_handler(site: HostileSite) -> type[BaseHTTPRequestHandler]:
                 "/bad/silent/": lambda _: self.silent(),
                 "/bad/bomb/": lambda _: self.send(200, "text/html", site.bomb, {"Content-Encoding": "gzip"}),
                 "/bad/huge/": lambda _: self.huge(),
-                "/bad/header-bomb/": lambda _: self.header_bomb(),
+                HEADER_BOMB_PATH: lambda _: self.header_bomb(),
                 "/bad/endless/": lambda _: self.endless(),
                 "/bad/link-bomb/": lambda _: self.send(200, HTML, site.link_bomb),
                 "/bad/many-links/": lambda _: self.send(200, HTML, site.many_links),

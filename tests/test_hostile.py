@@ -18,6 +18,7 @@ from tests.hostile_site import (
     CASES,
     CLOSED_EARLY_PATH,
     FOLDER,
+    HEADER_BOMB_PATH,
     INVALID_BYTES_PATH,
     MANY_LINKS_TARGETS,
     TIS620_PATH,
@@ -166,6 +167,12 @@ def test_the_run_counts_failures_by_kind_and_names_the_bounds_hit(hostile) -> No
     assert bounds["GOVARCHIVE_TRAP_FRUITLESS_PAGES"] >= 2  # the calendar and the page numbers
     assert bounds["GOVARCHIVE_MAX_COOKIES"] > 0  # a cookie on every answer
     assert row["lost"] == 0
+
+
+def test_a_page_given_up_at_the_header_bound_is_not_asked_again(hostile) -> None:
+    """Its headers would pass the bound again: retries are for what may succeed next time."""
+    assert hostile["runs"][0]["requests"][HEADER_BOMB_PATH] == 1
+    assert hostile["runs"][1]["requests"][HEADER_BOMB_PATH] <= 1
 
 
 def test_a_site_that_sets_a_cookie_on_every_page_gets_back_no_more_than_the_bound(hostile) -> None:
