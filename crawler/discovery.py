@@ -7,7 +7,6 @@ the spider's (crawler/spiders/base.py).
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
 from crawler import markup
+from crawler.page_metadata import read_json
 
 ROUTES = ("sitemap", "feed", "api", "listings")
 WP_API_POSTS = "wp-json/wp/v2/posts?per_page=100&page={page}"
@@ -60,9 +60,8 @@ def feed_links(response: TextResponse) -> list[str]:
 
 def api_links(response: TextResponse) -> list[str] | None:
     """The post links of a page of /wp-json/wp/v2/posts; None when the answer is not JSON."""
-    try:
-        posts = json.loads(response.text)
-    except ValueError:
+    posts = read_json(response.text)
+    if posts is None:
         return None
     if not isinstance(posts, list):
         return []
@@ -70,8 +69,9 @@ def api_links(response: TextResponse) -> list[str] | None:
 
 
 def api_pages(response: Response) -> int:
-    """How many pages of posts the API says it has."""
-    return int(response.headers.get(b"X-WP-TotalPages", b"1") or 1)
+    """How many pages of posts the API says it has (1 where it says nothing readable)."""
+    pages = (response.headers.get(b"X-WP-TotalPages") or b"").strip()
+    return int(pages) if pages.isdigit() else 1
 
 
 def announced_feeds(response: TextResponse) -> list[str]:

@@ -23,11 +23,20 @@ THAI_TEXT_SHARE = 0.3  # above this share of Thai letters, the text is Thai
 FOREIGN_TEXT_SHARE = 0.02  # below it, a page declared Thai is not
 
 
+def read_json(text: str | bytes) -> Any | None:
+    """The JSON a page holds, or None where it holds none readable: bad syntax, or nesting
+    deeper than Python's parser recurses (a script of 1,000 `[` raised RecursionError and took
+    the whole article with it)."""
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+
+
 def jsonld_objects(page: Selector) -> Iterator[dict[str, Any]]:
     for script in page.css('script[type="application/ld+json"]::text').getall():
-        try:
-            data = json.loads(script)
-        except ValueError:
+        data = read_json(script)
+        if data is None:
             continue
         stack = [data]
         while stack:

@@ -93,6 +93,14 @@ def test_the_rest_api_names_its_posts_and_pages_and_an_answer_not_json_is_no_api
     assert discovery.api_links(TextResponse(ROOT, body=json.dumps({"code": "x"}).encode(), encoding="utf-8")) == []
 
 
+def test_an_api_answer_nested_past_what_python_parses_is_no_api_and_a_bad_page_count_is_one() -> None:
+    nested = TextResponse(f"{ROOT}wp-json/wp/v2/posts", body=b"[" * 2000 + b"]" * 2000, encoding="utf-8")
+    assert discovery.api_links(nested) is None
+    for total in (b"many", b"-1", b""):
+        response = TextResponse(ROOT, body=b"[]", headers={"X-WP-TotalPages": total}, encoding="utf-8")
+        assert discovery.api_pages(response) == 1
+
+
 def test_a_listing_separates_next_pages_and_page_numbers_from_its_content() -> None:
     html = (
         '<html><head><link rel="alternate" type="application/rss+xml" href="/feed/"></head><body>'

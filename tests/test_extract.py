@@ -205,3 +205,12 @@ def test_a_page_closed_early_by_its_header_template_keeps_its_text() -> None:
     assert body.startswith("กรมการพัฒนาชุมชนจัดประชุมชี้แจงแนวทาง")
     assert "was dropped by libxml2" in body
     assert "หน้าแรก" not in body
+
+
+def test_an_article_whose_json_ld_nests_past_what_python_parses_keeps_its_text_and_date() -> None:
+    """Its JSON-LD is unreadable (2,000 levels: RecursionError), which costs that script, not the page."""
+    html = read_fixture("plain", "deep-jsonld-article.html")
+    extracted = extract(html, "http://127.0.0.1:8765/news-1/", ExtractionRules())
+    assert extracted.title == "ประชุมเชิงปฏิบัติการเศรษฐกิจฐานราก"
+    assert extracted.body.count("กรมการพัฒนาชุมชนจัดประชุม") == 4
+    assert (extracted.published or "").startswith("2023-05-02")
