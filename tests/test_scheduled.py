@@ -16,6 +16,7 @@ from pathlib import Path
 from crawler.locks import SiteLock
 from mirror.corpus import build_site
 from mirror.site import MirrorSite
+from tests.broken_callback import FAILING_PAGES
 from tests.broken_pipeline import FAILING_ARTICLES
 from tests.conftest import FILES, GOVARCHIVE, rows, run_cli
 from tests.processes import alive, descendants, direct_children
@@ -227,6 +228,18 @@ def test_one_failing_site_does_not_stop_the_others(serve, tmp_path: Path) -> Non
     assert result.returncode == 1
     assert count(db, "select count(*) from articles") == 23
     assert sorted(r[0] for r in rows(db, "select status from crawl_runs")) == ["failed", "ok"]
+
+
+def test_pages_whose_reading_raises_are_recorded_with_the_error_not_only_logged(serve, tmp_path: Path) -> None:
+    folder = build_site(CORPUS, tmp_path / "site", limit=10)
+    db = tmp_path / "a.db"
+    command = [sys.executable, "-m", "tests.broken_callback", str(db), serve(folder)]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert result.stdout.split(" ")[0] == "failed", result.stderr
+    recorded = rows(db, "select url, reason from failures where kind = 'other'")
+    assert len(recorded) == FAILING_PAGES
+    assert all(reason == f"crawler error: ValueError: injected fault reading {url}" for url, reason in recorded)
+    assert count(db, "select count(*) from articles") == 10 - FAILING_PAGES
 
 
 def test_sites_crawled_side_by_side_into_one_archive_lose_no_article(serve, tmp_path: Path) -> None:

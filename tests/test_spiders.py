@@ -1,11 +1,14 @@
 """Every registered site is a complete declaration; an incomplete one fails with a clear message;
-a request Scrapy drops settles its page, counted a duplicate when it was a redirect."""
+a request Scrapy drops settles its page, counted a duplicate when it was a redirect; a callback's error
+is recorded as its page's failure, a budget's stop and HTTP errors left to Scrapy."""
 
 from collections.abc import Iterator
 from typing import cast
 
 import pytest
-from scrapy.http import Request
+from scrapy.exceptions import CloseSpider
+from scrapy.http import HtmlResponse, Request
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.test import get_crawler
 
 from crawler import settings
@@ -13,6 +16,7 @@ from crawler.items import NotArchived
 from crawler.run import project_settings, site_classes
 from crawler.spiders.base import ROUTES, IncompleteSiteError
 from crawler.spiders.cms import UrlNewsSpider, WordPressNewsSpider
+from crawler.spiders.recording import CallbackErrors
 
 SITES = site_classes(project_settings(":memory:"))
 
@@ -83,3 +87,14 @@ def test_a_dropped_discovery_request_settles_no_page() -> None:
     request = only_request(spider.discover("http://127.0.0.1:8765/category/news/", spider.parse_listing))
     spider.on_dropped(request, spider)
     assert spider.ledger.settled == set()
+
+
+def test_a_budget_or_an_http_error_raised_in_a_callback_is_left_to_scrapy() -> None:
+    spider = dropping_spider()
+    errors = CallbackErrors.from_crawler(spider.crawler)
+    spider.crawler.spider = spider
+    response = HtmlResponse("http://127.0.0.1:8765/news-1/", body=b"<html></html>")
+    assert errors.process_spider_exception(response, CloseSpider("budget")) is None
+    assert errors.process_spider_exception(response, HttpError(response)) is None
+    recorded = list(errors.process_spider_exception(response, KeyError("x")) or [])
+    assert [(item.kind, item.reason) for item in recorded] == [("other", "crawler error: KeyError: 'x'")]

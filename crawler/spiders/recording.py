@@ -2,7 +2,8 @@
 
 A page that failed, hit a bound or was dropped is recorded (a `NotArchived` item, which the
 pipeline writes to `failures`) or counted in the run's stats; this is the one place that
-decides which. NewsSpider (base.py) inherits it and keeps discovery and requests.
+decides which. NewsSpider (base.py) inherits it and keeps discovery and requests. A page whose
+reading raised is recorded too (CallbackErrors): Scrapy would only log it.
 """
 
 from __future__ import annotations
@@ -11,13 +12,18 @@ from collections.abc import Iterator
 
 import scrapy
 from scrapy import Spider
-from scrapy.http import Request
+from scrapy.crawler import Crawler
+from scrapy.exceptions import CloseSpider
+from scrapy.http import Request, Response
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from archive.store import GONE_STATUSES
 from crawler.items import NotArchived
-from crawler.kinds import DUPLICATE, ROBOTS
+from crawler.kinds import DUPLICATE, OTHER, ROBOTS
 from crawler.outcomes import Ledger, Verdict, classify, source_url
+
+ERROR_CHARS = 200  # of an exception's message in a failure's reason
 
 
 class RecordingSpider(scrapy.Spider):
@@ -73,3 +79,31 @@ class RecordingSpider(scrapy.Spider):
             self.ledger.settle(source_url(request))
             if "redirect_urls" in request.meta:
                 self.count_skip(DUPLICATE)
+
+    def on_callback_error(self, response: Response, error: Exception) -> Iterator[NotArchived]:
+        """A page whose reading raised (a page no rule foresaw, or a fault of ours): recorded as
+        `other` with the error, its traceback logged; what the page yielded before stays."""
+        url = source_url(response.request) if response.request else response.url
+        self.ledger.settle(url)
+        self.logger.error("could not read %s", url, exc_info=error)
+        reason = f"crawler error: {type(error).__name__}: {str(error)[:ERROR_CHARS]}"
+        yield self.not_archived(url, OTHER, reason, response.status)
+
+
+class CallbackErrors:
+    """Spider middleware: an exception a RecordingSpider's callback raises becomes a recorded
+    failure of its page, where Scrapy would only log it and the page vanish from the run.
+    Left to Scrapy: HTTP errors (the request's errback has them) and CloseSpider (a budget)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CallbackErrors:
+        return cls(crawler)
+
+    def process_spider_exception(self, response: Response, exception: Exception) -> Iterator[NotArchived] | None:
+        spider = self.crawler.spider
+        if not isinstance(spider, RecordingSpider) or isinstance(exception, HttpError | CloseSpider):
+            return None
+        return spider.on_callback_error(response, exception)
