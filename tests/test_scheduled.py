@@ -16,8 +16,7 @@ from pathlib import Path
 from crawler.locks import SiteLock
 from mirror.corpus import build_site
 from mirror.site import MirrorSite
-from tests.broken_callback import FAILING_PAGES
-from tests.broken_pipeline import FAILING_ARTICLES
+from tests.broken_parts import FAILING_ARTICLES, FAILING_PAGES
 from tests.conftest import FILES, GOVARCHIVE, rows, run_cli
 from tests.processes import alive, descendants, direct_children
 
@@ -233,7 +232,7 @@ def test_one_failing_site_does_not_stop_the_others(serve, tmp_path: Path) -> Non
 def test_pages_whose_reading_raises_are_recorded_with_the_error_not_only_logged(serve, tmp_path: Path) -> None:
     folder = build_site(CORPUS, tmp_path / "site", limit=10)
     db = tmp_path / "a.db"
-    command = [sys.executable, "-m", "tests.broken_callback", str(db), serve(folder)]
+    command = [sys.executable, "-m", "tests.broken_parts", "callback", str(db), serve(folder)]
     result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert result.stdout.split(" ")[0] == "failed", result.stderr
     recorded = rows(db, "select url, reason from failures where kind = 'other'")
@@ -266,7 +265,7 @@ def test_crawls_of_two_sites_into_one_archive_at_once_lose_no_article(serve, tmp
 def test_pages_a_pipeline_fails_on_are_counted_as_lost_and_fail_the_run(serve, tmp_path: Path) -> None:
     folder = build_site(CORPUS, tmp_path / "site", limit=10)
     db = tmp_path / "a.db"
-    command = [sys.executable, "-m", "tests.broken_pipeline", str(db), serve(folder)]
+    command = [sys.executable, "-m", "tests.broken_parts", "pipeline", str(db), serve(folder)]
     result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=300)
     status, lost, message = result.stdout.split(" ", 2)
     assert (status, int(lost)) == ("failed", FAILING_ARTICLES), result.stderr
