@@ -85,4 +85,7 @@ def read_body(body: bytes, content_type: str | None = None) -> tuple[str, str | 
 
 
 def decode_html(body: bytes, content_type: str | None = None) -> str:
-    return body.decode(choose_encoding(body, content_type), errors="replace")
+    """The page as text under choose_encoding's encoding (bad bytes replaced), decoded once
+    where it reads cleanly."""
+    encoding, text = read_body(body, content_type)
+    return text if text is not None else body.decode(encoding, errors="replace")

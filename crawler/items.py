@@ -29,7 +29,6 @@ class FetchedPage:
     final_url: str
     http_status: int
     body: bytes = field(repr=False)  # not in log lines about the page
-    encoding: str  # as chosen by crawler.encoding
     headers: list[tuple[str, str]]
     site: str
     agency: str

@@ -3,6 +3,7 @@ a bound on cookies."""
 
 from __future__ import annotations
 
+import codecs
 import logging
 import time
 from datetime import UTC, datetime
@@ -15,7 +16,7 @@ from scrapy.downloadermiddlewares.cookies import CookiesMiddleware
 from scrapy.downloadermiddlewares.redirect import BaseRedirectMiddleware, MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Request, Response, TextResponse
+from scrapy.http import HtmlResponse, Request, Response, TextResponse, XmlResponse
 from scrapy.settings import Settings
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.defer import maybe_deferred_to_future
@@ -30,24 +31,55 @@ from crawler.kinds import OFFSITE_REDIRECT, REDIRECT_LOOP, TOO_MANY_REDIRECTS, b
 from crawler.outcomes import Refused, url_key
 
 log = logging.getLogger(__name__)
+# Scrapy looks for a meta refresh in a page's first 4,096 characters: at most this many bytes
+# in UTF-8, and in any single-byte encoding; pages in wider encodings start with one of these.
+META_REFRESH_BYTES = 4 * 4096
+WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)
+
+
+class CheckedEncoding(TextResponse):
+    """A text response whose encoding is crawler.encoding's choice, made when the page is
+    first read as text: an article page is never read so in the crawl's main process (its kind
+    is in its bytes, and the extraction worker decodes it), so it is decoded once, there."""
+
+    __slots__ = ()
+
+    def _declared_encoding(self) -> str | None:
+        if self._encoding is None:
+            header = (self.headers.get(b"Content-Type") or b"").decode("latin-1") or None
+            encoding, text = read_body(self.body, header)
+            declared = super()._declared_encoding()  # Scrapy's: header, BOM or <meta>
+            if declared is not None and resolve_encoding(declared) != resolve_encoding(encoding):
+                log.info("%s: declared encoding %s is wrong; read as %s", self.url, declared, encoding)
+            self._encoding = encoding
+            if text is not None and self._cached_ubody is None and not read_bom(self.body)[0]:
+                # Scrapy's own cache of `response.text`, which would decode the body a second
+                # time to the same string (w3lib reads a body without a BOM as bytes.decode does)
+                self._cached_ubody = text
+        return str(self._encoding)
+
+
+class CheckedHtml(CheckedEncoding, HtmlResponse):
+    __slots__ = ()
+
+
+class CheckedXml(CheckedEncoding, XmlResponse):
+    __slots__ = ()
+
+
+CHECKED: dict[type[Response], type[TextResponse]] = {
+    HtmlResponse: CheckedHtml,
+    XmlResponse: CheckedXml,
+    TextResponse: CheckedEncoding,
+}
 
 
 class EncodingFixMiddleware:
     """Pages then reach spiders and pipelines as correct Unicode, whatever the header said."""
 
     def process_response(self, request: Request, response: Response) -> Response:
-        if not isinstance(response, TextResponse):
-            return response
-        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1") or None
-        encoding, text = read_body(response.body, content_type)
-        if resolve_encoding(encoding) != resolve_encoding(response.encoding):
-            log.info("%s: declared encoding %s is wrong; read as %s", response.url, response.encoding, encoding)
-            return response.replace(encoding=encoding)
-        if text is not None and response._cached_ubody is None and not read_bom(response.body)[0]:
-            # Scrapy's own cache of `response.text`, which would decode the body a second time
-            # to the same string (w3lib reads a body without a BOM as bytes.decode does)
-            response._cached_ubody = text
-        return response
+        checked = CHECKED.get(type(response))
+        return response.replace(cls=checked, encoding=None) if checked is not None else response
 
 
 class NetworkStats:
@@ -188,4 +220,14 @@ class AccountableRedirect(AccountableRedirects, RedirectMiddleware):
 
 
 class AccountableMetaRefresh(AccountableRedirects, MetaRefreshMiddleware):
-    """<meta http-equiv="refresh"> redirects."""
+    """<meta http-equiv="refresh"> redirects. Scrapy reads the start of every HTML page's text
+    for one; a page in an ASCII-compatible encoding without the word in the bytes of that start
+    has none, and is not decoded for it (an article page is decoded in the extraction worker)."""
+
+    def process_response(  # type: ignore[override]  # Scrapy 2.13+ drops the spider argument
+        self, request: Request, response: Response
+    ) -> Request | Response:
+        start = response.body[:META_REFRESH_BYTES]
+        if not start.startswith(WIDE_BOMS) and b"refresh" not in start.lower():
+            return response
+        return super().process_response(request, response)

@@ -20,6 +20,9 @@ ARTICLE_SCHEMA_TYPES = {"Article", "NewsArticle", "BlogPosting", "ReportageNews"
 
 
 BODY_CLASS = re.compile(r"<body\b[^>]*?\bclass\s*=\s*[\"']([^\"']*)", re.IGNORECASE)
+# The same in a page's bytes (any ASCII-compatible encoding): an article page is not decoded
+# in the crawl's main process at all (crawler/workers.py decodes it, once).
+BODY_CLASS_BYTES = re.compile(BODY_CLASS.pattern.encode(), re.IGNORECASE)
 
 
 def body_class_kind(classes: set[str]) -> PageKind | None:
@@ -33,16 +36,23 @@ def body_class_kind(classes: set[str]) -> PageKind | None:
     return None
 
 
-def quick_kind(html: str) -> PageKind | None:
+def quick_kind(html: str | bytes) -> PageKind | None:
     """The kind from the `<body class>` alone, without parsing the page; None if it does not
     say, or says listing (a listing is parsed anyway, for its links).
 
     Saves the crawler's main process a full parse of every article page (WordPress says
     `single-post` there); anything less clear goes through `page_kind`.
     """
-    match = BODY_CLASS.search(html)
-    kind = body_class_kind(set(match.group(1).split())) if match else None
+    kind = body_class_kind(_body_classes(html))
     return None if kind == "listing" else kind
+
+
+def _body_classes(html: str | bytes) -> set[str]:
+    if isinstance(html, bytes):
+        found = BODY_CLASS_BYTES.search(html)
+        return set(found.group(1).decode("latin-1").split()) if found else set()
+    match = BODY_CLASS.search(html)
+    return set(match.group(1).split()) if match else set()
 
 
 def page_kind(page: Selector, url: str, article_url_pattern: re.Pattern[str] | None = None) -> PageKind:
@@ -59,7 +69,7 @@ def page_kind(page: Selector, url: str, article_url_pattern: re.Pattern[str] | N
 
 
 def kind_of(
-    html: str, url: str, pattern: re.Pattern[str] | None, parsed: Callable[[], Selector] | None = None
+    html: str | bytes, url: str, pattern: re.Pattern[str] | None, parsed: Callable[[], Selector] | None = None
 ) -> PageKind:
     """What the crawler decides a fetched page is: its body classes when they settle it without
     a parse, else page_kind on the parsed page (`parsed()`, the response's own selector, asked
@@ -67,7 +77,11 @@ def kind_of(
     kind = quick_kind(html)
     if kind is not None:
         return kind
-    return page_kind(parsed() if parsed is not None else Selector(text=html), url, pattern)
+    return page_kind(parsed() if parsed is not None else _parse(html), url, pattern)
+
+
+def _parse(html: str | bytes) -> Selector:
+    return Selector(text=html) if isinstance(html, str) else Selector(body=html)
 
 
 def _schema_types(page: Selector) -> set[str]:

@@ -93,7 +93,7 @@ class ExtractPipeline:
         capture = Capture(item.final_url, item.http_status, item.headers, item.body)
         # In-process, on the reactor's thread, a page has no CPU bound (crawler/page_bounds.py).
         seconds = self.page_seconds if self.pool else 0
-        job = PageJob(capture, item.fetched_at, item.encoding, rules, bool(files and files.roles), seconds)
+        job = PageJob(capture, item.fetched_at, rules, bool(files and files.roles), seconds)
         record, result = await self.pool.capture_and_extract(job) if self.pool else capture_and_extract(job)
         for_writer = self.keep(record, item)
         outcome, value = result

@@ -20,8 +20,8 @@ from archive.history import Version, iter_versions
 from archive.store import ArchiveWriter
 from archive.warc import UnreadableCaptureError, read_capture
 from crawler import settings
-from crawler.encoding import choose_encoding
 from crawler.extract import ExtractionRules
+from crawler.items import header
 from crawler.spiders.base import NewsSpider
 from crawler.spiders.cms import UrlNewsSpider
 from crawler.workers import extract_page, failure_of, start_pool
@@ -75,7 +75,7 @@ def _reextract_chunk(
 ) -> None:
     """Extract one chunk (in the pool if there is one) and rewrite it in one transaction."""
     captured: list[Version] = []
-    jobs: list[tuple[bytes, str, str, ExtractionRules]] = []
+    jobs: list[tuple[bytes, str | None, str, ExtractionRules]] = []
     for version in versions:
         report.versions += 1
         if version.pointer is None:
@@ -87,10 +87,9 @@ def _reextract_chunk(
             report.unreadable.append(f"{version.article_url} version {version.version}: {error}")
             log.warning("unreadable capture of %s version %d: %s", version.article_url, version.version, error)
             continue
-        content_type = next((v for k, v in capture.headers if k.lower() == "content-type"), None)
         rules = registry.get(version.site, UrlNewsSpider).rules()
         captured.append(version)
-        jobs.append((capture.body, choose_encoding(capture.body, content_type), capture.url, rules))
+        jobs.append((capture.body, header(capture.headers, "Content-Type"), capture.url, rules))
     if pool is not None and jobs:
         bound = repeat(settings.GOVARCHIVE_EXTRACT_SECONDS)  # as a crawl's workers have it
         outcomes = list(pool.map(extract_page, *zip(*jobs, strict=True), repeat(False), bound))

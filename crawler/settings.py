@@ -116,7 +116,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.AccountableRedirect": 600,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.RetryAfterMiddleware": 550,
-    "crawler.middlewares.EncodingFixMiddleware": 950,  # below the cache: fixes what is stored too
+    # Responses pass down the numbers: after decompression (590), which would undo the check
+    "crawler.middlewares.EncodingFixMiddleware": 585,
     "crawler.middlewares.NetworkStats": 990,  # closest to the network: sees real 200s and 304s
     "crawler.recording.RecorderMiddleware": 995,  # only when GOVARCHIVE_RECORD_DIR is set
 }

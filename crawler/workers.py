@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from crawler import settings
+from crawler.items import header
 from crawler.page_bounds import (
     CPU_SETTING,
     GIVE_BACK_AFTER_BYTES,
@@ -54,16 +55,24 @@ ExtractionResult = (
 
 
 def extract_page(
-    body: bytes, encoding: str, url: str, rules: ExtractionRules, find_files: bool = False, seconds: float = 0
+    body: bytes,
+    content_type: str | None,
+    url: str,
+    rules: ExtractionRules,
+    find_files: bool = False,
+    seconds: float = 0,
 ) -> ExtractionResult:
     """Decode and extract one page, within `seconds` of CPU and the worker's memory bound
-    (crawler/page_bounds.py); never raises, so a bad page cannot kill a worker's task."""
+    (crawler/page_bounds.py); never raises, so a bad page cannot kill a worker's task. The
+    encoding is chosen here, from the bytes and the Content-Type header (crawler/encoding.py):
+    the crawl's main process never decodes an article page."""
+    from crawler.encoding import decode_html
     from crawler.extract import ExtractionError, extract
 
     result: ExtractionResult
     try:
         with cpu_bound(seconds):
-            result = "ok", extract(body.decode(encoding, errors="replace"), url, rules, find_files).as_dict()
+            result = "ok", extract(decode_html(body, content_type), url, rules, find_files).as_dict()
     except CpuBoundError:
         log.warning("extraction of %s stopped after %g s of CPU", url, seconds)
         result = "bound", (CPU_SETTING, f"extraction: stopped after {seconds:g} s of CPU")
@@ -90,12 +99,11 @@ def failure_of(result: ExtractionResult) -> tuple[str | None, str]:
 
 @dataclass(frozen=True)
 class PageJob:
-    """One page for a worker: its capture, when it was fetched, how to decode it, the site's
-    rules, whether to find the files its post holds, and its CPU bound (0: none)."""
+    """One page for a worker: its capture, when it was fetched, the site's rules, whether to
+    find the files its post holds, and its CPU bound (0: none)."""
 
     capture: Capture
     fetched_at: str
-    encoding: str
     rules: ExtractionRules
     find_files: bool = False
     seconds: float = 0
@@ -108,7 +116,8 @@ def capture_and_extract(job: PageJob) -> tuple[bytes, ExtractionResult]:
     from archive.warc import response_record
 
     capture = job.capture
-    result = extract_page(capture.body, job.encoding, capture.url, job.rules, job.find_files, job.seconds)
+    content_type = header(capture.headers, "Content-Type")
+    result = extract_page(capture.body, content_type, capture.url, job.rules, job.find_files, job.seconds)
     return response_record(capture, job.fetched_at), result
 
 

@@ -10,6 +10,7 @@ sitemap, announced in robots.txt, names the rest.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import random
 import threading
 import time
@@ -37,6 +38,7 @@ INVALID_BYTE_MARK = b"[[BAD]]"  # where the server puts an invalid UTF-8 byte in
 CLOSED_HEADER = b"</header>\n</body>\n</html>"  # libxml2 dropped what follows; a browser reads on
 INVALID_BYTES_PATH = "/news/encoding-invalid-bytes/"
 TIS620_PATH = "/news/encoding-tis620/"
+TIS620_GZIP_PATH = "/news/encoding-tis620-gzip/"  # the same, and gzipped on the wire
 CLOSED_EARLY_PATH = "/news/closed-early/"  # a good article whose theme header closes the document
 UNCLOSED_TAGS_PATH = "/news/unclosed-tags/"  # a good article nested past libxml2's depth limit
 HEADER_BOMB_PATH = "/bad/header-bomb/"  # 1 MB of response headers before a small body
@@ -80,6 +82,14 @@ FILTER_START = "/filter/?cat=1"  # links to ever more combinations of filter key
 LOOP_START = "/loop/a/"
 TRAP_STARTS = (CALENDAR_START, ARCHIVE_START, FILTER_START, LOOP_START)
 FILTER_KEYS = ("sort", "view", "lang", "year", "tag", "author", "order", "per", "layout", "theme")
+
+
+GZIPPED = {"Content-Encoding": "gzip"}
+
+
+def in_windows_874(body: bytes) -> bytes:
+    """A UTF-8 page's bytes in windows-874 (TIS-620), its header still saying UTF-8."""
+    return body.decode().encode("cp874", "xmlcharrefreplace")
 
 
 def gzip_bomb() -> bytes:
@@ -168,7 +178,7 @@ def make_handler(site: HostileSite) -> type[BaseHTTPRequestHandler]:
                 "/bad/gone/": lambda _: self.send(404, "text/html", b"<h1>Not Found</h1>"),
                 "/bad/trickle/": lambda _: self.trickle(),
                 "/bad/silent/": lambda _: self.silent(),
-                "/bad/bomb/": lambda _: self.send(200, "text/html", site.bomb, {"Content-Encoding": "gzip"}),
+                "/bad/bomb/": lambda _: self.send(200, "text/html", site.bomb, GZIPPED),
                 "/bad/huge/": lambda _: self.huge(),
                 HEADER_BOMB_PATH: lambda _: self.header_bomb(),
                 "/bad/endless/": lambda _: self.endless(),
@@ -179,7 +189,8 @@ def make_handler(site: HostileSite) -> type[BaseHTTPRequestHandler]:
                 "/calendar/event/": lambda q: self.send(200, HTML, html_page("page", "event", [])),
                 "/filter/": self.filter,
                 INVALID_BYTES_PATH: lambda _: self.mirrored(lambda body: body.replace(INVALID_BYTE_MARK, b"\xff")),
-                TIS620_PATH: lambda _: self.mirrored(lambda body: body.decode().encode("cp874", "xmlcharrefreplace")),
+                TIS620_PATH: lambda _: self.mirrored(in_windows_874),
+                TIS620_GZIP_PATH: lambda _: self.mirrored(lambda body: gzip.compress(in_windows_874(body)), GZIPPED),
                 CLOSED_EARLY_PATH: lambda _: self.mirrored(lambda body: body.replace(b"</header>", CLOSED_HEADER, 1)),
                 UNCLOSED_TAGS_PATH: lambda _: self.mirrored(lambda body: body.replace(b"</header>", UNCLOSED_TAGS, 1)),
             }
@@ -200,10 +211,12 @@ def make_handler(site: HostileSite) -> type[BaseHTTPRequestHandler]:
         def redirect(self, location: str) -> None:
             self.send(302, "text/html", b"", {"Location": location})
 
-        def mirrored(self, change: Callable[[bytes], bytes] | None = None) -> None:
+        def mirrored(
+            self, change: Callable[[bytes], bytes] | None = None, headers: dict[str, str] | None = None
+        ) -> None:
             response = site.mirror.respond(self.path, self.root(), self.headers.get("If-None-Match"))
             body = change(response.body) if change and response.status == 200 else response.body
-            self.send(response.status, response.content_type, body, response.headers)
+            self.send(response.status, response.content_type, body, {**response.headers, **(headers or {})})
 
         def root(self) -> str:
             return f"http://{self.headers.get('Host', '127.0.0.1')}/"

@@ -3,13 +3,20 @@ Thai windows-874 pages read right whatever their label says (crawler/encoding.py
 
 from __future__ import annotations
 
+import gzip
+
 import pytest
 from scrapy import Request
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.http import HtmlResponse
+from scrapy.settings import Settings
+from scrapy.utils.conf import build_component_list
+from scrapy.utils.test import get_crawler
 from w3lib.encoding import resolve_encoding
 
 from crawler.encoding import THAI, choose_encoding, decode_html
 from crawler.middlewares import EncodingFixMiddleware
+from crawler.settings import DOWNLOADER_MIDDLEWARES
 from tests.conftest import FILES
 
 PAGES = FILES / "encodings"
@@ -63,3 +70,21 @@ def test_the_middleware_hands_on_the_text_scrapy_would_read_under_the_encoding_i
     scrapys_own = HtmlResponse(checked.url, body=body, headers=checked.headers, encoding=checked.encoding)
     assert checked.text == scrapys_own.text
     assert TITLE in checked.text
+
+
+def test_a_gzipped_windows_874_page_labelled_utf8_reaches_the_spider_read_as_thai() -> None:
+    """Responses pass the downloader middlewares from the highest number down: the encoding
+    check must come after decompression, whose new response would otherwise undo it."""
+    order = build_component_list(
+        Settings({"DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES}).getwithbase("DOWNLOADER_MIDDLEWARES")
+    )
+    passed = [name.rsplit(".", 1)[-1] for name in reversed(order)]
+    assert passed.index("HttpCompressionMiddleware") < passed.index("EncodingFixMiddleware")
+    body = gzip.compress((PAGES / "windows-874-labelled-utf8.html").read_bytes())
+    headers = {"Content-Type": UTF8_HEADER, "Content-Encoding": "gzip"}
+    fetched = HtmlResponse("http://127.0.0.1/a/", body=body, headers=headers)
+    decompressed = HttpCompressionMiddleware.from_crawler(get_crawler()).process_response(Request(fetched.url), fetched)
+    assert isinstance(decompressed, HtmlResponse)
+    checked = EncodingFixMiddleware().process_response(Request(fetched.url), decompressed)
+    assert isinstance(checked, HtmlResponse) and TITLE in checked.text
+    assert checked.encoding == THAI

@@ -21,6 +21,7 @@ from tests.hostile_site import (
     HEADER_BOMB_PATH,
     INVALID_BYTES_PATH,
     MANY_LINKS_TARGETS,
+    TIS620_GZIP_PATH,
     TIS620_PATH,
     UNCLOSED_TAGS_PATH,
     serving_hostile_site,
@@ -116,6 +117,7 @@ def test_broken_encodings_are_read_as_what_they_are(hostile) -> None:
     for path, expected in (
         (INVALID_BYTES_PATH, lambda text: text.replace("[[BAD]]", "\ufffd")),
         (TIS620_PATH, lambda text: text),
+        (TIS620_GZIP_PATH, lambda text: text),
     ):
         article = mirror.by_path[path]
         (body,) = rows(hostile["db"], "select body from articles where url = ?", (hostile["base_url"] + path[1:],))

@@ -39,9 +39,16 @@ def test_a_page_past_a_bound_is_stopped_and_its_worker_goes_on(setting: str, mem
     seed = read_fixture("cdd-mirror", "article-seed.html").encode()
     pool = start_pool(1, memory=memory)
     try:
-        bounded = pool.submit(extract_page, link_bomb(60_000), "utf-8", URL, ExtractionRules(), False, seconds)
+        bounded = pool.submit(
+            extract_page, link_bomb(60_000), "text/html; charset=utf-8", URL, ExtractionRules(), False, seconds
+        )
         assert bounded.result(timeout=120) == ("bound", (setting, ANY))
-        assert pool.submit(extract_page, seed, "utf-8", URL, ExtractionRules(), False, seconds).result()[0] == "ok"
+        assert (
+            pool.submit(
+                extract_page, seed, "text/html; charset=utf-8", URL, ExtractionRules(), False, seconds
+            ).result()[0]
+            == "ok"
+        )
     finally:
         pool.shutdown()
 
@@ -57,9 +64,7 @@ def test_a_page_that_kills_its_worker_fails_alone_and_the_pages_of_its_trip_are_
     """One worker, eight pages at once: the first two go alone, the rest wait and travel
     together; the pool breaks under the fourth, each page of its trip is tried again alone."""
     seed = read_fixture("cdd-mirror", "article-seed.html").encode()
-    page = PageJob(
-        Capture(URL, 200, [("Content-Type", "text/html")], seed), "2024-01-01T00:00:00Z", "utf-8", ExtractionRules()
-    )
+    page = PageJob(Capture(URL, 200, [("Content-Type", "text/html")], seed), "2024-01-01T00:00:00Z", ExtractionRules())
     jobs = [page] * 8
     jobs[3] = dataclasses.replace(page, rules=KillsItsWorker())
     pool = ExtractionPool(1, batch=8)

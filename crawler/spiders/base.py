@@ -335,7 +335,7 @@ class NewsSpider(RecordingSpider):
             yield self.not_archived(source_url, kind, reason, response.status)
             return
         assert isinstance(response, TextResponse)
-        kind = kind_of(response.text, response.url, self.article_pattern, lambda: response.selector)
+        kind = kind_of(response.body, response.url, self.article_pattern, lambda: response.selector)
         if kind == "article":
             self.traps.found_article(source_url)
             yield FetchedPage(
@@ -343,7 +343,6 @@ class NewsSpider(RecordingSpider):
                 final_url=response.url,
                 http_status=response.status,
                 body=response.body,
-                encoding=response.encoding,
                 headers=headers_of(response),
                 site=self.site_id,
                 agency=self.agency,
