@@ -2,8 +2,8 @@
 a crawl. Every case below says which route names it and what the archive must record of it.
 Like a view counter, every answer sets a cookie of its own.
 
-The good articles are a mirror site (tests/files/hostile-site/): two of them arrive with
-broken encodings. The home page links to the listing-named cases and to the traps; an extra
+The good articles are a mirror site (tests/files/hostile-site/): three of them arrive with
+broken encodings (one of those gzipped). The home page links to the listing-named cases and to the traps; an extra
 sitemap, announced in robots.txt, names the rest.
 """
 
