@@ -24,6 +24,8 @@ USER_AGENT = (
 
 # Politeness: robots.txt, a delay, few requests per site, AutoThrottle backing off.
 ROBOTSTXT_OBEY = True
+ROBOTSTXT_PARSER = "crawler.robots.BoundedRobotParser"
+GOVARCHIVE_ROBOTS_MAX_BYTES = 500 * 1024  # RFC 9309's least parsing limit; the rest is ignored
 DOWNLOAD_DELAY = float(os.environ.get("GOVARCHIVE_DOWNLOAD_DELAY", "1.0"))
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = int(os.environ.get("GOVARCHIVE_CONCURRENCY", "2"))

@@ -85,6 +85,10 @@ FILTER_KEYS = ("sort", "view", "lang", "year", "tag", "author", "order", "per", 
 
 
 GZIPPED = {"Content-Encoding": "gzip"}
+# robots.txt goes on past RFC 9309's least parsing limit (500 KiB) to forbid everything: a crawler
+# that reads it all (and checks every request against all of it) archives nothing.
+ROBOTS_PADDING = (b"# " + b"-" * 97 + b"\n") * 6_000  # 600 KB of comment lines
+ROBOTS_PAST_THE_LIMIT = b"User-agent: *\nDisallow: /\n"
 
 
 def in_windows_874(body: bytes) -> bytes:
@@ -224,7 +228,8 @@ def make_handler(site: HostileSite) -> type[BaseHTTPRequestHandler]:
         # -- discovery ----------------------------------------------------------------
         def robots(self) -> None:
             robots = site.mirror.respond("/robots.txt", self.root()).body
-            self.send(200, "text/plain", robots + f"Sitemap: {self.root()}hostile-sitemap.xml\n".encode())
+            sitemap = f"Sitemap: {self.root()}hostile-sitemap.xml\n".encode()
+            self.send(200, "text/plain", robots + sitemap + ROBOTS_PADDING + ROBOTS_PAST_THE_LIMIT)
 
         def sitemap(self) -> None:
             named = [c.path for c in CASES if c.route in ("sitemap", "both")]

@@ -166,6 +166,7 @@ def test_the_run_counts_failures_by_kind_and_names_the_bounds_hit(hostile) -> No
     assert bounds["GOVARCHIVE_EXTRACT_SECONDS"] == 1  # the link bomb
     assert bounds["GOVARCHIVE_MAX_PAGE_LINKS"] == 1  # the listing of 1,000 links
     assert bounds["GOVARCHIVE_MAX_HEADER_BYTES"] == 1  # the header bomb
+    assert bounds["GOVARCHIVE_ROBOTS_MAX_BYTES"] == 1  # robots.txt goes on for 600 KB
     assert bounds["GOVARCHIVE_TRAP_FRUITLESS_PAGES"] >= 2  # the calendar and the page numbers
     assert bounds["GOVARCHIVE_MAX_COOKIES"] > 0  # a cookie on every answer
     assert row["lost"] == 0

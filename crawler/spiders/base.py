@@ -42,6 +42,7 @@ from crawler.kinds import (
 from crawler.outcomes import CANDIDATE_ROUTES, Ledger, unreadable_reason, url_key
 from crawler.outcomes import source_url as outcome_source
 from crawler.pagetype import kind_of
+from crawler.robots import ROBOTS_SETTING, robots_head
 from crawler.spiders.recording import RecordingSpider
 from crawler.traps import FRUITLESS_SETTING, Trap, TrapDetector, TrapRules
 
@@ -187,7 +188,8 @@ class NewsSpider(RecordingSpider):
 
     # -- discovery routes -------------------------------------------------------------
     def parse_robots(self, response: Response) -> Iterator[Request | NotArchived]:
-        for url in sitemap_urls_from_robots(response.body, base_url=response.url):
+        head, _ = robots_head(response.body, self.settings.getint(ROBOTS_SETTING))  # as Scrapy's check reads it
+        for url in sitemap_urls_from_robots(head, base_url=response.url):
             yield from self.discover(url, self.parse_sitemap)
 
     def parse_sitemap(self, response: Response) -> Iterator[Request | NotArchived]:
