@@ -107,40 +107,53 @@ class NetworkStats:
 
 
 class BoundedCookies(CookiesMiddleware):
-    """Scrapy's cookies, at most GOVARCHIVE_MAX_COOKIES of them: past the bound, a cookie a
-    response sets is not kept unless it replaces one that is (a session cookie is set first).
-    Each refused cookie counts in the run's bounds; the first is logged."""
+    """Scrapy's cookies, as a browser keeps them: at most GOVARCHIVE_MAX_COOKIES, each of at most
+    GOVARCHIVE_MAX_COOKIE_BYTES (name and value). Past the first bound a new cookie is not kept
+    unless it replaces one that is (a session cookie is set first); past the second a cookie's
+    new value is not kept, its last one stays. Each refusal counts in the run's bounds; the first
+    of each bound is logged."""
 
-    SETTING = "GOVARCHIVE_MAX_COOKIES"
+    COUNT_SETTING = "GOVARCHIVE_MAX_COOKIES"
+    SIZE_SETTING = "GOVARCHIVE_MAX_COOKIE_BYTES"
     max_cookies: int
+    max_bytes: int
     stats: StatsCollector
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BoundedCookies:
         assert crawler.stats is not None
         middleware = super().from_crawler(crawler)
-        middleware.max_cookies, middleware.stats = crawler.settings.getint(cls.SETTING), crawler.stats
+        middleware.max_cookies = crawler.settings.getint(cls.COUNT_SETTING)
+        middleware.max_bytes = crawler.settings.getint(cls.SIZE_SETTING)
+        middleware.stats = crawler.stats
         return middleware
 
     def process_response(self, request: Request, response: Response, spider: Any = None) -> Request | Response:
         if b"Set-Cookie" not in response.headers:
             return response
         jar = self.jars[request.meta.get("cookiejar")]
-        kept = {(c.domain, c.path, c.name) for c in jar}
+        kept = {(c.domain, c.path, c.name): c for c in jar}
         super().process_response(request, response)
-        added = [c for c in jar if (c.domain, c.path, c.name) not in kept]
-        refused = added[max(0, self.max_cookies - len(kept)) :]
-        for cookie in refused:
-            jar.clear(cookie.domain, cookie.path, cookie.name)
-        if refused:
-            self._count(response.url, len(refused))
+        added = 0
+        for cookie in list(jar):
+            key = (cookie.domain, cookie.path, cookie.name)
+            before = kept.get(key)
+            if before is cookie:
+                continue
+            too_large = len(cookie.name) + len(cookie.value or "") > self.max_bytes
+            added += before is None and not too_large
+            if too_large or (before is None and len(kept) + added > self.max_cookies):
+                jar.clear(*key)
+                if before is not None:
+                    jar.set_cookie(before)
+                self._count(response.url, self.SIZE_SETTING if too_large else self.COUNT_SETTING)
         return response
 
-    def _count(self, url: str, refused: int) -> None:
-        key = bound_counter(self.SETTING)
+    def _count(self, url: str, setting: str) -> None:
+        key = bound_counter(setting)
         if not self.stats.get_value(key):
-            log.warning("%s sets more than %d cookies: the rest are not kept (%s)", url, self.max_cookies, self.SETTING)
-        self.stats.inc_value(key, refused)
+            log.warning("%s sets cookies past %s: they are not kept", url, setting)
+        self.stats.inc_value(key)
 
 
 class RetryAfterMiddleware(RetryMiddleware):

@@ -65,6 +65,9 @@ REDIRECT_MAX_TIMES = 10
 # new ones are not kept. A site that set one per page (a view counter) made every request
 # carry them all: 3.5x the CPU at 2,000 pages, and servers refuse such headers.
 GOVARCHIVE_MAX_COOKIES = int(os.environ.get("GOVARCHIVE_MAX_COOKIES", "50"))
+# A cookie's name and value (RFC 6265's least a browser keeps; browsers refuse larger ones): a
+# cookie that grows on every page ("recently read") otherwise grows until servers refuse it.
+GOVARCHIVE_MAX_COOKIE_BYTES = int(os.environ.get("GOVARCHIVE_MAX_COOKIE_BYTES", "4096"))
 # Per site and run; a crawl that reaches one stops, and the pages it named but did not
 # fetch are recorded as `budget` failures (the next run fetches them).
 GOVARCHIVE_MAX_REQUESTS = int(os.environ.get("GOVARCHIVE_MAX_REQUESTS", "200000"))

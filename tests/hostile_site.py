@@ -1,6 +1,7 @@
 """A hostile news site on 127.0.0.1: good Thai articles among pages built to hang, bloat or lose
 a crawl. Every case below says which route names it and what the archive must record of it.
-Like a view counter, every answer sets a cookie of its own.
+Like a view counter, every answer sets a cookie of its own; like a "recently read" list, one
+cookie grows by a page's number on every answer.
 
 The good articles are a mirror site (tests/files/hostile-site/): three of them arrive with
 broken encodings (one of those gzipped). The home page links to the listing-named cases and to the traps; an extra
@@ -18,6 +19,7 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -85,6 +87,8 @@ FILTER_KEYS = ("sort", "view", "lang", "year", "tag", "author", "order", "per", 
 
 
 GZIPPED = {"Content-Encoding": "gzip"}
+GROWING_COOKIE = "recent"
+GROWTH = 63  # digits the growing cookie gains on each answer (a page's number, padded)
 # robots.txt goes on past RFC 9309's least parsing limit (500 KiB) to forbid everything: a crawler
 # that reads it all (and checks every request against all of it) archives nothing.
 ROBOTS_PADDING = (b"# " + b"-" * 97 + b"\n") * 6_000  # 600 KB of comment lines
@@ -116,6 +120,7 @@ class HostileSite:
         self.many_links = html_page("archive category", "Every post", links)
         self.requests: Counter[str] = Counter()  # path (with query) -> requests
         self.most_cookies = 0  # the most cookies one request carried
+        self.longest_cookie = 0  # the longest value of the growing cookie a request carried
         self.lock = threading.Lock()
         self.stopping = threading.Event()
 
@@ -123,10 +128,17 @@ class HostileSite:
         with self.lock:
             self.requests[target] += 1
             self.most_cookies = max(self.most_cookies, len([c for c in cookies.split(";") if c.strip()]))
+            self.longest_cookie = max(self.longest_cookie, len(growing_cookie(cookies)))
 
     def requested(self, prefix: str) -> int:
         with self.lock:
             return sum(n for target, n in self.requests.items() if target.startswith(prefix))
+
+
+def growing_cookie(cookies: str) -> str:
+    """The value of the cookie that grows on every answer, as a request's Cookie header has it."""
+    morsel = SimpleCookie(cookies).get(GROWING_COOKIE)
+    return morsel.value if morsel is not None else ""
 
 
 def link_bomb(links: int = LINK_BOMB_LINKS) -> bytes:
@@ -150,7 +162,10 @@ def make_handler(site: HostileSite) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def end_headers(self) -> None:
-            self.send_header("Set-Cookie", f"viewed-{zlib.crc32(self.path.encode())}=1; Path=/")
+            page = zlib.crc32(self.path.encode())
+            self.send_header("Set-Cookie", f"viewed-{page}=1; Path=/")
+            grown = f"{growing_cookie(self.headers.get('Cookie', ''))}-{page:0{GROWTH}d}"
+            self.send_header("Set-Cookie", f"{GROWING_COOKIE}={grown}; Path=/")
             super().end_headers()
 
         def do_GET(self) -> None:

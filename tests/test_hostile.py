@@ -18,6 +18,7 @@ from tests.hostile_site import (
     CASES,
     CLOSED_EARLY_PATH,
     FOLDER,
+    GROWING_COOKIE,
     HEADER_BOMB_PATH,
     INVALID_BYTES_PATH,
     MANY_LINKS_TARGETS,
@@ -34,6 +35,7 @@ MAX_RUN_SECONDS = 120
 EXTRACT_SECONDS = 0.1  # of CPU for one page: an article takes 5-10 ms, the link bomb 0.6 s
 PAGE_LINKS = 100  # GOVARCHIVE_MAX_PAGE_LINKS: the many-links listing names 1,000 pages
 MAX_COOKIES = 5  # GOVARCHIVE_MAX_COOKIES: the site sets one more on every answer
+MAX_COOKIE_BYTES = 256  # GOVARCHIVE_MAX_COOKIE_BYTES: one of its cookies grows on every answer
 MAX_PEAK_BYTES = 500 * 2**20
 FRUITLESS_PAGES = 20  # GOVARCHIVE_TRAP_FRUITLESS_PAGES, the default
 LAG = 3  # discovery pages already under way when a shape is found fruitless
@@ -49,6 +51,7 @@ def crawl(base_url: str, db: Path) -> dict:
         "GOVARCHIVE_EXTRACT_SECONDS": str(EXTRACT_SECONDS),
         "GOVARCHIVE_MAX_PAGE_LINKS": str(PAGE_LINKS),
         "GOVARCHIVE_MAX_COOKIES": str(MAX_COOKIES),
+        "GOVARCHIVE_MAX_COOKIE_BYTES": str(MAX_COOKIE_BYTES),
     }
     started = time.monotonic()
     process = subprocess.Popen(
@@ -182,6 +185,12 @@ def test_a_site_that_sets_a_cookie_on_every_page_gets_back_no_more_than_the_boun
     """Every cookie kept goes back with every request: one a page, and a crawl of a few thousand
     pages sent headers servers refuse, at 3.5x the CPU."""
     assert hostile["site"].most_cookies == MAX_COOKIES
+
+
+def test_a_cookie_that_grows_on_every_page_stops_at_the_size_bound(hostile) -> None:
+    """A "recently read" cookie: every request carries it, and past 8 KB servers refuse them."""
+    assert 0 < hostile["site"].longest_cookie <= MAX_COOKIE_BYTES - len(GROWING_COOKIE)
+    assert json.loads(run_row(hostile, 1)["bounds"])["GOVARCHIVE_MAX_COOKIE_BYTES"] > 0
 
 
 def test_endless_listings_are_cut_and_remembered(hostile) -> None:
