@@ -15,7 +15,9 @@ Two ways real pages lose text in libxml2 and not in a browser:
 
 And one it stops at when asked: nesting deeper than libxml2 allows (2,048 elements), which
 old hand-written pages reach by opening a `<font>` on every line and closing none. Their
-inline formatting tags hold no text of their own, so `flattened` removes them.
+inline formatting tags hold no text of their own, so `flattened` removes them: in extraction
+when the parser says it stopped, in a listing (parsed by parsel, which does not say) when
+its inline tags left open are that many.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ XML_CHARACTER_RANGES = ((0x9, 0xA), (0xD, 0xD), (0x20, 0xD7FF), (0xE000, 0xFFFD)
 DOCUMENT_END = re.compile(rb"</(?:[bB][oO][dD][yY]|[hH][tT][mM][lL])\s*>")  # faster than IGNORECASE
 START_TAG = re.compile(rb"<[a-zA-Z]")
 INLINE_TAG = re.compile(rb"</?(?:font|b|i|u|s|em|strong|span|small|big|center|tt)(?=[\s/>])[^>]*>", re.IGNORECASE)
+MAX_OPEN_INLINE_TAGS = 1024  # half libxml2's depth limit (huge_tree): the rest for the page's blocks
 
 
 def readable(html: bytes) -> bytes:
@@ -43,19 +46,28 @@ def readable(html: bytes) -> bytes:
 
 
 def readable_response(response: TextResponse) -> TextResponse:
-    """The response itself, or, when it is closed early, a copy with its `readable` body: what
-    a listing's links are read from (the response as fetched is what the archive keeps, and a
-    page's own closing tags at its end need no second parse). Bytes of an encoding where ASCII
-    is not ASCII (UTF-16) are left alone."""
-    if "<".encode(response.encoding, errors="replace") != b"<" or not closed_early(response.body):
+    """The response itself, or, when it is closed early or nested too deep, a copy with its
+    `readable` or `flattened` body: what a listing's links are read from (the response as
+    fetched is what the archive keeps, and a page's own closing tags at its end need no second
+    parse). Bytes of an encoding where ASCII is not ASCII (UTF-16) are left alone."""
+    if "<".encode(response.encoding, errors="replace") != b"<":
         return response
-    return response.replace(body=readable(response.body))
+    body = readable(response.body) if closed_early(response.body) else response.body
+    body = flattened(body) if open_inline_tags(body) > MAX_OPEN_INLINE_TAGS else body
+    return response if body is response.body else response.replace(body=body)
 
 
 def flattened(html: bytes) -> bytes:
     """The page without inline formatting tags (`<font>`, `<b>`, `<span>`...): what is left
     of a page nested past libxml2's limit by tags opened and never closed."""
     return INLINE_TAG.sub(b"", html)
+
+
+def open_inline_tags(html: bytes) -> int:
+    """Inline formatting tags opened and never closed."""
+    tags = INLINE_TAG.findall(html)
+    closed = sum(tag.startswith(b"</") for tag in tags)
+    return len(tags) - 2 * closed
 
 
 def closed_early(html: bytes) -> bool:

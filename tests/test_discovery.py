@@ -127,6 +127,15 @@ def test_a_listing_closed_early_by_its_header_template_still_names_its_posts() -
     assert response.body == body  # the response as fetched, for the archive, is left as it was
 
 
+def test_a_listing_nested_past_libxml2s_depth_limit_still_names_its_posts() -> None:
+    """2,200 <font> tags opened and never closed: libxml2 stops at 2,048 levels, a browser reads on."""
+    body = (FILES / "plain" / "deeply-nested-listing.html").read_bytes()
+    response = HtmlResponse(ROOT, body=body, encoding="utf-8")
+    found = discovery.listing(response, LinkExtractor(unique=True), on_site, 1000)
+    assert found.content == [f"{ROOT}news/first-post/", f"{ROOT}news/second-post/"]
+    assert found.next_pages == [f"{ROOT}news/page/2/"]
+
+
 def test_a_listing_with_more_links_than_a_page_may_is_read_up_to_the_bound_before_parsing() -> None:
     """A page of a quarter of a million links held the crawl for 40 s and 1.3 GB: only the
     first anchors are parsed at all."""
