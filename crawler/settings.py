@@ -109,7 +109,7 @@ HTTPCACHE_STORAGE = "scrapy.extensions.httpcache.FilesystemCacheStorage"
 HTTPCACHE_GZIP = True
 
 SPIDER_MIDDLEWARES = {
-    "crawler.spiders.recording.CallbackErrors": 990,  # nearest the spider: offered its exceptions first
+    "crawler.spiders.accounting.CallbackErrors": 990,  # nearest the spider: offered its exceptions first
 }
 DOWNLOADER_MIDDLEWARES = {
     "crawler.budget.Budget": 120,  # after robots.txt (100): requests it forbids cost nothing

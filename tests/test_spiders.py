@@ -14,9 +14,9 @@ from scrapy.utils.test import get_crawler
 from crawler import settings
 from crawler.items import NotArchived
 from crawler.run import project_settings, site_classes
+from crawler.spiders.accounting import CallbackErrors
 from crawler.spiders.base import ROUTES, IncompleteSiteError
 from crawler.spiders.cms import UrlNewsSpider, WordPressNewsSpider
-from crawler.spiders.recording import CallbackErrors
 
 SITES = site_classes(project_settings(":memory:"))
 

@@ -1,1 +1,1 @@
-"""Spiders: one module per agency site (declarations only); base.py, cms.py and recording.py hold the code."""
+"""Spiders: one module per agency site (declarations only); base.py, cms.py and accounting.py hold the code."""

@@ -43,7 +43,7 @@ from crawler.outcomes import CANDIDATE_ROUTES, Ledger, unreadable_reason, url_ke
 from crawler.outcomes import source_url as outcome_source
 from crawler.pagetype import kind_of
 from crawler.robots import ROBOTS_SETTING, robots_head
-from crawler.spiders.recording import RecordingSpider
+from crawler.spiders.accounting import AccountingSpider
 from crawler.traps import FRUITLESS_SETTING, Trap, TrapDetector, TrapRules
 
 REQUIRED = ("name", "agency", "base_url")
@@ -54,7 +54,7 @@ class IncompleteSiteError(TypeError):
     """A site module is missing a required declaration."""
 
 
-class NewsSpider(RecordingSpider):
+class NewsSpider(AccountingSpider):
     """Generic news-site spider; subclasses declare a site, `--url` gives one at run time."""
 
     # Declarations (a site module sets these; see crawler/spiders/cdd.py).

@@ -1,4 +1,4 @@
-"""RecordingSpider: what a news spider does with a page it will not archive.
+"""AccountingSpider: what a news spider does with a page it will not archive.
 
 A page that failed, hit a bound or was dropped is recorded (a `NotArchived` item, which the
 pipeline writes to `failures`) or counted in the run's stats; this is the one place that
@@ -26,7 +26,7 @@ from crawler.outcomes import Ledger, Verdict, classify, source_url
 ERROR_CHARS = 200  # of an exception's message in a failure's reason
 
 
-class RecordingSpider(scrapy.Spider):
+class AccountingSpider(scrapy.Spider):
     """Records or counts every page it will not archive; subclasses set what is declared here."""
 
     ledger: Ledger
@@ -91,7 +91,7 @@ class RecordingSpider(scrapy.Spider):
 
 
 class CallbackErrors:
-    """Spider middleware: an exception a RecordingSpider's callback raises becomes a recorded
+    """Spider middleware: an exception an AccountingSpider's callback raises becomes a recorded
     failure of its page, where Scrapy would only log it and the page vanish from the run.
     Left to Scrapy: HTTP errors (the request's errback has them) and CloseSpider (a budget)."""
 
@@ -104,6 +104,6 @@ class CallbackErrors:
 
     def process_spider_exception(self, response: Response, exception: Exception) -> Iterator[NotArchived] | None:
         spider = self.crawler.spider
-        if not isinstance(spider, RecordingSpider) or isinstance(exception, HttpError | CloseSpider):
+        if not isinstance(spider, AccountingSpider) or isinstance(exception, HttpError | CloseSpider):
             return None
         return spider.on_callback_error(response, exception)
