@@ -1,5 +1,5 @@
-"""Downloader middlewares: encoding repair, network statistics, retries (Retry-After, bounds), redirects in words,
-a bound on cookies."""
+"""Downloader middlewares: encoding repair, network statistics, retries (Retry-After, bounds),
+redirects in words, bounds on cookies."""
 
 from __future__ import annotations
 
@@ -75,7 +75,9 @@ CHECKED: dict[type[Response], type[TextResponse]] = {
 
 
 class EncodingFixMiddleware:
-    """Pages then reach spiders and pipelines as correct Unicode, whatever the header said."""
+    """Text responses reach the spider as CheckedEncoding ones: read as text, they are correct
+    Unicode whatever the header said. After decompression (crawler/settings.py), whose new
+    response would drop the choice."""
 
     def process_response(self, request: Request, response: Response) -> Response:
         checked = CHECKED.get(type(response))
