@@ -33,6 +33,7 @@ DUPLICATE = "duplicate"  # the same page under another URL, or a redirect to a p
 ROBOTS = "robots"  # robots.txt forbids it
 FRUITLESS = "fruitless_listing"  # a discovery page of a shape that stopped yielding new articles
 KNOWN_TRAP = "known_trap"  # a shape an earlier run found fruitless
+OFFSITE = "offsite"  # a page of another host that a sitemap, feed or the API named
 
 
 def bound_counter(setting: str) -> str:

@@ -88,6 +88,7 @@ FILTER_KEYS = ("sort", "view", "lang", "year", "tag", "author", "order", "per", 
 
 GZIPPED = {"Content-Encoding": "gzip"}
 GROWING_COOKIE = "recent"
+ELSEWHERE = "news/elsewhere/"  # a page on the decoy host, named by the sitemap: not this site's
 GROWTH = 63  # digits the growing cookie gains on each answer (a page's number, padded)
 # robots.txt goes on past RFC 9309's least parsing limit (500 KiB) to forbid everything: a crawler
 # that reads it all (and checks every request against all of it) archives nothing.
@@ -248,7 +249,8 @@ def make_handler(site: HostileSite) -> type[BaseHTTPRequestHandler]:
 
         def sitemap(self) -> None:
             named = [c.path for c in CASES if c.route in ("sitemap", "both")]
-            urls = "".join(f"<url><loc>{self.root()}{path.lstrip('/')}</loc></url>" for path in named)
+            locations = [f"{self.root()}{path.lstrip('/')}" for path in named] + [site.decoy_url + ELSEWHERE]
+            urls = "".join(f"<url><loc>{location}</loc></url>" for location in locations)
             xml = f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'
             self.send(200, "application/xml", xml.encode())
 

@@ -210,6 +210,11 @@ def test_no_request_reaches_another_host(hostile) -> None:
     assert hostile["decoy_hits"] == []
 
 
+def test_a_page_of_another_host_the_sitemap_names_is_counted_not_fetched(hostile) -> None:
+    for run in (1, 2):
+        assert json.loads(run_row(hostile, run)["skipped"])["offsite"] == 1
+
+
 def test_a_second_crawl_walks_no_trap_and_duplicates_nothing(hostile) -> None:
     second = hostile["runs"][1]
     trapped = [url for (url,) in rows(hostile["db"], "select url from failures where kind = 'trap'")]

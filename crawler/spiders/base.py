@@ -35,6 +35,7 @@ from crawler.kinds import (
     KNOWN_TRAP,
     NOT_ARTICLE,
     NOT_HTML,
+    OFFSITE,
     TOO_LARGE,
     TRAP,
     bound_counter,
@@ -268,13 +269,17 @@ class NewsSpider(AccountingSpider):
 
     # -- pages ------------------------------------------------------------------------
     def page_request(self, url: str, route: str, lastmod: str | None = None) -> Iterator[Request | NotArchived]:
-        """A request for a possible article named by `route`, unless it is known and unchanged,
-        a trap, or named before (the ledger then only notes the route)."""
+        """A request for a possible article named by `route`, unless it is another host's, known
+        and unchanged, a trap, or named before (the ledger then only notes the route)."""
         key = url_key(url)
         if key in self.seen:  # a discovery page, not a possible article
             return
         first = self.ledger.name(url, route)
         if not (first or key in self.known_skipped):
+            return
+        if not self.on_site(url):  # Scrapy would drop it without a word, and the run count it lost
+            self.ledger.settle(url)
+            self.count_skip(OFFSITE)
             return
         decision = self.revisits.decide(url, lastmod)
         if decision == "skip":
