@@ -21,6 +21,7 @@ STOPPED = "stopped"
 EXTRACTION = "extraction"
 VALIDATION = "validation"
 UNREADABLE = "unreadable"  # an attachment kept as fetched whose text could not be read
+BAD_URL = "bad_url"  # an address no request can be made for, named by a sitemap, feed or the API
 OTHER = "other"
 DISK_FULL = "disk_full"  # a crawl's finish reason when the archive's disk filled up
 # Kinds that are bounds we set, not faults of the site: they do not count towards the

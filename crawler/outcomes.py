@@ -13,6 +13,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
 from scrapy.exceptions import (
     CannotResolveHostError,
@@ -102,12 +103,36 @@ def source_url(request: Request) -> str:
     return str(request.meta.get("redirect_urls", [request.url])[0])
 
 
+def unrequestable(url: str) -> str | None:
+    """Why no request can be made for `url`, a malformed address a sitemap or feed named (a port
+    out of range, a broken IPv6 host, no scheme), or None. Scrapy raises on one, which ended the
+    reading of the whole sitemap that named it."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises on a port out of range or not a number)
+        url.encode()
+    except (ValueError, UnicodeError) as error:
+        return f"bad URL: {error}"
+    if parts.hostname and not parts.scheme:
+        return "bad URL: no scheme"
+    return None
+
+
+def storable(url: str) -> str:
+    """The URL as the archive can keep it: a lone surrogate (a JSON escape can make one) replaced."""
+    return url.encode("utf-8", "replace").decode("utf-8")
+
+
 @lru_cache(maxsize=URL_KEYS_CACHED)
 def url_key(url: str) -> str:
     """One key for one page: query order, fragments and escaping do not make a new URL.
     Cached: a page is keyed five to seven times between being named and settled (the ledger,
-    the trap detector), and canonicalize_url takes 5 us for an ASCII URL, 40 for a Thai one."""
-    return canonicalize_url(url)
+    the trap detector), and canonicalize_url takes 5 us for an ASCII URL, 40 for a Thai one.
+    A malformed address (see unrequestable) is its own key: it is recorded, never requested."""
+    try:
+        return canonicalize_url(url)
+    except ValueError:
+        return url
 
 
 @dataclass

@@ -67,8 +67,12 @@ class Trap:
 
 
 def url_shape(url: str) -> str:
-    """Host and path with every run of digits as N, and the query's keys without values."""
-    parts = urlsplit(url)
+    """Host and path with every run of digits as N, and the query's keys without values (a
+    malformed address is its own shape)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # a broken IPv6 host
+        return url
     keys = sorted({key for key, _ in parse_qsl(parts.query, keep_blank_values=True)})
     return f"{parts.hostname or ''}{DIGITS.sub('N', parts.path)}" + ("?" + "&".join(keys) if keys else "")
 

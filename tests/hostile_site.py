@@ -89,6 +89,8 @@ FILTER_KEYS = ("sort", "view", "lang", "year", "tag", "author", "order", "per", 
 GZIPPED = {"Content-Encoding": "gzip"}
 GROWING_COOKIE = "recent"
 ELSEWHERE = "news/elsewhere/"  # a page on the decoy host, named by the sitemap: not this site's
+# Addresses no request can be made for, first in the sitemap: what follows them must still be read.
+MALFORMED_LOCATIONS = ("http://127.0.0.1:99999/news/port/", "//127.0.0.1/news/no-scheme/", "http://[::1/news/ipv6/")
 GROWTH = 63  # digits the growing cookie gains on each answer (a page's number, padded)
 # robots.txt goes on past RFC 9309's least parsing limit (500 KiB) to forbid everything: a crawler
 # that reads it all (and checks every request against all of it) archives nothing.
@@ -249,7 +251,8 @@ def make_handler(site: HostileSite) -> type[BaseHTTPRequestHandler]:
 
         def sitemap(self) -> None:
             named = [c.path for c in CASES if c.route in ("sitemap", "both")]
-            locations = [f"{self.root()}{path.lstrip('/')}" for path in named] + [site.decoy_url + ELSEWHERE]
+            named_here = [f"{self.root()}{path.lstrip('/')}" for path in named]
+            locations = [*MALFORMED_LOCATIONS, *named_here, site.decoy_url + ELSEWHERE]
             urls = "".join(f"<url><loc>{location}</loc></url>" for location in locations)
             xml = f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'
             self.send(200, "application/xml", xml.encode())

@@ -21,6 +21,7 @@ from tests.hostile_site import (
     GROWING_COOKIE,
     HEADER_BOMB_PATH,
     INVALID_BYTES_PATH,
+    MALFORMED_LOCATIONS,
     MANY_LINKS_TARGETS,
     TIS620_GZIP_PATH,
     TIS620_PATH,
@@ -208,6 +209,13 @@ def test_a_listing_naming_more_pages_than_a_page_may_is_followed_up_to_the_bound
 
 def test_no_request_reaches_another_host(hostile) -> None:
     assert hostile["decoy_hits"] == []
+
+
+def test_malformed_addresses_a_sitemap_names_are_recorded_and_the_rest_is_read(hostile) -> None:
+    """Scrapy raises on them, which ended the reading of the whole sitemap."""
+    for run in (1, 2):
+        recorded = {url for url, (kind, _) in failures(hostile, run).items() if kind == "bad_url"}
+        assert recorded == set(MALFORMED_LOCATIONS)
 
 
 def test_a_page_of_another_host_the_sitemap_names_is_counted_not_fetched(hostile) -> None:

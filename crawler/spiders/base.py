@@ -30,6 +30,7 @@ from crawler.extract import ExtractionRules
 from crawler.incremental import Revisits
 from crawler.items import FetchedPage, NotArchived, NotModified, headers_of
 from crawler.kinds import (
+    BAD_URL,
     FRUITLESS,
     KNOWN,
     KNOWN_TRAP,
@@ -40,7 +41,7 @@ from crawler.kinds import (
     TRAP,
     bound_counter,
 )
-from crawler.outcomes import CANDIDATE_ROUTES, Ledger, unreadable_reason, url_key
+from crawler.outcomes import CANDIDATE_ROUTES, Ledger, storable, unreadable_reason, unrequestable, url_key
 from crawler.outcomes import source_url as outcome_source
 from crawler.pagetype import kind_of
 from crawler.robots import ROBOTS_SETTING, robots_head
@@ -176,6 +177,9 @@ class NewsSpider(AccountingSpider):
         that hits a bound or a trap is recorded.
 
         These go through Scrapy's HTTP cache, so a re-crawl revalidates them (304)."""
+        if (malformed := unrequestable(url)) is not None:
+            yield self.not_archived(storable(url), BAD_URL, malformed)
+            return
         key = url_key(url)
         if key in self.seen:
             return
@@ -269,8 +273,11 @@ class NewsSpider(AccountingSpider):
 
     # -- pages ------------------------------------------------------------------------
     def page_request(self, url: str, route: str, lastmod: str | None = None) -> Iterator[Request | NotArchived]:
-        """A request for a possible article named by `route`, unless it is another host's, known
-        and unchanged, a trap, or named before (the ledger then only notes the route)."""
+        """A request for a possible article named by `route`, unless it is malformed, another
+        host's, known and unchanged, a trap, or named before (the ledger then only notes the route)."""
+        if (malformed := unrequestable(url)) is not None:
+            yield self.not_archived(storable(url), BAD_URL, malformed)
+            return
         key = url_key(url)
         if key in self.seen:  # a discovery page, not a possible article
             return
