@@ -81,7 +81,11 @@ class EncodingFixMiddleware:
 
     def process_response(self, request: Request, response: Response) -> Response:
         checked = CHECKED.get(type(response))
-        return response.replace(cls=checked, encoding=None) if checked is not None else response
+        if checked is None:
+            return response
+        # Not response.replace(): it reads `encoding`, which for a page declaring none is
+        # Scrapy's guess, a decoding of the whole body thrown away here.
+        return checked(**{name: getattr(response, name) for name in response.attributes if name != "encoding"})
 
 
 class NetworkStats:

@@ -19,10 +19,9 @@ OTHER_BODY_CLASSES = {"page", "error404", "attachment"}
 ARTICLE_SCHEMA_TYPES = {"Article", "NewsArticle", "BlogPosting", "ReportageNews", "AnalysisNewsArticle"}
 
 
-BODY_CLASS = re.compile(r"<body\b[^>]*?\bclass\s*=\s*[\"']([^\"']*)", re.IGNORECASE)
-# The same in a page's bytes (any ASCII-compatible encoding): an article page is not decoded
-# in the crawl's main process at all (crawler/workers.py decodes it, once).
-BODY_CLASS_BYTES = re.compile(BODY_CLASS.pattern.encode(), re.IGNORECASE)
+# Read in a page's bytes (any ASCII-compatible encoding): an article page is not decoded in the
+# crawl's main process at all (crawler/workers.py decodes it, once).
+BODY_CLASS = re.compile(rb"<body\b[^>]*?\bclass\s*=\s*[\"']([^\"']*)", re.IGNORECASE)
 
 
 def body_class_kind(classes: set[str]) -> PageKind | None:
@@ -36,23 +35,16 @@ def body_class_kind(classes: set[str]) -> PageKind | None:
     return None
 
 
-def quick_kind(html: str | bytes) -> PageKind | None:
+def quick_kind(body: bytes) -> PageKind | None:
     """The kind from the `<body class>` alone, without parsing the page; None if it does not
     say, or says listing (a listing is parsed anyway, for its links).
 
     Saves the crawler's main process a full parse of every article page (WordPress says
     `single-post` there); anything less clear goes through `page_kind`.
     """
-    kind = body_class_kind(_body_classes(html))
+    match = BODY_CLASS.search(body)
+    kind = body_class_kind(set(match.group(1).decode("latin-1").split())) if match else None
     return None if kind == "listing" else kind
-
-
-def _body_classes(html: str | bytes) -> set[str]:
-    if isinstance(html, bytes):
-        found = BODY_CLASS_BYTES.search(html)
-        return set(found.group(1).decode("latin-1").split()) if found else set()
-    match = BODY_CLASS.search(html)
-    return set(match.group(1).split()) if match else set()
 
 
 def page_kind(page: Selector, url: str, article_url_pattern: re.Pattern[str] | None = None) -> PageKind:
@@ -68,20 +60,14 @@ def page_kind(page: Selector, url: str, article_url_pattern: re.Pattern[str] | N
     return "listing" if len(page.css("article")) > 1 else "other"
 
 
-def kind_of(
-    html: str | bytes, url: str, pattern: re.Pattern[str] | None, parsed: Callable[[], Selector] | None = None
-) -> PageKind:
+def kind_of(body: bytes, url: str, pattern: re.Pattern[str] | None, parsed: Callable[[], Selector]) -> PageKind:
     """What the crawler decides a fetched page is: its body classes when they settle it without
     a parse, else page_kind on the parsed page (`parsed()`, the response's own selector, asked
     for only then: an article page is parsed once, in the extraction worker, not here too)."""
-    kind = quick_kind(html)
+    kind = quick_kind(body)
     if kind is not None:
         return kind
-    return page_kind(parsed() if parsed is not None else _parse(html), url, pattern)
-
-
-def _parse(html: str | bytes) -> Selector:
-    return Selector(text=html) if isinstance(html, str) else Selector(body=html)
+    return page_kind(parsed(), url, pattern)
 
 
 def _schema_types(page: Selector) -> set[str]:

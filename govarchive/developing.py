@@ -166,14 +166,17 @@ def extract(file: BinaryIO, url: str, site: str | None, as_json: bool) -> None:
     Example:
       govarchive extract --site cdd --json --url https://www.cdd.go.th/news/1 page.html
     """
+    from parsel import Selector
+
     from crawler import extract as extraction
     from crawler.encoding import decode_html
     from crawler.pagetype import kind_of
 
     spider = registered_sites()[registered(site)] if site is not None else None
-    html = decode_html(file.read())
+    body = file.read()
+    html = decode_html(body)
     pattern = re.compile(spider.article_url_pattern) if spider and spider.article_url_pattern else None
-    kind = kind_of(html, url, pattern)
+    kind = kind_of(body, url, pattern, lambda: Selector(text=html))
     if kind != "article":
         raise click.ClickException(NOT_ARCHIVED[kind])
     try:

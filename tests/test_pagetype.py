@@ -43,13 +43,13 @@ def test_declared_article_url_pattern_decides_when_the_page_gives_no_signal() ->
     ],
 )
 def test_quick_kind_reads_the_body_class_without_parsing(fixture: str, kind: str | None) -> None:
-    assert quick_kind(read_fixture("cdd-mirror", fixture)) == kind
+    assert quick_kind(read_fixture("cdd-mirror", fixture).encode()) == kind
 
 
 def test_a_static_front_page_is_a_listing_on_both_paths() -> None:
     """WordPress marks a static front page both `home` (listing) and `page` (other)."""
     html = read_fixture("plain", "static-front-page.html")
-    assert quick_kind(html) is None
+    assert quick_kind(html.encode()) is None
     assert page_kind(Selector(text=html), "https://www.cdd.go.th/") == "listing"
 
 
@@ -61,8 +61,8 @@ def test_the_crawl_parses_an_article_page_only_when_its_body_classes_do_not_sett
         return lambda: asked.append(True) or Selector(text=html)  # type: ignore[func-returns-value]
 
     seed = read_fixture("cdd-mirror", "article-seed.html")
-    assert kind_of(seed, "https://www.cdd.go.th/x/", None, parsed(seed)) == "article"
+    assert kind_of(seed.encode(), "https://www.cdd.go.th/x/", None, parsed(seed)) == "article"
     assert asked == []
     bare = read_fixture("plain", "no-signals.html")
-    assert kind_of(bare, "https://example.go.th/news/12", re.compile(r"/news/\d+$"), parsed(bare)) == "article"
+    assert kind_of(bare.encode(), "https://example.go.th/news/12", re.compile(r"/news/\d+$"), parsed(bare)) == "article"
     assert asked == [True]
