@@ -48,7 +48,7 @@ HTML_CLASSES = etree.ElementDefaultClassLookup(
     pi=lxml.html.HtmlProcessingInstruction,
     entity=lxml.html.HtmlEntity,
 )
-PLAIN_SELECTOR = re.compile(r"^([.#])([\w-]+)$")  # `.class` or `#id`, nothing more
+PLAIN_SELECTOR = re.compile(r"^(?:#([\w-]+)|((?:\.[\w-]+)+))$")  # `#id`, or `.class` or `.a.b`
 PARAGRAPH = frozenset({"p"})
 BLOCKS = frozenset({"p", "td", "th"})  # paragraphs and table cells
 
@@ -244,29 +244,58 @@ def _tree(html: bytes) -> tuple[etree._Element, bool]:
 def _drop(page: Selector, selectors: tuple[str, ...]) -> None:
     """Remove boilerplate blocks, keeping the text that follows them.
 
-    Plain `.class` and `#id` rules are matched in one walk over the tree: libxml2 tests a CSS
-    class by string surgery on every element, once per rule (8 ms on a 90 KB page for the
-    WordPress family's 15 rules, against 2.5 ms for one walk). Other selectors go to parsel.
+    Plain rules (`#id`, `.class`, `.a.b`) are matched in one walk over the tree, 0.4 ms on the
+    bench's 90 KB pages for every family's rules: libxml2 tests a CSS class by string surgery on
+    every element, once per rule and class (the WordPress family's 15 rules took 8 ms so, and
+    Drupal's `.links.inline` alone 0.4 ms, a tenth of extraction). Other selectors go to parsel.
     """
-    classes, ids, others = _split_selectors(selectors)
-    doomed = [
-        element
-        for element in (page.root.iter() if classes or ids else ())
-        if isinstance(element.tag, str)
-        and (element.get("id") in ids or not classes.isdisjoint((element.get("class") or "").split()))
-    ]
-    for element in doomed:
+    rules = _plain_rules(selectors)
+    for element in rules.matching(page.root):
         element.drop_tree()
-    if others:
-        page.css(", ".join(others)).drop()
+    if rules.others:
+        page.css(", ".join(rules.others)).drop()
+
+
+@dataclass(frozen=True)
+class _PlainRules:
+    """A rule set's plain selectors, ready to test elements against, and the rest."""
+
+    ids: frozenset[str]
+    classes: frozenset[str]  # `.class`
+    compounds: tuple[frozenset[str], ...]  # `.a.b`: every class at once
+    others: tuple[str, ...]  # anything else, for parsel
+
+    def matching(self, root: etree._Element) -> list[etree._Element]:
+        """The elements below `root` that a plain rule names. One loop, no call per element:
+        a method called on each of a page's ~800 elements took half as long again."""
+        if not (self.ids or self.classes or self.compounds):
+            return []
+        some_compound = frozenset().union(*self.compounds)  # a compound needs one of these first
+        found = []
+        for element in root.iter(etree.Element):
+            names = element.get("class")
+            if names is not None:
+                held = names.split()
+                if not self.classes.isdisjoint(held) or (
+                    not some_compound.isdisjoint(held) and any(c.issubset(held) for c in self.compounds)
+                ):
+                    found.append(element)
+                    continue
+            if element.get("id") in self.ids:
+                found.append(element)
+        return found
 
 
 @cache
-def _split_selectors(selectors: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
-    """(classes, ids, other selectors) of a rule set."""
-    plain = [match.groups() for match in map(PLAIN_SELECTOR.match, selectors) if match]
-    others = tuple(s for s in selectors if not PLAIN_SELECTOR.match(s))
-    return frozenset(n for k, n in plain if k == "."), frozenset(n for k, n in plain if k == "#"), others
+def _plain_rules(selectors: tuple[str, ...]) -> _PlainRules:
+    matches = [(selector, PLAIN_SELECTOR.match(selector)) for selector in selectors]
+    class_sets = [frozenset(match[2][1:].split(".")) for _, match in matches if match and match[2]]
+    return _PlainRules(
+        ids=frozenset(match[1] for _, match in matches if match and match[1]),
+        classes=frozenset(name for names in class_sets if len(names) == 1 for name in names),
+        compounds=tuple(names for names in class_sets if len(names) > 1),
+        others=tuple(selector for selector, match in matches if not match),
+    )
 
 
 def _htmldate(page: Selector, tz: ZoneInfo) -> datetime | None:

@@ -116,12 +116,13 @@ def test_extracted_fields_serialise_to_json(seed) -> None:
 
 
 def test_cleanup_rules_drop_blocks_by_class_id_or_any_css_and_keep_following_text() -> None:
-    rules = ExtractionRules(cleanup_selectors=(".story-strip", "#promo", 'section[data-widget="poll"]'))
-    body = extract(read_fixture("plain", "cleanup-rules.html"), "https://x.go.th/a", rules).body
-    for removed in ("STRIP-TEXT", "PROMO-BOX-TEXT", "POLL-WIDGET-TEXT"):
+    selectors = (".story-strip", "#promo", 'section[data-widget="poll"]', ".links.inline")
+    body = extract(read_fixture("plain", "cleanup-rules.html"), "https://x.go.th/a", ExtractionRules(selectors)).body
+    for removed in ("STRIP-TEXT", "PROMO-BOX-TEXT", "POLL-WIDGET-TEXT", "LINKS-INLINE-TEXT"):
         assert removed not in body
     assert "Text after the strip stays in the article" in body
     assert "within three working days" in body
+    assert "A note with only one of the two classes stays" in body  # `.links.inline` needs both
 
 
 WORDPRESS_TERMS = read_fixture("plain", "wordpress-terms.html")  # the variants below change one thing each
