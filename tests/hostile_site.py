@@ -1,7 +1,8 @@
 """A hostile news site on 127.0.0.1: good Thai articles among pages built to hang, bloat or lose
 a crawl. Every case below says which route names it and what the archive must record of it.
 Like a view counter, every answer sets a cookie of its own; like a "recently read" list, one
-cookie grows by a page's number on every answer.
+cookie grows by a page's number on every answer. Like old PHP and Java sites, the home page
+writes a new session identifier into each of its links to articles and listing pages.
 
 The good articles are a mirror site (tests/files/hostile-site/): three of them arrive with
 broken encodings (one of those gzipped). The home page links to the listing-named cases and to the traps; an extra
@@ -25,10 +26,9 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from mirror.site import MirrorSite
+from tests.hostile_pages import gzip_bomb, html_page, in_windows_874, link_bomb, with_session_ids
 
 FOLDER = Path(__file__).parent / "files" / "hostile-site"
-BOMB_BYTES = 2**30  # what the gzip bomb inflates to
-LINK_BOMB_LINKS = 15_000  # 0.6 s of CPU and 60 MB for trafilatura
 LISTING_LINKS = 1_000  # on the listing that names more pages than a page may (the test allows 100)
 MANY_LINKS_TARGETS = "/bad/many/"  # where its links lead: not found
 TRICKLE_SECONDS_PER_BYTE = 1.0
@@ -98,19 +98,6 @@ ROBOTS_PADDING = (b"# " + b"-" * 97 + b"\n") * 6_000  # 600 KB of comment lines
 ROBOTS_PAST_THE_LIMIT = b"User-agent: *\nDisallow: /\n"
 
 
-def in_windows_874(body: bytes) -> bytes:
-    """A UTF-8 page's bytes in windows-874 (TIS-620), its header still saying UTF-8."""
-    return body.decode().encode("cp874", "xmlcharrefreplace")
-
-
-def gzip_bomb() -> bytes:
-    """BOMB_BYTES of zeros, gzipped (about 1 MB)."""
-    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
-    chunk = bytes(2**20)
-    parts = [compressor.compress(chunk) for _ in range(BOMB_BYTES // len(chunk))]
-    return b"".join([*parts, compressor.flush()])
-
-
 class HostileSite:
     """The site's state: the mirror of good articles, the bomb, and a log of requests."""
 
@@ -142,22 +129,6 @@ def growing_cookie(cookies: str) -> str:
     """The value of the cookie that grows on every answer, as a request's Cookie header has it."""
     morsel = SimpleCookie(cookies).get(GROWING_COOKIE)
     return morsel.value if morsel is not None else ""
-
-
-def link_bomb(links: int = LINK_BOMB_LINKS) -> bytes:
-    """An article page (its body class says so) whose extraction takes trafilatura long: its text
-    output grows in time with the square of the links (60,000: about 4 s of CPU)."""
-    anchors = "".join(f'<a href="/p{n}/">link {n}</a> ' for n in range(links))
-    return html_page("single single-post", "Many links", []).replace(b"<ul></ul>", f"<p>{anchors}</p>".encode())
-
-
-def html_page(body_class: str, title: str, links: list[str], next_url: str | None = None) -> bytes:
-    items = "".join(f'<li><a href="{href}">{href}</a></li>' for href in links)
-    head = f'<link rel="next" href="{next_url}">' if next_url else ""
-    return (
-        f'<!doctype html><html><head><meta charset="utf-8"><title>{title}</title>{head}</head>'
-        f'<body class="{body_class}"><h1>{title}</h1><ul>{items}</ul></body></html>'
-    ).encode()
 
 
 def make_handler(site: HostileSite) -> type[BaseHTTPRequestHandler]:
@@ -260,7 +231,8 @@ def make_handler(site: HostileSite) -> type[BaseHTTPRequestHandler]:
         def home(self) -> None:
             listed = [c.path for c in CASES if c.route in ("listing", "both") and c.path != "/loop/a/a/a/"]
             links = "".join(f'<li><a href="{href}">{href}</a></li>' for href in [*listed, *TRAP_STARTS])
-            self.mirrored(lambda body: body.replace(b"</body>", f'<ul class="more">{links}</ul></body>'.encode()))
+            more = f'<ul class="more">{links}</ul></body>'.encode()
+            self.mirrored(lambda body: with_session_ids(body.replace(b"</body>", more)))
 
         # -- faults on the wire ---------------------------------------------------------
         def truncated(self) -> None:

@@ -116,6 +116,18 @@ def test_every_good_article_is_archived_exactly_once(hostile) -> None:
     assert rows(hostile["db"], "select count(*) from article_versions") == [(len(expected),)]
 
 
+def test_session_ids_written_into_links_make_no_second_address(hostile) -> None:
+    """The home page names each article and listing page under a new session identifier, which
+    the sitemap does not: each article is requested once, and no request carries a session."""
+    first = hostile["runs"][0]
+    mirror = MirrorSite(FOLDER)
+    assert [target for target in first["requests"] if "sessid" in target.lower() or "jsessionid" in target] == []
+    assert {path: requested(first, path) for path in map(mirror.article_path, mirror.articles)} == dict.fromkeys(
+        map(mirror.article_path, mirror.articles), 1
+    )
+    assert requested(first, "/page/2/") == 1
+
+
 def test_broken_encodings_are_read_as_what_they_are(hostile) -> None:
     mirror = MirrorSite(FOLDER)
     for path, expected in (

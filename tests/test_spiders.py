@@ -98,3 +98,10 @@ def test_a_budget_or_an_http_error_raised_in_a_callback_is_left_to_scrapy() -> N
     assert errors.process_spider_exception(response, HttpError(response)) is None
     recorded = list(errors.process_spider_exception(response, KeyError("x")) or [])
     assert [(item.kind, item.reason) for item in recorded] == [("other", "crawler error: KeyError: 'x'")]
+
+
+def test_a_page_named_under_two_sessions_is_requested_once_without_either() -> None:
+    spider = dropping_spider()
+    first = only_request(spider.page_request("http://127.0.0.1:8765/news/a/?PHPSESSID=a1b2c3d4", "listing"))
+    assert first.url == "http://127.0.0.1:8765/news/a/"
+    assert list(spider.page_request("http://127.0.0.1:8765/news/a/?PHPSESSID=e5f6a7b8", "listing")) == []

@@ -17,7 +17,7 @@ from archive.warc import Capture
 from crawler.extract import ExtractionRules
 from crawler.workers import EXTRACTION_MODULE, ExtractionPool, PageJob, extract_page, start_pool
 from tests.conftest import read_fixture
-from tests.hostile_site import link_bomb
+from tests.hostile_pages import link_bomb
 
 URL = "http://127.0.0.1/news/"
 WORKER_MEMORY = 300 * 2**20  # address space: ~260 MB after a first page; the link bomb wants 200 MB more

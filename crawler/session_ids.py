@@ -1,0 +1,50 @@
+"""Session identifiers written into addresses: one page, a new URL on every visit.
+
+PHP with `session.use_trans_sid`, Java servlets before the session cookie is set
+(`;jsessionid=`), ColdFusion (`CFID`, `CFTOKEN`) and classic ASP write the visitor's session into
+every link they serve. Each listing then names every article under a new address, which is
+requested, and without a canonical link archived, again: a 15-article site crawled so archived
+133 copies before `--max-pages 500` stopped it, and its listings never ran dry for the trap
+detector (every address is new). Heritrix removes the same parameters before it compares
+addresses. Here they go before a page is requested, keyed or stored: the page keeps one address,
+and the server serves it all the same (the crawl keeps the session's cookie instead).
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+# Names that are a platform's session and nothing else: always removed, whatever the value.
+PLATFORM_SESSION_KEYS = frozenset({"phpsessid", "jsessionid", "cfid", "cftoken"})
+ASP_SESSION_KEY = re.compile(r"aspsessionid[a-z]{8}")
+# Generic names (`sid` is a section on many sites): removed only when the value is a token.
+GENERIC_SESSION_KEYS = frozenset({"sid", "sessid", "sessionid", "session_id"})
+SESSION_TOKEN = re.compile(r"[0-9A-Za-z,-]{20,}")  # PHP's ids are 22-256 such characters
+PATH_SESSION = re.compile(r";jsessionid=[^/?#]*", re.IGNORECASE)  # Java's, after the path
+MARKERS = ("sid", "sess", "cfid", "cftoken")  # an address holding none of these is left as it is
+
+
+def without_session_ids(url: str) -> str:
+    """`url` without the session identifiers its site wrote into it; anything else, the order
+    and spelling of the other parameters included, as it was."""
+    lowered = url.lower()
+    if not any(marker in lowered for marker in MARKERS):
+        return url
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # a malformed address is recorded as such (crawler/outcomes.unrequestable)
+        return url
+    path = PATH_SESSION.sub("", parts.path)
+    pairs = parts.query.split("&")
+    kept = [pair for pair in pairs if not _is_session(*pair.partition("=")[::2])]
+    if path == parts.path and len(kept) == len(pairs):
+        return url
+    return urlunsplit(parts._replace(path=path, query="&".join(kept)))
+
+
+def _is_session(key: str, value: str) -> bool:
+    name = unquote(key).lower()
+    if name in PLATFORM_SESSION_KEYS or ASP_SESSION_KEY.fullmatch(name):
+        return True
+    return name in GENERIC_SESSION_KEYS and SESSION_TOKEN.fullmatch(unquote(value)) is not None

@@ -1,0 +1,48 @@
+"""Session identifiers a site writes into its links are left out of the address; parameters
+that name content stay, spelled as they were (crawler/session_ids.py)."""
+
+import pytest
+
+from crawler.outcomes import url_key
+from crawler.session_ids import without_session_ids
+
+BASE = "http://127.0.0.1:8765"
+
+
+@pytest.mark.parametrize(
+    ("written", "address"),
+    [
+        ("/news/a/?PHPSESSID=h3k9d0q2m7vbn1c8x5z4l6j0fa", "/news/a/"),  # PHP's use_trans_sid
+        ("/news/a/?id=5&phpsessid=abc&page=2", "/news/a/?id=5&page=2"),
+        ("/page/2/;jsessionid=7F3A0C9B1D2E4F5A6B7C8D9E0F1A2B3C.node1", "/page/2/"),  # Java, before its cookie
+        ("/view.jsp;jsessionid=7F3A0C9B?id=12", "/view.jsp?id=12"),
+        ("/a.asp?ASPSESSIONIDQQGGGNCG=LKJHGFDSAQWERTYUIOPASDFG&n=1", "/a.asp?n=1"),  # classic ASP
+        ("/a.cfm?CFID=1234&CFTOKEN=56789&n=1", "/a.cfm?n=1"),  # ColdFusion
+        ("/news/?sid=0123456789abcdef0123456789abcdef", "/news/"),  # a generic name holding a token
+        ("/ข่าว/?q=%E0%B8%82%E0%B9%88&PHPSESSID=x#top", "/ข่าว/?q=%E0%B8%82%E0%B9%88#top"),
+    ],
+)
+def test_a_session_identifier_is_left_out(written: str, address: str) -> None:
+    assert without_session_ids(BASE + written) == BASE + address
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/news/?sid=12",  # a section, not a session
+        "/news/?sessionid=5",  # a conference session's page
+        "/president-news/?session=3&b=&&c",  # names that hold "sid" or "sess", spelled as they were
+        "/a?PHPSESSIONS=1",
+    ],
+)
+def test_parameters_that_name_content_stay_as_written(url: str) -> None:
+    assert without_session_ids(BASE + url) == BASE + url
+
+
+def test_two_visits_with_different_sessions_are_one_page() -> None:
+    first, second = (f"{BASE}/news/a/?id=5&PHPSESSID={token}" for token in ("a1b2c3", "z9y8x7"))
+    assert url_key(first) == url_key(second) == url_key(f"{BASE}/news/a/?id=5")
+
+
+def test_a_malformed_address_is_left_to_be_recorded_as_such() -> None:
+    assert without_session_ids("http://[::1/news/?PHPSESSID=x") == "http://[::1/news/?PHPSESSID=x"
