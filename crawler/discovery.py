@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import islice
+from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
 from scrapy.http import Response, TextResponse
@@ -47,6 +48,18 @@ def sitemap_entries(body: bytes, max_size: int, max_entries: int) -> SitemapEntr
     entries = [(entry.get("loc", "").strip(), entry.get("lastmod")) for entry in islice(sitemap, max_entries + 1)]
     locations = [(loc, lastmod) for loc, lastmod in entries[:max_entries] if loc]
     return SitemapEntries(sitemap.type == "sitemapindex", locations, len(entries) > max_entries)
+
+
+def page_location(sitemap_url: str, loc: str) -> str:
+    """A sitemap's `<loc>`, resolved against the sitemap's own address when it is a path:
+    sitemaps.org asks for absolute addresses, but a hand-made sitemap writing `/news/x/` names
+    that page as a feed's or a listing's relative link does (each of those is resolved too).
+    One with a host but no scheme is left as written, and recorded as a bad address."""
+    try:
+        parts = urlsplit(loc)
+    except ValueError:  # malformed: recorded as such (crawler/outcomes.unrequestable)
+        return loc
+    return urljoin(sitemap_url, loc) if not (parts.scheme or parts.netloc) else loc
 
 
 def feed_links(response: TextResponse) -> list[str]:

@@ -221,11 +221,14 @@ def _parse(html: str) -> Selector:
     libxml2 stops reading a page nested deeper than it allows (256 elements, 2,048 with
     `huge_tree`), where a browser reads on: an old page that opens a `<font>` on every line
     and never closes it lost every line after the 256th. Such a page is read again without its
-    inline formatting tags (markup.flattened)."""
+    inline formatting tags, and if still too deep without the block containers it never closes
+    (markup.shallower): a `<div>` left open 3,000 times in a template's loop lost a post whole."""
     body = markup.readable(html.encode("utf-8")).strip()
     root, too_deep = _tree(body)
-    if too_deep:
-        root, _ = _tree(markup.flattened(body))
+    for reading in markup.shallower(body) if too_deep else ():
+        root, too_deep = _tree(reading)
+        if not too_deep:
+            break
     return Selector(root=root, type="html")
 
 

@@ -14,15 +14,19 @@ Two ways real pages lose text in libxml2 and not in a browser:
   (about 75 microseconds for 100 KB); the parser closes the document at its end.
 
 And one it stops at when asked: nesting deeper than libxml2 allows (2,048 elements), which
-old hand-written pages reach by opening a `<font>` on every line and closing none. Their
-inline formatting tags hold no text of their own, so `flattened` removes them: in extraction
-when the parser says it stopped, in a listing (parsed by parsel, which does not say) when
-its inline tags left open are that many.
+old hand-written pages reach by opening a `<font>` on every line and closing none, and
+templates by leaving a `<div>` open in a loop. Inline formatting tags hold no text of their
+own, so `flattened` removes them all; block containers are kept where they are closed (the
+cleanup rules find boilerplate by their classes), and `unclosed_removed` drops only those a
+page opens and never closes. Each is tried in turn (`shallower`) in extraction when the parser
+says it stopped, and in a listing (parsed by parsel, which does not say) when the tags left
+open are that many.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the extraction workers do not load Scrapy: a fifth of a second of CPU each start
@@ -35,7 +39,11 @@ XML_CHARACTER_RANGES = ((0x9, 0xA), (0xD, 0xD), (0x20, 0xD7FF), (0xE000, 0xFFFD)
 DOCUMENT_END = re.compile(rb"</(?:[bB][oO][dD][yY]|[hH][tT][mM][lL])\s*>")  # faster than IGNORECASE
 START_TAG = re.compile(rb"<[a-zA-Z]")
 INLINE_TAG = re.compile(rb"</?(?:font|b|i|u|s|em|strong|span|small|big|center|tt)(?=[\s/>])[^>]*>", re.IGNORECASE)
-MAX_OPEN_INLINE_TAGS = 1024  # half libxml2's depth limit (huge_tree): the rest for the page's blocks
+# Tags that group blocks and hold no text of their own; the name is the first group.
+CONTAINER_TAG = re.compile(
+    rb"<(/?)(div|section|article|aside|nav|header|footer|main|blockquote|figure|form)(?=[\s/>])[^>]*>", re.IGNORECASE
+)
+MAX_OPEN_TAGS = 1024  # of one kind: half libxml2's depth limit (huge_tree), the rest for the others
 
 
 def readable(html: bytes) -> bytes:
@@ -53,7 +61,8 @@ def readable_response(response: TextResponse) -> TextResponse:
     if "<".encode(response.encoding, errors="replace") != b"<":
         return response
     body = readable(response.body) if closed_early(response.body) else response.body
-    body = flattened(body) if open_inline_tags(body) > MAX_OPEN_INLINE_TAGS else body
+    body = flattened(body) if open_tags(body, INLINE_TAG) > MAX_OPEN_TAGS else body
+    body = unclosed_removed(body) if open_tags(body, CONTAINER_TAG) > MAX_OPEN_TAGS else body
     return response if body is response.body else response.replace(body=body)
 
 
@@ -63,9 +72,36 @@ def flattened(html: bytes) -> bytes:
     return INLINE_TAG.sub(b"", html)
 
 
-def open_inline_tags(html: bytes) -> int:
-    """Inline formatting tags opened and never closed."""
-    tags = INLINE_TAG.findall(html)
+def unclosed_removed(html: bytes) -> bytes:
+    """The page without the block containers it opens and never closes. An end tag closes the
+    latest of its name still open, as a browser's parser does; what is left open at the end
+    goes (a self-closed `<div/>` is none)."""
+    still_open: dict[bytes, list[tuple[int, int]]] = {}
+    for tag in CONTAINER_TAG.finditer(html):
+        opened = still_open.setdefault(tag[2].lower(), [])
+        if tag[1]:
+            if opened:
+                opened.pop()
+        elif not tag[0].endswith(b"/>"):
+            opened.append(tag.span())
+    cuts = sorted(span for spans in still_open.values() for span in spans)
+    kept, start = [], 0
+    for begin, end in cuts:
+        kept.append(html[start:begin])
+        start = end
+    return b"".join([*kept, html[start:]])
+
+
+def shallower(html: bytes) -> Iterator[bytes]:
+    """Readings of a page nested too deep, each less deep than the one before."""
+    html = flattened(html)
+    yield html
+    yield unclosed_removed(html)
+
+
+def open_tags(html: bytes, kind: re.Pattern[bytes]) -> int:
+    """Tags of one kind opened and never closed."""
+    tags = [tag.group(0) for tag in kind.finditer(html)]
     closed = sum(tag.startswith(b"</") for tag in tags)
     return len(tags) - 2 * closed
 

@@ -43,8 +43,10 @@ TIS620_PATH = "/news/encoding-tis620/"
 TIS620_GZIP_PATH = "/news/encoding-tis620-gzip/"  # the same, and gzipped on the wire
 CLOSED_EARLY_PATH = "/news/closed-early/"  # a good article whose theme header closes the document
 UNCLOSED_TAGS_PATH = "/news/unclosed-tags/"  # a good article nested past libxml2's depth limit
+UNCLOSED_DIVS_PATH = "/news/unclosed-divs/"  # the same by block containers: a template's loop
 HEADER_BOMB_PATH = "/bad/header-bomb/"  # 1 MB of response headers before a small body
 UNCLOSED_TAGS = b"</header>" + b'<font size="2">' * 3_000  # opened after the header, never closed
+UNCLOSED_DIVS = b"</header>" + b'<div class="row">' * 3_000
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,7 @@ GZIPPED = {"Content-Encoding": "gzip"}
 GROWING_COOKIE = "recent"
 ELSEWHERE = "news/elsewhere/"  # a page on the decoy host, named by the sitemap: not this site's
 # Addresses no request can be made for, first in the sitemap: what follows them must still be read.
+RELATIVE_LOCATION = "/bad/empty/"  # the sitemap writes this one as a path, as hand-made sitemaps do
 MALFORMED_LOCATIONS = ("http://127.0.0.1:99999/news/port/", "//127.0.0.1/news/no-scheme/", "http://[::1/news/ipv6/")
 GROWTH = 63  # digits the growing cookie gains on each answer (a page's number, padded)
 # robots.txt goes on past RFC 9309's least parsing limit (500 KiB) to forbid everything: a crawler
@@ -186,6 +189,7 @@ def make_handler(site: HostileSite) -> type[BaseHTTPRequestHandler]:
                 TIS620_GZIP_PATH: lambda _: self.mirrored(lambda body: gzip.compress(in_windows_874(body)), GZIPPED),
                 CLOSED_EARLY_PATH: lambda _: self.mirrored(lambda body: body.replace(b"</header>", CLOSED_HEADER, 1)),
                 UNCLOSED_TAGS_PATH: lambda _: self.mirrored(lambda body: body.replace(b"</header>", UNCLOSED_TAGS, 1)),
+                UNCLOSED_DIVS_PATH: lambda _: self.mirrored(lambda body: body.replace(b"</header>", UNCLOSED_DIVS, 1)),
             }
             if path.startswith("/archive/page/"):
                 return lambda _: self.archive(int(path.rstrip("/").rsplit("/", 1)[1]))
@@ -222,7 +226,7 @@ def make_handler(site: HostileSite) -> type[BaseHTTPRequestHandler]:
 
         def sitemap(self) -> None:
             named = [c.path for c in CASES if c.route in ("sitemap", "both")]
-            named_here = [f"{self.root()}{path.lstrip('/')}" for path in named]
+            named_here = [path if path == RELATIVE_LOCATION else f"{self.root()}{path[1:]}" for path in named]
             locations = [*MALFORMED_LOCATIONS, *named_here, site.decoy_url + ELSEWHERE]
             urls = "".join(f"<url><loc>{location}</loc></url>" for location in locations)
             xml = f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'

@@ -127,9 +127,11 @@ def test_a_listing_closed_early_by_its_header_template_still_names_its_posts() -
     assert response.body == body  # the response as fetched, for the archive, is left as it was
 
 
-def test_a_listing_nested_past_libxml2s_depth_limit_still_names_its_posts() -> None:
-    """2,200 <font> tags opened and never closed: libxml2 stops at 2,048 levels, a browser reads on."""
-    body = (FILES / "plain" / "deeply-nested-listing.html").read_bytes()
+@pytest.mark.parametrize("fixture", ["deeply-nested-listing.html", "unclosed-divs-listing.html"])
+def test_a_listing_nested_past_libxml2s_depth_limit_still_names_its_posts(fixture: str) -> None:
+    """2,200 <font> or <div> tags opened and never closed: libxml2 stops at 2,048 levels, a
+    browser reads on."""
+    body = (FILES / "plain" / fixture).read_bytes()
     response = HtmlResponse(ROOT, body=body, encoding="utf-8")
     found = discovery.listing(response, LinkExtractor(unique=True), on_site, 1000)
     assert found.content == [f"{ROOT}news/first-post/", f"{ROOT}news/second-post/"]
@@ -157,3 +159,12 @@ def test_a_listing_that_ends_where_it_should_is_read_as_fetched_not_parsed_again
     body = b"<html><body><a href='/a/'>a</a></body></html>\n<!-- cached -->\n"
     response = HtmlResponse(ROOT, body=body, encoding="utf-8")
     assert markup.readable_response(response) is response
+
+
+def test_a_sitemap_location_written_as_a_path_names_the_page_on_the_sitemaps_site() -> None:
+    sitemap = f"{ROOT}wp-sitemap-posts-post-1.xml"
+    assert discovery.page_location(sitemap, "/news/first-post/") == f"{ROOT}news/first-post/"
+    assert discovery.page_location(sitemap, "news/first-post/") == f"{ROOT}news/first-post/"
+    assert discovery.page_location(sitemap, f"{ROOT}news/x/") == f"{ROOT}news/x/"
+    for written in ("//127.0.0.1/news/no-scheme/", "http://[::1/news/ipv6/"):  # recorded as bad addresses
+        assert discovery.page_location(sitemap, written) == written

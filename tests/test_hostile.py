@@ -25,6 +25,7 @@ from tests.hostile_site import (
     MANY_LINKS_TARGETS,
     TIS620_GZIP_PATH,
     TIS620_PATH,
+    UNCLOSED_DIVS_PATH,
     UNCLOSED_TAGS_PATH,
     serving_hostile_site,
 )
@@ -140,10 +141,11 @@ def test_broken_encodings_are_read_as_what_they_are(hostile) -> None:
         assert body[0] == expected(clean_text(article))
 
 
-@pytest.mark.parametrize("path", [CLOSED_EARLY_PATH, UNCLOSED_TAGS_PATH])
+@pytest.mark.parametrize("path", [CLOSED_EARLY_PATH, UNCLOSED_TAGS_PATH, UNCLOSED_DIVS_PATH])
 def test_an_article_libxml2_would_stop_reading_is_archived_whole(hostile, path: str) -> None:
     """Closed early by its theme header (libxml2 drops what follows `</html>`), or nested
-    3,000 deep by `<font>` tags never closed (libxml2 stops at 2,048): a browser reads on."""
+    3,000 deep by `<font>` or `<div>` tags never closed (libxml2 stops at 2,048): a browser
+    reads on."""
     article = MirrorSite(FOLDER).by_path[path]
     (body,) = rows(hostile["db"], "select body from articles where url = ?", (hostile["base_url"] + path[1:],))
     assert body[0] == clean_text(article)

@@ -213,8 +213,9 @@ class NewsSpider(AccountingSpider):
             return
         if sitemap.cut:
             yield self.too_many_links(response.url)
-        self.traps.named("sitemap", shape, [loc for loc, _ in sitemap.locations], self.revisits.is_known)
-        for loc, lastmod in sitemap.locations:
+        locations = [(discovery.page_location(response.url, loc), lastmod) for loc, lastmod in sitemap.locations]
+        self.traps.named("sitemap", shape, [loc for loc, _ in locations], self.revisits.is_known)
+        for loc, lastmod in locations:
             if sitemap.index:
                 yield from self.discover(loc, self.parse_sitemap)
             else:
