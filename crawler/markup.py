@@ -55,9 +55,10 @@ def readable(html: bytes) -> bytes:
 
 def readable_response(response: TextResponse) -> TextResponse:
     """The response itself, or, when it is closed early or nested too deep, a copy with its
-    `readable` or `flattened` body: what a listing's links are read from (the response as
-    fetched is what the archive keeps, and a page's own closing tags at its end need no second
-    parse). Bytes of an encoding where ASCII is not ASCII (UTF-16) are left alone."""
+    body `readable`, `flattened` or `unclosed_removed`: what a listing's links are read from
+    (the response as fetched is what the archive keeps, and a page's own closing tags at its
+    end need no second parse). Bytes of an encoding where ASCII is not ASCII (UTF-16) are left
+    alone."""
     if "<".encode(response.encoding, errors="replace") != b"<":
         return response
     body = readable(response.body) if closed_early(response.body) else response.body
