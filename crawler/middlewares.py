@@ -28,7 +28,7 @@ from crawler.attachments import ATTACHMENT
 from crawler.encoding import read_body
 from crawler.header_bound import headers_too_large
 from crawler.kinds import OFFSITE_REDIRECT, REDIRECT_LOOP, TOO_MANY_REDIRECTS, bound_counter
-from crawler.outcomes import Refused, url_key
+from crawler.outcomes import Refused, address_key
 
 log = logging.getLogger(__name__)
 # Scrapy looks for a meta refresh in a page's first 4,096 characters: at most this many bytes
@@ -220,7 +220,7 @@ class AccountableRedirects(BaseRedirectMiddleware):
 
     def _redirect(self, redirected: Request, request: Request, reason: Any) -> Request:
         chain = [*request.meta.get("redirect_urls", []), request.url]
-        if url_key(redirected.url) in {url_key(url) for url in chain}:
+        if address_key(redirected.url) in {address_key(url) for url in chain}:
             raise Refused(REDIRECT_LOOP, f"redirect loop: {redirected.url} redirects back to itself")
         spider = self.crawler.spider
         on_site = getattr(spider, "on_site", None)

@@ -129,10 +129,16 @@ def url_key(url: str) -> str:
     """One key for one page: query order, fragments, escaping and session identifiers
     (crawler/session_ids.py) do not make a new URL.
     Cached: a page is keyed five to seven times between being named and settled (the ledger,
-    the trap detector), and canonicalize_url takes 5 us for an ASCII URL, 40 for a Thai one.
+    the trap detector), and canonicalize_url takes 5 us for an ASCII URL, 40 for a Thai one."""
+    return address_key(without_session_ids(url))
+
+
+def address_key(url: str) -> str:
+    """One key for one address as written, sessions included: a redirect from a page to itself
+    with a session identifier added (as Java sites answer a first visit) is no loop.
     A malformed address (see unrequestable) is its own key: it is recorded, never requested."""
     try:
-        return canonicalize_url(without_session_ids(url))
+        return canonicalize_url(url)
     except ValueError:
         return url
 

@@ -1,10 +1,14 @@
 """Session identifiers a site writes into its links are left out of the address; parameters
-that name content stay, spelled as they were (crawler/session_ids.py)."""
+that name content stay, spelled as they were (crawler/session_ids.py); a redirect that only
+adds one is followed."""
 
 import pytest
+from scrapy.http import HtmlResponse, Request
 
+from crawler.middlewares import AccountableRedirect
 from crawler.outcomes import url_key
 from crawler.session_ids import without_session_ids
+from tests.test_spiders import dropping_spider
 
 BASE = "http://127.0.0.1:8765"
 
@@ -46,3 +50,15 @@ def test_two_visits_with_different_sessions_are_one_page() -> None:
 
 def test_a_malformed_address_is_left_to_be_recorded_as_such() -> None:
     assert without_session_ids("http://[::1/news/?PHPSESSID=x") == "http://[::1/news/?PHPSESSID=x"
+
+
+def test_a_redirect_that_adds_a_session_is_followed_not_taken_for_a_loop() -> None:
+    """A Java site may answer a first visit with a redirect to the page plus `;jsessionid=`."""
+    spider = dropping_spider()
+    spider.crawler.spider = spider
+    redirects = AccountableRedirect.from_crawler(spider.crawler)
+    request = Request(f"{BASE}/news/a/")
+    with_session = f"{BASE}/news/a/;jsessionid=7F3A0C9B1D2E4F5A6B7C8D9E0F1A2B3C"
+    answer = HtmlResponse(request.url, status=302, headers={"Location": with_session}, request=request)
+    followed = redirects.process_response(request, answer)
+    assert isinstance(followed, Request) and followed.url == with_session
