@@ -5,6 +5,8 @@ adds one is followed."""
 import pytest
 from scrapy.http import HtmlResponse, Request
 
+from archive.history import KnownPage
+from crawler.incremental import Revisits
 from crawler.middlewares import AccountableRedirect
 from crawler.outcomes import url_key
 from crawler.session_ids import without_session_ids
@@ -62,3 +64,11 @@ def test_a_redirect_that_adds_a_session_is_followed_not_taken_for_a_loop() -> No
     answer = HtmlResponse(request.url, status=302, headers={"Location": with_session}, request=request)
     followed = redirects.process_response(request, answer)
     assert isinstance(followed, Request) and followed.url == with_session
+
+
+def test_a_page_archived_before_is_known_under_any_session() -> None:
+    """So an incremental crawl stops paging a listing whose links carry sessions."""
+    address = f"{BASE}/news/a/"
+    revisits = Revisits(known={address: KnownPage(address, "2026-12-01T00:00:00+00:00", None, None)})
+    assert revisits.is_known(f"{address}?PHPSESSID=h3k9d0q2m7vbn1c8x5z4l6j0fa")
+    assert not revisits.is_known(f"{BASE}/news/b/?PHPSESSID=h3k9d0q2m7vbn1c8x5z4l6j0fa")
