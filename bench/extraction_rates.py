@@ -39,9 +39,11 @@ def ours(html: str) -> object:
     return extract(html, "http://127.0.0.1:1/x/", RULES)
 
 
-def seconds_to_extract_ours(pages: list[str]) -> float:
-    """Run in each of two processes at once."""
-    return seconds_to_extract(pages, ours)
+def seconds_to_extract_ours(pages: list[str]) -> tuple[float, float]:
+    """Run in each of two processes at once: (wall seconds, CPU seconds of this process)."""
+    cpu = time.process_time()
+    wall = seconds_to_extract(pages, ours)
+    return wall, time.process_time() - cpu
 
 
 @dataclass
@@ -53,6 +55,8 @@ class ExtractionRates:
     trafilatura_rounds: list[float] = field(default_factory=list)
     # N -> two processes extracting at the same time, pages/s together, timed before N's crawls
     two_at_once: dict[int, float] = field(default_factory=dict)
+    # N -> CPU seconds a page took each of those two processes: what a crawl's two workers pay
+    two_at_once_cpu: dict[int, float] = field(default_factory=dict)
     # N -> the host's 1-minute load average just before N's crawls (other processes' demand)
     load_before: dict[int, float] = field(default_factory=dict)
 
@@ -87,8 +91,9 @@ def measure_extraction(folder: Path, rates: ExtractionRates, size: int) -> None:
         rates.trafilatura_rounds.append(seconds_to_extract(pages, trafilatura.extract))
     with start_pool(2) as pool:
         list(pool.map(len, [[], []]))  # both workers have imported trafilatura before timing
-        together = max(pool.map(seconds_to_extract_ours, [pages, pages]))
-    rates.two_at_once[size] = 2 * len(pages) / together
+        timings = list(pool.map(seconds_to_extract_ours, [pages, pages]))
+    rates.two_at_once[size] = 2 * len(pages) / max(wall for wall, _ in timings)
+    rates.two_at_once_cpu[size] = sum(cpu for _, cpu in timings) / (2 * len(pages))
     rates.load_before[size] = os.getloadavg()[0]
 
 
