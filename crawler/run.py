@@ -22,10 +22,11 @@ from archive.store import ArchiveWriter
 from crawler import header_bound
 from crawler.budget import BUDGET_STOPS
 from crawler.incremental import Revisits
-from crawler.kinds import BUDGET, DISK_FULL, OTHER, STOPPED, bound_counter
+from crawler.kinds import BUDGET, CONNECTION, DISK_FULL, OTHER, STOPPED, bound_counter
 from crawler.locks import AlreadyRunningError, SiteLock
 from crawler.outcomes import is_disk_full
 from crawler.progress import bar_logging, summary
+from crawler.site_down import SITE_DOWN
 from crawler.spiders.base import NewsSpider
 from crawler.spiders.cms import UrlNewsSpider
 from crawler.traps import Trap
@@ -257,6 +258,8 @@ def _account_for_unfetched(
         _add(stats, bound_counter(setting), len(unsettled))
     elif reason == SHUTDOWN:
         kind, why = STOPPED, "stopped: the crawl was asked to stop (SIGTERM or SIGINT) before fetching it"
+    elif reason == SITE_DOWN:
+        kind, why = CONNECTION, "not fetched: the site had stopped answering, and its crawl ended"
     else:  # the crawl ended without an answer for it: a fault of ours, never silently
         kind, why = OTHER, f"not fetched: the crawl ended ({reason}) without an answer for it"
         _add(stats, "govarchive/lost", len(unsettled))
@@ -281,6 +284,8 @@ def judge(reason: str, figures: dict[str, int]) -> tuple[str, str]:
             "failed",
             "the disk is full: free space, then run again (the archive is intact; what is missing comes next)",
         )
+    if reason == SITE_DOWN:
+        return "failed", "the site stopped answering (see the log); the next run fetches what is left"
     if reason != FINISHED and reason not in BUDGET_STOPS:
         return "failed", f"crawl ended: {reason}"
     if figures["pages"] == 0:

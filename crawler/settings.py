@@ -39,6 +39,10 @@ GOVARCHIVE_UNTHROTTLED_HOSTS = tuple(
 )
 
 GOVARCHIVE_MAX_RETRY_AFTER = 600.0  # seconds; a longer Retry-After is capped
+# A site is down, and its crawl ends `failed`, once this many tries in a row had no answer (no
+# response, or 429/502/503/504) and none had one for this many seconds (crawler/site_down.py).
+GOVARCHIVE_DOWN_AFTER_TRIES = int(os.environ.get("GOVARCHIVE_DOWN_AFTER_TRIES", "20"))
+GOVARCHIVE_DOWN_AFTER_SECONDS = float(os.environ.get("GOVARCHIVE_DOWN_AFTER_SECONDS", "600"))
 
 # Requests waiting to be fetched past this many wait on disk, beside the archive, for this run
 # only (crawler/pending.py): 200,000 waiting in memory took the main process to 906 MB.
@@ -121,6 +125,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.AccountableRedirect": 600,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.RetryAfterMiddleware": 550,
+    "crawler.site_down.SiteDown": 560,  # between the retries and the network: sees every try
     # Responses pass down the numbers: after decompression (590), which would undo the check
     "crawler.middlewares.EncodingFixMiddleware": 585,
     "crawler.middlewares.NetworkStats": 990,  # closest to the network: sees real 200s and 304s

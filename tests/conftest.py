@@ -9,7 +9,9 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +93,20 @@ def rows(db_path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[An
 def site_articles(site: str | Path) -> list[dict[str, Any]]:
     folder = Path(site) if Path(site).is_dir() else SITES / str(site)
     return json.loads((folder / "articles.json").read_text("utf-8"))
+
+
+@contextlib.contextmanager
+def serving_on_loopback(handler: Callable[..., BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A threaded HTTP server for `handler` on 127.0.0.1 while the block runs; its base URL
+    (no trailing slash)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @contextlib.contextmanager

@@ -17,7 +17,6 @@ import os
 import shutil
 import sqlite3
 import tempfile
-import threading
 import time
 import urllib.parse
 import urllib.request
@@ -30,7 +29,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from mirror.server import serving
 from mirror.site import SITES, MirrorSite
-from tests.conftest import FILES, run_cli, site_articles
+from tests.conftest import FILES, run_cli, serving_on_loopback, site_articles
 from tests.test_serve import get_json, start_datasette
 
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
@@ -276,13 +275,8 @@ def static_files(folder: Path) -> Iterator[str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving_on_loopback(functools.partial(Quiet, directory=str(folder))) as base_url:
+        yield base_url
 
 
 def test_replaywebpage_shows_an_exported_article_with_its_image(archive, browser, tmp_path: Path) -> None:
