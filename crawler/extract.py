@@ -40,6 +40,8 @@ CONFIRM_CHARS = 300  # a main text shorter than this must be found by the precis
 # <meta> keys (property, name or itemprop), read in one pass over the page's meta tags.
 PUBLISHED_META = ("article:published_time", "datePublished", "DC.date.issued", "date")
 MODIFIED_META = ("article:modified_time", "dateModified", "og:updated_time")
+# An <article>'s <time>, or schema.org microdata's (Joomla 4 writes it in the article info).
+MARKED_UP_PUBLISHED = 'article time[datetime]::attr(datetime), time[itemprop="datePublished"]::attr(datetime)'
 TERM_LINKS = "//a[contains(@href, '/categor') or contains(@href, '/tag')]/@href"  # see _terms()
 VISIBLE_DATE_AREAS = ("article", "main")  # not <body>: top bars show today's date
 HTML_CLASSES = etree.ElementDefaultClassLookup(
@@ -353,7 +355,7 @@ def _published(
 ) -> datetime | None:
     """Machine-readable dates first; then the visible date, which on Thai pages is in BE."""
     declared = said.meta_value(meta, PUBLISHED_META) or said.jsonld_value(jsonld, "datePublished")
-    machine = parse_date(declared or said.first(page, ("article time[datetime]::attr(datetime)",)), tz)
+    machine = parse_date(declared or said.first(page, (MARKED_UP_PUBLISHED,)), tz)
     if machine is not None:
         return machine
     for selector in rules.date_selectors:

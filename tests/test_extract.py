@@ -9,7 +9,7 @@ import pytest
 from archive.text import normalize_text
 from crawler.extract import ExtractionError, ExtractionRules, _block_chars, _focus, _paragraph_chars, _parse, extract
 from crawler.spiders.cdd import CddSpider
-from crawler.spiders.cms import WORDPRESS_POST
+from crawler.spiders.cms import WORDPRESS_POST, JoomlaNewsSpider
 from tests.conftest import read_fixture, site_articles
 
 URL = "https://www.cdd.go.th/news-017/"
@@ -215,3 +215,13 @@ def test_an_article_whose_json_ld_nests_past_what_python_parses_keeps_its_text_a
     assert extracted.title == "ประชุมเชิงปฏิบัติการเศรษฐกิจฐานราก"
     assert extracted.body.count("กรมการพัฒนาชุมชนจัดประชุม") == 4
     assert (extracted.published or "").startswith("2023-05-02")
+
+
+def test_a_joomla_articles_hit_counter_is_no_part_of_its_text() -> None:
+    """It changes on every visit: kept, each re-crawl would store a new version of the article."""
+    html = read_fixture("plain", "joomla-article.html")
+    seen, again = (
+        extract(page, "https://x.go.th/a", JoomlaNewsSpider.rules()) for page in (html, html.replace("1234", "1240"))
+    )
+    assert "1234" not in seen.body and seen.body == again.body
+    assert seen.published == "2023-03-12T09:30:00+07:00"

@@ -40,7 +40,9 @@ WORDPRESS_CATEGORIES = ("article .post-cat", 'article a[rel~="category"]')
 WORDPRESS_TAGS = ('article a[rel="tag"]',)
 # WordPress core's post_class() marks the post's element `type-post` (a page is `type-page`).
 WORDPRESS_POST = (".type-post",)
-JOOMLA_CLEANUP = (".sharethis", ".pagenav", ".items-more", ".jcomments", ".addthis_toolbox")
+# `.hits`: Joomla's article info counts the page's visits ("Hits", Thai "เปิดอ่าน"); kept, every
+# fetch of an article would differ and each re-crawl store a new version of it.
+JOOMLA_CLEANUP = (".sharethis", ".pagenav", ".items-more", ".jcomments", ".addthis_toolbox", ".hits")
 JOOMLA_DATES = (".published", ".create", "dd.published time")
 DRUPAL_CLEANUP = (".block-addtoany", ".links.inline", ".field--name-field-related", "#block-views-related")
 DRUPAL_DATES = (".field--name-created", ".node__meta time", ".submitted")
