@@ -219,9 +219,13 @@ def test_an_article_whose_json_ld_nests_past_what_python_parses_keeps_its_text_a
 
 def test_a_joomla_articles_hit_counter_is_no_part_of_its_text() -> None:
     """It changes on every visit: kept, each re-crawl would store a new version of the article."""
-    html = read_fixture("plain", "joomla-article.html")
-    seen, again = (
-        extract(page, "https://x.go.th/a", JoomlaNewsSpider.rules()) for page in (html, html.replace("1234", "1240"))
-    )
+    html = read_fixture("plain", "joomla25-article.html")
+    rules = JoomlaNewsSpider.rules()
+    seen, again = (extract(page, "https://x.go.th/a", rules) for page in (html, html.replace("1234", "1240")))
     assert "1234" not in seen.body and seen.body == again.body
-    assert seen.published == "2023-03-12T09:30:00+07:00"
+    assert "การทำขนมไทย" in seen.body
+
+
+def test_a_publication_date_in_microdata_keeps_its_time_and_offset() -> None:
+    page = extract(read_fixture("plain", "joomla4-article.html"), "https://x.go.th/a", JoomlaNewsSpider.rules())
+    assert page.published == "2023-03-12T09:30:00+07:00"  # the visible date says only the day
