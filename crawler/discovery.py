@@ -26,8 +26,15 @@ ROUTES = ("sitemap", "feed", "api", "listings")
 WP_API_POSTS = "wp-json/wp/v2/posts?per_page=100&page={page}"
 FEED_TYPES = ("application/rss+xml", "application/atom+xml")
 ANNOUNCED_FEEDS = ", ".join(f'link[rel="alternate"][type="{t}"]::attr(href)' for t in FEED_TYPES)
-# Never archive targets: admin, login, feeds, comment replies, search, API, uploads.
-DENY = (r"/wp-(admin|login|json|content|includes)", r"/feed/?", r"[?&](replytocom|s|share)=", r"/xmlrpc\.php")
+# Never archive targets: admin, login, feeds, comment replies, search, API, uploads; print
+# views and mail forms (Joomla's bare template, tmpl=component): a print view is the post again.
+DENY = (
+    r"/wp-(admin|login|json|content|includes)",
+    r"/feed/?",
+    r"[?&](replytocom|s|share|print|tmpl)=",
+    r"/xmlrpc\.php",
+    r"/component/mailto/|option=com_mailto",
+)
 PAGE_NUMBER = re.compile(r"/page/\d+/?$|[?&]paged?=\d+")
 PAGINATION = ", ".join(('link[rel="next"]::attr(href)', 'a[rel="next"]::attr(href)', "a.next::attr(href)"))
 ANCHOR = re.compile(rb"<a[\s>]", re.IGNORECASE)

@@ -168,3 +168,13 @@ def test_a_sitemap_location_written_as_a_path_names_the_page_on_the_sitemaps_sit
     assert discovery.page_location(sitemap, f"{ROOT}news/x/") == f"{ROOT}news/x/"
     for written in ("//127.0.0.1/news/no-scheme/", "http://[::1/news/ipv6/"):  # recorded as bad addresses
         assert discovery.page_location(sitemap, written) == written
+
+
+def test_a_listings_print_views_and_send_to_a_friend_forms_are_not_followed() -> None:
+    """Joomla links each post's print view and mail form (its bare template, tmpl=component):
+    each print view would be the post again under another address."""
+    body = (FILES / "plain" / "joomla25-listing.html").read_bytes()
+    response = HtmlResponse(ROOT, body=body, encoding="utf-8")
+    found = discovery.listing(response, LinkExtractor(deny=discovery.DENY, unique=True), on_site, 1000)
+    assert f"{ROOT}index.php/news/12-training" in found.content
+    assert [url for url in found.links if "tmpl=" in url or "mailto" in url or "print=" in url] == []
