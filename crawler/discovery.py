@@ -21,6 +21,7 @@ from scrapy.utils.sitemap import Sitemap
 
 from crawler import markup
 from crawler.page_metadata import read_json
+from crawler.session_ids import without_session_ids
 
 ROUTES = ("sitemap", "feed", "api", "listings")
 WP_API_POSTS = "wp-json/wp/v2/posts?per_page=100&page={page}"
@@ -115,7 +116,7 @@ def listing(
     response, cut = first_anchors(response, max_links)
     response = markup.readable_response(response)  # links after an early </html> too
     links = [link.url for link in extractor.extract_links(response) if on_site(link.url)]
-    next_pages = [response.urljoin(href) for href in response.css(PAGINATION).getall()]
+    next_pages = [without_session_ids(response.urljoin(href)) for href in response.css(PAGINATION).getall()]
     content = [u for u in links if u not in next_pages and not PAGE_NUMBER.search(u)]
     return Listing(links, next_pages, content, cut)
 

@@ -6,10 +6,12 @@ import pytest
 from scrapy.http import HtmlResponse, Request
 
 from archive.history import KnownPage
+from crawler import discovery
 from crawler.incremental import Revisits
 from crawler.middlewares import AccountableRedirect
 from crawler.outcomes import url_key
 from crawler.session_ids import without_session_ids
+from tests.conftest import FILES
 from tests.test_spiders import dropping_spider
 
 BASE = "http://127.0.0.1:8765"
@@ -72,3 +74,11 @@ def test_a_page_archived_before_is_known_under_any_session() -> None:
     revisits = Revisits(known={address: KnownPage(address, "2026-12-01T00:00:00+00:00", None, None)})
     assert revisits.is_known(f"{address}?PHPSESSID=h3k9d0q2m7vbn1c8x5z4l6j0fa")
     assert not revisits.is_known(f"{BASE}/news/b/?PHPSESSID=h3k9d0q2m7vbn1c8x5z4l6j0fa")
+
+
+def test_a_listing_names_its_posts_and_pages_without_their_sessions() -> None:
+    body = (FILES / "plain" / "session-listing.html").read_bytes()
+    response = HtmlResponse("http://127.0.0.1:8765/news/", body=body, encoding="utf-8")
+    found = discovery.listing(response, dropping_spider().links, lambda url: True, 1000)
+    assert found.content == [f"{BASE}/news/first-post/", f"{BASE}/news/second-post/"]
+    assert found.next_pages == [f"{BASE}/news/page/2/"]
