@@ -18,9 +18,11 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 # Names that are a platform's session and nothing else: always removed, whatever the value.
 PLATFORM_SESSION_KEYS = frozenset({"phpsessid", "jsessionid", "cfid", "cftoken"})
 ASP_SESSION_KEY = re.compile(r"aspsessionid[a-z]{8}")
-# Generic names (`sid` is a section on many sites): removed only when the value is a token.
+# Generic names (`sid` names a section or a story on many sites): removed only when the value
+# has the form of PHP's session ids, 32 hex digits or 26 of 0-9a-v (its two default forms;
+# phpBB's `sid` is the first): a story's UUID or a 24-digit database id stays.
 GENERIC_SESSION_KEYS = frozenset({"sid", "sessid", "sessionid", "session_id"})
-SESSION_TOKEN = re.compile(r"[0-9A-Za-z,-]{20,}")  # PHP's ids are 22-256 such characters
+SESSION_TOKEN = re.compile(r"[0-9a-fA-F]{32}|[0-9a-v]{26}")
 PATH_SESSION = re.compile(r";jsessionid=[^/?#]*", re.IGNORECASE)  # Java's, after the path
 MARKERS = ("sid", "sess", "cfid", "cftoken")  # an address holding none of these is left as it is
 

@@ -26,7 +26,8 @@ BASE = "http://127.0.0.1:8765"
         ("/view.jsp;jsessionid=7F3A0C9B?id=12", "/view.jsp?id=12"),
         ("/a.asp?ASPSESSIONIDQQGGGNCG=LKJHGFDSAQWERTYUIOPASDFG&n=1", "/a.asp?n=1"),  # classic ASP
         ("/a.cfm?CFID=1234&CFTOKEN=56789&n=1", "/a.cfm?n=1"),  # ColdFusion
-        ("/news/?sid=0123456789abcdef0123456789abcdef", "/news/"),  # a generic name holding a token
+        ("/news/?sid=0123456789abcdef0123456789abcdef", "/news/"),  # a generic name holding PHP's id
+        ("/news/?sessid=h3k9d0q2m7vbn1c8a5e4l6j0fa&p=2", "/news/?p=2"),  # its 26-character form
         ("/ข่าว/?q=%E0%B8%82%E0%B9%88&PHPSESSID=x#top", "/ข่าว/?q=%E0%B8%82%E0%B9%88#top"),
     ],
 )
@@ -38,6 +39,8 @@ def test_a_session_identifier_is_left_out(written: str, address: str) -> None:
     "url",
     [
         "/news/?sid=12",  # a section, not a session
+        "/news.php?sid=550e8400-e29b-41d4-a716-446655440000",  # a story's UUID
+        "/news.php?sid=5f8d0d55b54764421b7156c9",  # a story's database id
         "/news/?sessionid=5",  # a conference session's page
         "/president-news/?session=3&b=&&c",  # names that hold "sid" or "sess", spelled as they were
         "/a?PHPSESSIONS=1",
