@@ -1,13 +1,16 @@
 """Session identifiers written into addresses: one page, a new URL on every visit.
 
 PHP with `session.use_trans_sid`, Java servlets before the session cookie is set
-(`;jsessionid=`), ColdFusion (`CFID`, `CFTOKEN`) and classic ASP write the visitor's session into
-every link they serve. Each listing then names every article under a new address, which is
-requested, and without a canonical link archived, again: a 15-article site crawled so archived
-133 copies before `--max-pages 500` stopped it, and its listings never ran dry for the trap
-detector (every address is new). Heritrix removes the same parameters before it compares
-addresses. Here they go before a page is requested, keyed or stored: the page keeps one address,
-and the server serves it all the same (the crawl keeps the session's cookie instead).
+(`;jsessionid=`), ColdFusion (`CFID`, `CFTOKEN`), classic ASP and ASP.NET without cookies
+(`/(S(...))/`) write the visitor's session into every link they serve. Each listing then names
+every article under a new address, which is requested, and without a canonical link archived,
+again: a 15-article site crawled so archived 133 copies before `--max-pages 500` stopped it, and
+its listings never ran dry for the trap detector (every address is new). ASP.NET keeps one
+session through a crawl, but the next run's is new: every page would be archived again.
+Heritrix removes the same parameters before it compares addresses. Here they go before a page
+is requested, keyed or stored: the page keeps one address, and the server serves it all the
+same (the crawl keeps the session's cookie instead; ASP.NET redirects to a new session's
+address, which is followed, and the page is stored without it).
 """
 
 from __future__ import annotations
@@ -23,8 +26,11 @@ ASP_SESSION_KEY = re.compile(r"aspsessionid[a-z]{8}")
 # phpBB's `sid` is the first): a story's UUID or a 24-digit database id stays.
 GENERIC_SESSION_KEYS = frozenset({"sid", "sessid", "sessionid", "session_id"})
 SESSION_TOKEN = re.compile(r"[0-9a-fA-F]{32}|[0-9a-v]{26}")
-PATH_SESSION = re.compile(r";jsessionid=[^/?#]*", re.IGNORECASE)  # Java's, after the path
-MARKERS = ("sid", "sess", "cfid", "cftoken")  # an address holding none of these is left as it is
+# In the path: Java's `;jsessionid=...`, and ASP.NET's cookieless `/(S(...))/` (with `A(...)`,
+# `F(...)` beside it): the same session all through one crawl, but a new one in the next run,
+# so every page would be archived again under a new address.
+PATH_SESSION = re.compile(r";jsessionid=[^/?#]*|/\((?:[A-Z]\([^()/]*\))+\)(?=/)", re.IGNORECASE)
+MARKERS = ("sid", "sess", "cfid", "cftoken", "/(")  # an address holding none of these is left as it is
 
 
 def without_session_ids(url: str) -> str:

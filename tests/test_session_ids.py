@@ -26,6 +26,8 @@ BASE = "http://127.0.0.1:8765"
         ("/view.jsp;jsessionid=7F3A0C9B?id=12", "/view.jsp?id=12"),
         ("/a.asp?ASPSESSIONIDQQGGGNCG=LKJHGFDSAQWERTYUIOPASDFG&n=1", "/a.asp?n=1"),  # classic ASP
         ("/a.cfm?CFID=1234&CFTOKEN=56789&n=1", "/a.cfm?n=1"),  # ColdFusion
+        ("/(S(lit3py55t21z5v55vlm25s55))/news.aspx?id=7", "/news.aspx?id=7"),  # ASP.NET without cookies
+        ("/app/(A(Xq1w)S(lit3py55t21z5v55vlm25s55)F(Zz9))/news.aspx", "/app/news.aspx"),
         ("/news/?sid=0123456789abcdef0123456789abcdef", "/news/"),  # a generic name holding PHP's id
         ("/news/?sessid=h3k9d0q2m7vbn1c8a5e4l6j0fa&p=2", "/news/?p=2"),  # its 26-character form
         ("/ข่าว/?q=%E0%B8%82%E0%B9%88&PHPSESSID=x#top", "/ข่าว/?q=%E0%B8%82%E0%B9%88#top"),
@@ -44,6 +46,7 @@ def test_a_session_identifier_is_left_out(written: str, address: str) -> None:
         "/news/?sessionid=5",  # a conference session's page
         "/president-news/?session=3&b=&&c",  # names that hold "sid" or "sess", spelled as they were
         "/a?PHPSESSIONS=1",
+        "/news/(2566)/budget/",  # a year in brackets, not a session
     ],
 )
 def test_parameters_that_name_content_stay_as_written(url: str) -> None:
