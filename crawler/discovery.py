@@ -115,7 +115,10 @@ def listing(
     links held a crawl's reactor for 40 seconds of link extraction, its requests 1.3 GB."""
     response, cut = first_anchors(response, max_links)
     response = markup.readable_response(response)  # links after an early </html> too
-    links = [link.url for link in extractor.extract_links(response) if on_site(link.url)]
+    # Addresses without session identifiers, once resolved: a session may be in the page's own
+    # address (ASP.NET's path) as well as in the links.
+    found = (without_session_ids(link.url) for link in extractor.extract_links(response) if on_site(link.url))
+    links = list(dict.fromkeys(found))
     next_pages = [without_session_ids(response.urljoin(href)) for href in response.css(PAGINATION).getall()]
     content = [u for u in links if u not in next_pages and not PAGE_NUMBER.search(u)]
     return Listing(links, next_pages, content, cut)

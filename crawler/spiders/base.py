@@ -108,7 +108,7 @@ class NewsSpider(AccountingSpider):
             self.routes = tuple(r for r in self.routes.split(",") if r)
         self.article_pattern = re.compile(self.article_url_pattern) if self.article_url_pattern else None
         # LinkExtractor's allow_domains misses IP hosts (127.0.0.1); see on_site() instead.
-        self.links = LinkExtractor(deny=DENY, unique=True, process_value=without_session_ids)
+        self.links = LinkExtractor(deny=DENY, unique=True)
         self.extraction_rules = self.rules()
 
     @classmethod
