@@ -51,6 +51,7 @@ from crawler.handoff import backlog_key, results_key
 from crawler.items import Article, Attachment, NotArchived
 from crawler.locks import AlreadyRunningError, SiteLock
 from crawler.run import FINISHED, SHUTDOWN, SiteResult, close_run
+from crawler.site_down import SITE_DOWN
 from crawler.writes import write_item
 
 log = logging.getLogger("govarchive.ingest")
@@ -259,10 +260,7 @@ class Ingest:
     def _finish(self, run_id: int, run: OpenRun) -> SiteResult:
         keys = run.keys
         stats = self._run_stats(run_id, keys)
-        reasons = {text(r) for r in self.redis.hvals(keys.key("reasons"))}
-        reason = next((r for r in reasons if r in BUDGET_STOPS), None) or (
-            SHUTDOWN if SHUTDOWN in reasons or not reasons else FINISHED
-        )
+        reason = run_reason({text(r) for r in self.redis.hvals(keys.key("reasons"))})
         unsettled = _queued_pages(self.redis, keys)
         found = self.redis.hgetall(keys.key("traps-found")).items()
         traps = {text(p): (bound, why) for p, t in found for bound, why in [json.loads(t)]}
@@ -286,6 +284,15 @@ class Ingest:
             stats[counter] += count
         stats[KNOWN_COUNTER] = int(self.redis.scard(keys.key("known-skipped")))
         return dict(stats)
+
+
+def run_reason(reasons: set[str]) -> str:
+    """One reason for a shared run from its workers' reasons: the site going down outweighs a
+    budget, which outweighs a stop; no worker's reason means they were killed (a stop)."""
+    for reason in (SITE_DOWN, *BUDGET_STOPS, SHUTDOWN):
+        if reason in reasons:
+            return reason
+    return FINISHED if reasons else SHUTDOWN
 
 
 def _queued_pages(redis: Redis, keys: RunKeys) -> list[str]:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from mirror import formats
 from tests.conftest import GOVARCHIVE, rows, serving_on_loopback
+from tests.shared_crawl import ENV, Crawl, finish
 
 PAGES = 200  # named by the sitemap; none answered
 MAX_RUN_SECONDS = 60
@@ -76,4 +77,25 @@ def test_a_site_that_stops_answering_ends_its_run_failed_with_every_page_recorde
     assert (status, reason) == ("failed", "the site stopped answering (see the log); the next run fetches what is left")
     assert "the site stopped answering" in done.stderr
     kinds = dict(rows(db, "select kind, count(*) from failures group by kind"))
+    assert sum(kinds.values()) == PAGES and set(kinds) <= {"timeout", "connection"}, kinds
+
+
+def test_a_shared_crawl_of_a_site_that_stops_answering_ends_its_run_failed_too(frontier: str, tmp_path: Path) -> None:
+    """The writer closes a shared run (`crawl --redis`) from the reasons its workers gave: a
+    worker's `site_down` must fail the run, with the queued pages left for the next one."""
+    env = {
+        **ENV,
+        "GOVARCHIVE_DOWNLOAD_TIMEOUT": "1",
+        "GOVARCHIVE_DOWN_AFTER_TRIES": "6",
+        "GOVARCHIVE_DOWN_AFTER_SECONDS": "2",
+    }
+    with silent_site() as base_url:
+        crawl = Crawl(frontier, base_url, tmp_path)
+        writer = crawl.writer()
+        worker_done, writer_done = finish(crawl.worker(env)), finish(writer)
+    assert worker_done.returncode != 0 and "the site stopped answering" in worker_done.output
+    assert writer_done.returncode != 0
+    ((status, reason),) = rows(crawl.db, "select status, stop_reason from crawl_runs")
+    assert (status, reason) == ("failed", "the site stopped answering (see the log); the next run fetches what is left")
+    kinds = dict(rows(crawl.db, "select kind, count(*) from failures group by kind"))
     assert sum(kinds.values()) == PAGES and set(kinds) <= {"timeout", "connection"}, kinds
