@@ -22,6 +22,7 @@ from scrapy.statscollectors import StatsCollector
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
+from twisted.python.failure import Failure
 from w3lib.encoding import read_bom, resolve_encoding
 
 from crawler.attachments import ATTACHMENT
@@ -172,7 +173,7 @@ class RetryAfterMiddleware(RetryMiddleware):
         self.paused_until: dict[str, float] = {}
 
     async def process_request(self, request: Request) -> None:
-        wait = self.paused_until.get(_slot(request), 0) - time.monotonic()
+        wait = self.paused_until.get(self._slot_key(request), 0) - time.monotonic()
         if wait > 0:
             await maybe_deferred_to_future(deferLater(reactor, wait, lambda: None))
 
@@ -183,20 +184,44 @@ class RetryAfterMiddleware(RetryMiddleware):
             seconds = _retry_after_seconds(response.headers.get(b"Retry-After"))
             if seconds is not None:
                 wait = min(seconds, self.max_wait)
-                log.info("%s asked to wait %.0f s (Retry-After); pausing %s", response.url, wait, _slot(request))
-                self.paused_until[_slot(request)] = time.monotonic() + wait
+                log.info(
+                    "%s asked to wait %.0f s (Retry-After); pausing %s", response.url, wait, self._slot_key(request)
+                )
+                self._pause(request, wait)
         return super().process_response(request, response)
 
     def process_exception(  # type: ignore[override]  # Scrapy 2.13+ drops the spider argument
         self, request: Request, exception: Exception
     ) -> Request | Response | None:
+        if isinstance(exception, SentBack):
+            return request.replace(dont_filter=True)  # to the scheduler: the same request, not a new one
         if headers_too_large(exception) is not None:
             return None
         return super().process_exception(request, exception)
 
+    def _slot_key(self, request: Request) -> str:
+        """The site's download slot, as Scrapy's downloader names it (a request not yet queued
+        has no `download_slot` in its meta)."""
+        assert self.crawler.engine is not None
+        return self.crawler.engine.downloader.get_slot_key(request)
 
-def _slot(request: Request) -> str:
-    return str(request.meta.get("download_slot") or urlsplit(request.url).netloc)
+    def _pause(self, request: Request, seconds: float) -> None:
+        """Requests pass this middleware before they join the site's queue in the downloader,
+        so those already queued would go out one per delay while the site asked to wait:
+        they go back to the scheduler and wait here with the others. (Held in the queue
+        instead, they would be sent one per pause, and a crawl ending would wait for each.)"""
+        key = self._slot_key(request)
+        self.paused_until[key] = time.monotonic() + seconds
+        assert self.crawler.engine is not None
+        slot = self.crawler.engine.downloader.slots.get(key)
+        while slot is not None and slot.queue:
+            _, waiting = slot.queue.popleft()
+            waiting.errback(Failure(SentBack(f"{key} asked to wait")))
+
+
+class SentBack(IgnoreRequest):
+    """A queued request returned to the scheduler while its site asks to wait (an IgnoreRequest:
+    not the site's silence, crawler/site_down.py)."""
 
 
 def _retry_after_seconds(value: bytes | None) -> float | None:

@@ -26,6 +26,7 @@ NOT_DEAD_LINKS = "select count(*) from failures where http_status is not 404"
 ROOT = FILES.parent.parent
 EXIT_LOCKED = 75
 SLOW_SITE_ARTICLES = 100
+WAIT_ASKED = 3  # seconds, in the Retry-After of a 429
 
 
 def start_crawl(base_url: str, db: Path) -> subprocess.Popen[str]:
@@ -172,6 +173,31 @@ def test_retry_after_is_respected(tmp_path: Path) -> None:
     answers = [a for a in site.log if a.path == "/news-017/"]
     assert [a.status for a in answers] == [429, 200]
     assert answers[1].at - answers[0].at >= 1.9
+
+
+def test_a_site_that_asks_to_wait_gets_no_request_until_then(tmp_path: Path) -> None:
+    """Crawled as a real site is (a delay between requests, pages queued for it in Scrapy's
+    downloader): after a 429 with Retry-After, not even the requests already queued are sent
+    before the wait is over."""
+    site = MirrorSite("cdd-mirror")
+    site.retry_after["/news-017/"] = WAIT_ASKED
+    from mirror.server import serving
+
+    with serving(site) as base_url:
+        run_cli(
+            "crawl",
+            "--url",
+            base_url,
+            "--db",
+            str(tmp_path / "a.db"),
+            "--max-pages",
+            "40",
+            GOVARCHIVE_UNTHROTTLED_HOSTS="",
+            GOVARCHIVE_DOWNLOAD_DELAY="0.2",
+        )
+    asked = next(a.at for a in site.log if a.status == 429)
+    during = [a.path for a in site.log if asked < a.at < asked + WAIT_ASKED - 0.1]
+    assert during == [], during
 
 
 def test_page_budget_stops_the_run_and_is_recorded(serve, tmp_path: Path) -> None:
