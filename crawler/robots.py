@@ -5,19 +5,34 @@ checks every request against every rule: a robots.txt of 1,000,000 Disallow line
 27 s of CPU to parse in the crawl's main process and 0.7 s for each request after. RFC 9309
 (2.5) lets a crawler stop at a limit of at least 500 KiB, as Google does; what follows it is
 ignored, here as there. The spider reads the same head for its `Sitemap:` lines.
+
+And a robots.txt that cannot be read for a server error (5xx, after the retries) forbids the
+whole site, as RFC 9309 (2.3.1.4) asks: the site may be in maintenance, its rules unknown.
+Scrapy reads the error page as an empty robots.txt, which allows everything. The site's crawl
+ends `failed` at once, and the next run asks again. (4xx means there are no rules, as the RFC
+says; a network failure is left to the pages' own requests, which fail the same way and are
+recorded so.)
 """
 
 from __future__ import annotations
 
 import logging
 from typing import Self
+from urllib.parse import urlsplit
 
 from scrapy.crawler import Crawler
-from scrapy.robotstxt import ProtegoRobotParser
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.http import Request, Response
+from scrapy.robotstxt import ProtegoRobotParser, RobotParser
+from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
 
 from crawler.kinds import bound_counter
 
 ROBOTS_SETTING = "GOVARCHIVE_ROBOTS_MAX_BYTES"
+DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
+ROBOTS_UNREACHABLE = "robots_unreachable"  # the crawl's finish reason: its site's robots.txt answered 5xx
 
 log = logging.getLogger(__name__)
 
@@ -41,3 +56,36 @@ class BoundedRobotParser(ProtegoRobotParser):
             if crawler.stats is not None:
                 crawler.stats.inc_value(bound_counter(ROBOTS_SETTING))
         return super().from_crawler(crawler, head)
+
+
+class StrictRobotsTxt(RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, mended twice. Every request waiting for a site's robots.txt
+    must get its rules: Scrapy (2.13 and later) has them all await one Deferred, whose first
+    waiter takes the result, so the others got None (no rules) and were sent even where
+    robots.txt forbids them (a site forbidding everything still had its home page and its API
+    fetched). And a robots.txt answered with a server error forbids the site (see above)."""
+
+    async def robot_parser(self, request: Request) -> RobotParser | None:
+        waited = await super().robot_parser(request)
+        stored = self._parsers.get(urlparse_cached(request).netloc)
+        return waited if isinstance(stored, Deferred) else stored
+
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        if response.status >= 500:
+            log.error(
+                "%s answered HTTP %d: nothing of %s is fetched in this run (RFC 9309: a robots.txt "
+                "that cannot be read forbids everything); the next run asks again",
+                response.url,
+                response.status,
+                netloc,
+            )
+            response = response.replace(body=DISALLOW_ALL)
+            if self._is_the_sites_own(netloc):
+                assert self.crawler.engine is not None
+                deferred_from_coro(self.crawler.engine.close_spider_async(reason=ROBOTS_UNREACHABLE))
+        await super()._parse_robots(response, netloc, request)
+
+    def _is_the_sites_own(self, netloc: str) -> bool:
+        """Not that of a host its attachments are on: those are only refused."""
+        base_url = getattr(self.crawler.spider, "base_url", "")
+        return bool(base_url) and urlsplit(base_url).netloc == netloc

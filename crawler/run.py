@@ -22,10 +22,11 @@ from archive.store import ArchiveWriter
 from crawler import header_bound
 from crawler.budget import BUDGET_STOPS
 from crawler.incremental import Revisits
-from crawler.kinds import BUDGET, CONNECTION, DISK_FULL, OTHER, STOPPED, bound_counter
+from crawler.kinds import BUDGET, CONNECTION, DISK_FULL, OTHER, ROBOTS, STOPPED, bound_counter
 from crawler.locks import AlreadyRunningError, SiteLock
 from crawler.outcomes import is_disk_full
 from crawler.progress import bar_logging, summary
+from crawler.robots import ROBOTS_UNREACHABLE
 from crawler.site_down import SITE_DOWN
 from crawler.spiders.base import NewsSpider
 from crawler.spiders.cms import UrlNewsSpider
@@ -260,6 +261,8 @@ def _account_for_unfetched(
         kind, why = STOPPED, "stopped: the crawl was asked to stop (SIGTERM or SIGINT) before fetching it"
     elif reason == SITE_DOWN:
         kind, why = CONNECTION, "not fetched: the site had stopped answering, and its crawl ended"
+    elif reason == ROBOTS_UNREACHABLE:
+        kind, why = ROBOTS, "not fetched: the site's robots.txt answered a server error (RFC 9309: forbids all)"
     else:  # the crawl ended without an answer for it: a fault of ours, never silently
         kind, why = OTHER, f"not fetched: the crawl ended ({reason}) without an answer for it"
         _add(stats, "govarchive/lost", len(unsettled))
@@ -286,6 +289,8 @@ def judge(reason: str, figures: dict[str, int]) -> tuple[str, str]:
         )
     if reason == SITE_DOWN:
         return "failed", "the site stopped answering (see the log); the next run fetches what is left"
+    if reason == ROBOTS_UNREACHABLE:
+        return "failed", "robots.txt answered a server error: nothing fetched (RFC 9309); the next run asks again"
     if reason != FINISHED and reason not in BUDGET_STOPS:
         return "failed", f"crawl ended: {reason}"
     if figures["pages"] == 0:

@@ -116,6 +116,8 @@ SPIDER_MIDDLEWARES = {
     "crawler.spiders.accounting.CallbackErrors": 990,  # nearest the spider: offered its exceptions first
 }
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.robots.StrictRobotsTxt": 100,  # every request waits for the rules; a 5xx forbids the site
     "crawler.budget.Budget": 120,  # after robots.txt (100): requests it forbids cost nothing
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
     "crawler.middlewares.BoundedCookies": 700,

@@ -1,8 +1,18 @@
-"""robots.txt is read up to RFC 9309's least parsing limit, in whole lines."""
+"""robots.txt is read up to RFC 9309's least parsing limit, in whole lines, and one that cannot
+be read for a server error forbids the site."""
 
-from crawler.robots import robots_head
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+from crawler.robots import DISALLOW_ALL, robots_head
+from tests.conftest import rows, run_cli, serving_on_loopback
 
 ROBOTS = b"User-agent: *\nDisallow: /private/\nSitemap: http://127.0.0.1/sitemap.xml\n"
+PAGE = b'<html><body><a href="/news/1/">news</a><article><p>An article.</p></article></body></html>'
 
 
 def test_a_robots_txt_within_the_limit_is_read_whole() -> None:
@@ -12,3 +22,46 @@ def test_a_robots_txt_within_the_limit_is_read_whole() -> None:
 def test_a_longer_one_is_cut_after_the_last_whole_line_within_the_limit() -> None:
     head, cut = robots_head(ROBOTS, ROBOTS.index(b"Sitemap") + 5)
     assert cut and head == b"User-agent: *\nDisallow: /private/\n"
+
+
+@contextlib.contextmanager
+def site_with_robots_txt(status: int, robots_txt: bytes) -> Iterator[tuple[str, list[str]]]:
+    """robots.txt answers `status` and `robots_txt`; every other page answers, linking to an
+    article. Yields the URL and the paths asked for."""
+    asked: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            code, body = (status, robots_txt) if self.path == "/robots.txt" else (200, PAGE)
+            self.send_response(code)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    with serving_on_loopback(Handler) as base_url:
+        yield base_url + "/", asked
+
+
+def test_no_request_goes_out_before_the_rules_it_waited_for(tmp_path: Path) -> None:
+    """The spider's first requests (its routes: the API, the feed, the home page) all wait for
+    robots.txt at once; in Scrapy 2.13+ only the first of them got the rules."""
+    with site_with_robots_txt(200, DISALLOW_ALL) as (base_url, asked):
+        run_cli("crawl", "--url", base_url, "--db", str(tmp_path / "a.db"), check=False)
+    assert set(asked) == {"/robots.txt"}, asked
+
+
+def test_a_robots_txt_answering_a_server_error_forbids_the_whole_site(tmp_path: Path) -> None:
+    """RFC 9309 (2.3.1.4): an unreachable robots.txt (5xx) means complete disallow. Scrapy reads
+    the error page as an empty robots.txt, which allows everything."""
+    db = tmp_path / "a.db"
+    with site_with_robots_txt(503, b"<html>Service Unavailable</html>") as (base_url, asked):
+        done = run_cli("crawl", "--url", base_url, "--db", str(db), check=False)
+    assert set(asked) == {"/robots.txt"}, asked
+    assert done.returncode != 0 and "RFC 9309" in done.stderr
+    ((status, reason),) = rows(db, "select status, stop_reason from crawl_runs")
+    assert status == "failed" and reason.startswith("robots.txt answered a server error"), reason
