@@ -289,7 +289,8 @@ class Ingest:
 
 def run_reason(reasons: set[str]) -> str:
     """One reason for a shared run from its workers' reasons: the site going down (or its
-    robots.txt) outweighs a budget, which outweighs a stop; no worker's reason means they were killed (a stop)."""
+    robots.txt failing) outweighs a budget, which outweighs a stop; no worker's reason means
+    they were killed (a stop)."""
     for reason in (SITE_DOWN, ROBOTS_UNREACHABLE, *BUDGET_STOPS, SHUTDOWN):
         if reason in reasons:
             return reason

@@ -1,4 +1,4 @@
-"""robots.txt read as far as RFC 9309 asks, no further.
+"""robots.txt read as far as RFC 9309 asks, no further, and obeyed as it asks.
 
 Scrapy parses a site's whole robots.txt (up to DOWNLOAD_MAXSIZE, 32 MiB) with Protego, and then
 checks every request against every rule: a robots.txt of 1,000,000 Disallow lines (24 MB) took
@@ -16,7 +16,9 @@ recorded so.)
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from typing import Self
 from urllib.parse import urlsplit
 
@@ -31,6 +33,7 @@ from twisted.internet.defer import Deferred
 from crawler.kinds import bound_counter
 
 ROBOTS_SETTING = "GOVARCHIVE_ROBOTS_MAX_BYTES"
+CRAWL_DELAY_SETTING = "GOVARCHIVE_MAX_CRAWL_DELAY"
 DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
 ROBOTS_UNREACHABLE = "robots_unreachable"  # the crawl's finish reason: its site's robots.txt answered 5xx
 
@@ -59,11 +62,36 @@ class BoundedRobotParser(ProtegoRobotParser):
 
 
 class StrictRobotsTxt(RobotsTxtMiddleware):
-    """Scrapy's robots.txt middleware, mended twice. Every request waiting for a site's robots.txt
-    must get its rules: Scrapy (2.13 and later) has them all await one Deferred, whose first
-    waiter takes the result, so the others got None (no rules) and were sent even where
-    robots.txt forbids them (a site forbidding everything still had its home page and its API
-    fetched). And a robots.txt answered with a server error forbids the site (see above)."""
+    """Scrapy's robots.txt middleware, mended twice and keeping Crawl-delay. Every request
+    waiting for a site's robots.txt must get its rules: Scrapy (2.13 and later) has them all
+    await one Deferred, whose first waiter takes the result, so the others got None (no rules)
+    and were sent even where robots.txt forbids them (a site forbidding everything still had its
+    home page and its API fetched). A robots.txt answered with a server error forbids the site
+    (see above). And Scrapy ignores `Crawl-delay`, which agencies' robots.txt files set to ask
+    for fewer requests: it is kept here, up to GOVARCHIVE_MAX_CRAWL_DELAY."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        settings = crawler.settings
+        self.user_agent = settings.get("ROBOTSTXT_USER_AGENT") or settings.get("USER_AGENT")
+        self.max_crawl_delay = settings.getfloat(CRAWL_DELAY_SETTING)
+        self.crawl_delays: dict[str, float] = {}  # netloc -> seconds between its requests
+        self.next_send: dict[str, float] = {}  # netloc -> when its next request may go
+
+    async def process_request(self, request: Request) -> None:  # type: ignore[override]  # no spider argument
+        await super().process_request(request)
+        delay = self.crawl_delays.get(urlparse_cached(request).netloc, 0.0)
+        if delay and not request.meta.get("dont_obey_robotstxt"):
+            await self._keep(delay, urlparse_cached(request).netloc)
+
+    async def _keep(self, delay: float, netloc: str) -> None:
+        """Each request takes the next free time one delay after the one before: they wait
+        here, before the site's queue in Scrapy's downloader, which adds its own delay."""
+        now = time.monotonic()
+        send_at = max(now, self.next_send.get(netloc, 0.0))
+        self.next_send[netloc] = send_at + delay
+        if send_at > now:
+            await asyncio.sleep(send_at - now)  # the crawl runs on asyncio's reactor
 
     async def robot_parser(self, request: Request) -> RobotParser | None:
         waited = await super().robot_parser(request)
@@ -84,6 +112,12 @@ class StrictRobotsTxt(RobotsTxtMiddleware):
                 assert self.crawler.engine is not None
                 deferred_from_coro(self.crawler.engine.close_spider_async(reason=ROBOTS_UNREACHABLE))
         await super()._parse_robots(response, netloc, request)
+        parser = self._parsers[netloc]
+        if parser is not None and not isinstance(parser, Deferred):
+            asked = parser.crawl_delay(self.user_agent) or 0.0
+            if asked > self.max_crawl_delay:
+                log.warning("%s asks for %g s between requests: keeping %g", response.url, asked, self.max_crawl_delay)
+            self.crawl_delays[netloc] = min(asked, self.max_crawl_delay)
 
     def _is_the_sites_own(self, netloc: str) -> bool:
         """Not that of a host its attachments are on: those are only refused."""

@@ -4,6 +4,8 @@ be read for a server error forbids the site."""
 from __future__ import annotations
 
 import contextlib
+import itertools
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -12,6 +14,7 @@ from crawler.robots import DISALLOW_ALL, robots_head
 from tests.conftest import rows, run_cli, serving_on_loopback
 
 ROBOTS = b"User-agent: *\nDisallow: /private/\nSitemap: http://127.0.0.1/sitemap.xml\n"
+CRAWL_DELAY = 0.5  # seconds
 PAGE = b'<html><body><a href="/news/1/">news</a><article><p>An article.</p></article></body></html>'
 
 
@@ -25,14 +28,14 @@ def test_a_longer_one_is_cut_after_the_last_whole_line_within_the_limit() -> Non
 
 
 @contextlib.contextmanager
-def site_with_robots_txt(status: int, robots_txt: bytes) -> Iterator[tuple[str, list[str]]]:
+def site_with_robots_txt(status: int, robots_txt: bytes) -> Iterator[tuple[str, list[tuple[str, float]]]]:
     """robots.txt answers `status` and `robots_txt`; every other page answers, linking to an
-    article. Yields the URL and the paths asked for."""
-    asked: list[str] = []
+    article. Yields the URL and each path asked for, with when."""
+    asked: list[tuple[str, float]] = []
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            asked.append(self.path)
+            asked.append((self.path, time.monotonic()))
             code, body = (status, robots_txt) if self.path == "/robots.txt" else (200, PAGE)
             self.send_response(code)
             self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -52,7 +55,7 @@ def test_no_request_goes_out_before_the_rules_it_waited_for(tmp_path: Path) -> N
     robots.txt at once; in Scrapy 2.13+ only the first of them got the rules."""
     with site_with_robots_txt(200, DISALLOW_ALL) as (base_url, asked):
         run_cli("crawl", "--url", base_url, "--db", str(tmp_path / "a.db"), check=False)
-    assert set(asked) == {"/robots.txt"}, asked
+    assert {path for path, _ in asked} == {"/robots.txt"}, asked
 
 
 def test_a_robots_txt_answering_a_server_error_forbids_the_whole_site(tmp_path: Path) -> None:
@@ -61,7 +64,16 @@ def test_a_robots_txt_answering_a_server_error_forbids_the_whole_site(tmp_path: 
     db = tmp_path / "a.db"
     with site_with_robots_txt(503, b"<html>Service Unavailable</html>") as (base_url, asked):
         done = run_cli("crawl", "--url", base_url, "--db", str(db), check=False)
-    assert set(asked) == {"/robots.txt"}, asked
+    assert {path for path, _ in asked} == {"/robots.txt"}, asked
     assert done.returncode != 0 and "RFC 9309" in done.stderr
     ((status, reason),) = rows(db, "select status, stop_reason from crawl_runs")
     assert status == "failed" and reason.startswith("robots.txt answered a server error"), reason
+
+
+def test_a_crawl_delay_is_kept_between_requests_to_the_site(tmp_path: Path) -> None:
+    """Loopback is crawled without a delay of our own: the spacing is robots.txt's."""
+    with site_with_robots_txt(200, b"User-agent: *\nCrawl-delay: %g\n" % CRAWL_DELAY) as (base_url, asked):
+        run_cli("crawl", "--url", base_url, "--db", str(tmp_path / "a.db"), check=False)
+    times = [at for path, at in asked if path != "/robots.txt"]
+    assert len(times) >= 3, asked
+    assert min(later - earlier for earlier, later in itertools.pairwise(times)) >= CRAWL_DELAY - 0.05, asked
