@@ -24,6 +24,8 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
+from crawler.robots import CRAWL_DELAY
+
 SLOT = "govarchive_pace_slot"  # request.meta: the in-flight slot this request holds
 RETRY_SECONDS = 0.05  # how often a request waiting for a slot asks again
 # KEYS: the host's slots in flight (a sorted set by expiry), its next free send time.
@@ -65,10 +67,11 @@ class SharedPace:
         return [f"{self.namespace}:pace:{host}:in-flight", f"{self.namespace}:pace:{host}:next"]
 
     async def process_request(self, request: Request) -> None:
-        if self.delay <= 0 or SLOT in request.meta:
+        delay = max(self.delay, request.meta.get(CRAWL_DELAY, 0.0))  # robots.txt's Crawl-delay holds across workers too
+        if delay <= 0 or SLOT in request.meta:
             return
         slot = uuid.uuid4().hex
-        args: list[str | float] = [slot, self.concurrency, self.delay, self.lifetime]
+        args: list[str | float] = [slot, self.concurrency, delay, self.lifetime]
         while (wait := float(self.reserve(keys=self.keys(request.url), args=args))) != 0:
             await asyncio.sleep(RETRY_SECONDS if wait < 0 else wait)
         request.meta[SLOT] = slot

@@ -34,6 +34,7 @@ from crawler.kinds import bound_counter
 
 ROBOTS_SETTING = "GOVARCHIVE_ROBOTS_MAX_BYTES"
 CRAWL_DELAY_SETTING = "GOVARCHIVE_MAX_CRAWL_DELAY"
+CRAWL_DELAY = "govarchive_crawl_delay"  # request.meta: the seconds robots.txt asks between requests
 DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
 ROBOTS_UNREACHABLE = "robots_unreachable"  # the crawl's finish reason: its site's robots.txt answered 5xx
 
@@ -82,6 +83,7 @@ class StrictRobotsTxt(RobotsTxtMiddleware):
         await super().process_request(request)
         delay = self.crawl_delays.get(urlparse_cached(request).netloc, 0.0)
         if delay and not request.meta.get("dont_obey_robotstxt"):
+            request.meta[CRAWL_DELAY] = delay  # for the pace shared by a crawl's workers (crawler/pace.py)
             await self._keep(delay, urlparse_cached(request).netloc)
 
     async def _keep(self, delay: float, netloc: str) -> None:

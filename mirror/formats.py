@@ -25,8 +25,10 @@ XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
-def robots_txt(sitemap_url: str | None) -> str:
+def robots_txt(sitemap_url: str | None, crawl_delay: float | None = None) -> str:
     lines = ["User-agent: *", "Disallow: /wp-admin/", "Allow: /wp-admin/admin-ajax.php"]
+    if crawl_delay:
+        lines.append(f"Crawl-delay: {crawl_delay:g}")
     if sitemap_url:
         lines.append(f"Sitemap: {sitemap_url}")
     return "\n".join(lines) + "\n"

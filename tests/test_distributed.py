@@ -248,6 +248,26 @@ def test_workers_share_one_delay_per_site_so_three_never_triple_the_load(frontie
     assert (len(times) - 1) / (times[-1] - times[0]) <= 1.1 / delay
 
 
+def test_workers_keep_robots_txts_crawl_delay_between_them(frontier: str, tmp_path: Path) -> None:
+    """Loopback is crawled without a delay of our own: the spacing across three workers is the
+    site's Crawl-delay, not a third of it."""
+    crawl_delay = 0.3
+    site = MirrorSite("cdd-mirror")
+    site.crawl_delay = crawl_delay
+    with serving(site) as base_url:
+        run = Crawl(frontier, base_url, tmp_path)
+        writer = run.writer()
+        for _ in range(3):
+            run.worker()
+        assert all(finish(w).returncode == 0 for w in run.workers)
+        assert finish(writer).returncode == 0
+    times = sorted(answer.at for answer in site.log if answer.path != "/robots.txt")
+    gaps = [b - a for a, b in pairwise(times)]
+    assert len(times) > 40
+    assert sorted(gaps)[len(gaps) // 2] >= crawl_delay * 0.9  # the median gap
+    assert (len(times) - 1) / (times[-1] - times[0]) <= 1.1 / crawl_delay
+
+
 def test_workers_pause_while_the_writer_is_behind_and_lose_nothing(crawl: Callable[[str], Crawl]) -> None:
     bound = 300_000
     run = crawl("paused-writer")
