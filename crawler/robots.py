@@ -81,10 +81,11 @@ class StrictRobotsTxt(RobotsTxtMiddleware):
 
     async def process_request(self, request: Request) -> None:  # type: ignore[override]  # no spider argument
         await super().process_request(request)
-        delay = self.crawl_delays.get(urlparse_cached(request).netloc, 0.0)
+        netloc = urlparse_cached(request).netloc
+        delay = self.crawl_delays.get(netloc, 0.0)
         if delay and not request.meta.get("dont_obey_robotstxt"):
             request.meta[CRAWL_DELAY] = delay  # for the pace shared by a crawl's workers (crawler/pace.py)
-            await self._keep(delay, urlparse_cached(request).netloc)
+            await self._keep(delay, netloc)
 
     async def _keep(self, delay: float, netloc: str) -> None:
         """Each request takes the next free time one delay after the one before: they wait
