@@ -64,6 +64,9 @@ class ExtractionRules:
     """What a site family adds to the generic extraction (see crawler/spiders/cms.py)."""
 
     cleanup_selectors: tuple[str, ...] = ()
+    # The post's own info block (category, dates, hits): read for its metadata, then left out
+    # of the text. Plain `.class` rules only: a page whose source lacks the name is not walked.
+    info_selectors: tuple[str, ...] = ()
     date_selectors: tuple[str, ...] = ()
     timezone: str = "Asia/Bangkok"
     # Links naming the article's categories / tags; the first selector that finds any wins.
@@ -113,6 +116,7 @@ def extract(html: str, url: str, rules: ExtractionRules = ExtractionRules(), fin
     canonical = said.canonical(page, meta, url)
     authors = said.authors(page, meta, jsonld)
     declared_language = said.declared_language(page, meta, jsonld)
+    _drop(page, tuple(rule for rule in rules.info_selectors if rule[1:].split(".")[0] in html))
     text = _main_text(page, url, rules.post_selectors)  # the last step: it may cut the tree
     if not title:
         raise ExtractionError("no title found on the page")

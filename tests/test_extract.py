@@ -8,8 +8,9 @@ import pytest
 
 from archive.text import normalize_text
 from crawler.extract import ExtractionError, ExtractionRules, _block_chars, _focus, _paragraph_chars, _parse, extract
+from crawler.spiders.base import NewsSpider
 from crawler.spiders.cdd import CddSpider
-from crawler.spiders.cms import WORDPRESS_POST, JoomlaNewsSpider
+from crawler.spiders.cms import WORDPRESS_POST, JoomlaNewsSpider, UrlNewsSpider
 from tests.conftest import read_fixture, site_articles
 
 URL = "https://www.cdd.go.th/news-017/"
@@ -224,6 +225,15 @@ def test_a_joomla_articles_hit_counter_is_no_part_of_its_text() -> None:
     seen, again = (extract(page, "https://x.go.th/a", rules) for page in (html, html.replace("1234", "1240")))
     assert "1234" not in seen.body and seen.body == again.body
     assert "การทำขนมไทย" in seen.body
+
+
+@pytest.mark.parametrize("spider", [JoomlaNewsSpider, UrlNewsSpider], ids=["joomla", "any site"])
+def test_a_joomla_articles_info_block_gives_its_date_and_leaves_its_text(spider: type[NewsSpider]) -> None:
+    """ "Details", the category and "Created on ..." were the first lines of every Joomla 2.5 body."""
+    page = extract(read_fixture("plain", "joomla25-article.html"), "https://x.go.th/a", spider.rules())
+    assert not any(line in page.body for line in ("รายละเอียด", "หมวด:", "สร้างเมื่อ"))
+    assert page.body.count("จำนวน 40 คน") == 1  # the text itself, once
+    assert (page.published or "").startswith("2023-03-12")
 
 
 def test_a_publication_date_in_microdata_keeps_its_time_and_offset() -> None:

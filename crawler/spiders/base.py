@@ -73,6 +73,7 @@ class NewsSpider(AccountingSpider):
     listing_urls: tuple[str, ...] = ("",)  # relative to base_url; "" is the home page
     article_url_pattern: str | None = None
     cleanup_selectors: tuple[str, ...] = ()
+    info_selectors: tuple[str, ...] = ()  # read for dates and terms, then out of the text
     date_selectors: tuple[str, ...] = ()
     category_selectors: tuple[str, ...] = ()
     tag_selectors: tuple[str, ...] = ()
@@ -123,6 +124,7 @@ class NewsSpider(AccountingSpider):
         """What this site's family adds to extraction; also used by re-extraction, offline."""
         return ExtractionRules(
             cleanup_selectors=tuple(cls.cleanup_selectors),
+            info_selectors=tuple(cls.info_selectors),
             date_selectors=tuple(cls.date_selectors),
             timezone=cls.timezone,
             category_selectors=tuple(cls.category_selectors),

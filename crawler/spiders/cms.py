@@ -44,6 +44,10 @@ WORDPRESS_POST = (".type-post",)
 # fetch of an article would differ and each re-crawl store a new version of it.
 JOOMLA_CLEANUP = (".sharethis", ".pagenav", ".items-more", ".jcomments", ".addthis_toolbox", ".hits")
 JOOMLA_DATES = (".published", ".create", "dd.published time")
+# Joomla's article info (2.5 to 4: `dl.article-info`), in the post: "Details", the category, the
+# dates, the author; its dates are read, then it leaves the text (10 corpus pages of other CMSs
+# have an `.article-info`: none loses text, two read better).
+JOOMLA_INFO = (".article-info",)
 DRUPAL_CLEANUP = (".block-addtoany", ".links.inline", ".field--name-field-related", "#block-views-related")
 DRUPAL_DATES = (".field--name-created", ".node__meta time", ".submitted")
 
@@ -63,6 +67,7 @@ class JoomlaNewsSpider(NewsSpider):
     routes = ("sitemap", "feed", "listings")
     feed_urls = ("index.php?format=feed&type=rss",)
     cleanup_selectors = JOOMLA_CLEANUP
+    info_selectors = JOOMLA_INFO
     date_selectors = JOOMLA_DATES
 
 
@@ -79,6 +84,7 @@ class AnyCmsNewsSpider(NewsSpider):
 
     cms: ClassVar[str] = "generic"
     cleanup_selectors = WORDPRESS_CLEANUP + JOOMLA_CLEANUP + DRUPAL_CLEANUP
+    info_selectors = JOOMLA_INFO
     date_selectors = WORDPRESS_DATES + JOOMLA_DATES + DRUPAL_DATES
     category_selectors = WORDPRESS_CATEGORIES
     tag_selectors = WORDPRESS_TAGS
