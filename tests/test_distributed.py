@@ -251,7 +251,7 @@ def test_workers_share_one_delay_per_site_so_three_never_triple_the_load(frontie
 def test_workers_keep_robots_txts_crawl_delay_between_them(frontier: str, tmp_path: Path) -> None:
     """Loopback is crawled without a delay of our own: the spacing across three workers is the
     site's Crawl-delay, not a third of it."""
-    crawl_delay = 0.3
+    crawl_delay = 0.15
     site = MirrorSite("cdd-mirror")
     site.crawl_delay = crawl_delay
     with serving(site) as base_url:

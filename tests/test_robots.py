@@ -14,7 +14,7 @@ from crawler.robots import DISALLOW_ALL, robots_head
 from tests.conftest import rows, run_cli, serving_on_loopback
 
 ROBOTS = b"User-agent: *\nDisallow: /private/\nSitemap: http://127.0.0.1/sitemap.xml\n"
-CRAWL_DELAY = 0.5  # seconds
+CRAWL_DELAY = 0.25  # seconds
 PAGE = b'<html><body><a href="/news/1/">news</a><article><p>An article.</p></article></body></html>'
 
 
