@@ -50,9 +50,7 @@ from crawler.frontier import KNOWN_COUNTER, drained
 from crawler.handoff import backlog_key, results_key
 from crawler.items import Article, Attachment, NotArchived
 from crawler.locks import AlreadyRunningError, SiteLock
-from crawler.robots import ROBOTS_UNREACHABLE
-from crawler.run import FINISHED, SHUTDOWN, SiteResult, close_run
-from crawler.site_down import SITE_DOWN
+from crawler.run import FINISHED, SHUTDOWN, SITE_ENDS, SiteResult, close_run
 from crawler.writes import write_item
 
 log = logging.getLogger("govarchive.ingest")
@@ -288,10 +286,10 @@ class Ingest:
 
 
 def run_reason(reasons: set[str]) -> str:
-    """One reason for a shared run from its workers' reasons: the site going down (or its
-    robots.txt failing) outweighs a budget, which outweighs a stop; no worker's reason means
+    """One reason for a shared run from its workers' reasons: the site ending a crawl (down,
+    or its robots.txt failing) outweighs a budget, which outweighs a stop; no worker's reason means
     they were killed (a stop)."""
-    for reason in (SITE_DOWN, ROBOTS_UNREACHABLE, *BUDGET_STOPS, SHUTDOWN):
+    for reason in (*SITE_ENDS, *BUDGET_STOPS, SHUTDOWN):
         if reason in reasons:
             return reason
     return FINISHED if reasons else SHUTDOWN

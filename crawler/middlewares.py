@@ -3,6 +3,7 @@ redirects in words, bounds on cookies."""
 
 from __future__ import annotations
 
+import asyncio
 import codecs
 import logging
 import time
@@ -19,9 +20,6 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Request, Response, TextResponse, XmlResponse
 from scrapy.settings import Settings
 from scrapy.statscollectors import StatsCollector
-from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet import reactor
-from twisted.internet.task import deferLater
 from twisted.python.failure import Failure
 from w3lib.encoding import read_bom, resolve_encoding
 
@@ -175,7 +173,7 @@ class RetryAfterMiddleware(RetryMiddleware):
     async def process_request(self, request: Request) -> None:
         wait = self.paused_until.get(self._slot_key(request), 0) - time.monotonic()
         if wait > 0:
-            await maybe_deferred_to_future(deferLater(reactor, wait, lambda: None))
+            await asyncio.sleep(wait)  # the crawl runs on asyncio's reactor, as crawler/pace.py
 
     def process_response(  # type: ignore[override]  # Scrapy 2.13+ drops the spider argument
         self, request: Request, response: Response

@@ -246,6 +246,30 @@ def _counters(stats: dict[str, Any], group: str) -> dict[str, int]:
     return {k.removeprefix(prefix): int(v) for k, v in sorted(stats.items()) if k.startswith(prefix)}
 
 
+@dataclass(frozen=True)
+class SiteEnd:
+    """A crawl the site ended (not a budget, not us): the run's verdict, and what its pages
+    left unfetched are recorded as."""
+
+    message: str
+    kind: str
+    why: str
+
+
+SITE_ENDS = {
+    SITE_DOWN: SiteEnd(
+        "the site stopped answering (see the log); the next run fetches what is left",
+        CONNECTION,
+        "not fetched: the site had stopped answering, and its crawl ended",
+    ),
+    ROBOTS_UNREACHABLE: SiteEnd(
+        "robots.txt answered a server error: nothing fetched (RFC 9309); the next run asks again",
+        ROBOTS,
+        "not fetched: the site's robots.txt answered a server error (RFC 9309: forbids all)",
+    ),
+}
+
+
 def _account_for_unfetched(
     writer: ArchiveWriter, site: str, run_id: int, unsettled: list[str], reason: str, stats: dict[str, Any]
 ) -> None:
@@ -259,10 +283,8 @@ def _account_for_unfetched(
         _add(stats, bound_counter(setting), len(unsettled))
     elif reason == SHUTDOWN:
         kind, why = STOPPED, "stopped: the crawl was asked to stop (SIGTERM or SIGINT) before fetching it"
-    elif reason == SITE_DOWN:
-        kind, why = CONNECTION, "not fetched: the site had stopped answering, and its crawl ended"
-    elif reason == ROBOTS_UNREACHABLE:
-        kind, why = ROBOTS, "not fetched: the site's robots.txt answered a server error (RFC 9309: forbids all)"
+    elif (end := SITE_ENDS.get(reason)) is not None:
+        kind, why = end.kind, end.why
     else:  # the crawl ended without an answer for it: a fault of ours, never silently
         kind, why = OTHER, f"not fetched: the crawl ended ({reason}) without an answer for it"
         _add(stats, "govarchive/lost", len(unsettled))
@@ -287,10 +309,8 @@ def judge(reason: str, figures: dict[str, int]) -> tuple[str, str]:
             "failed",
             "the disk is full: free space, then run again (the archive is intact; what is missing comes next)",
         )
-    if reason == SITE_DOWN:
-        return "failed", "the site stopped answering (see the log); the next run fetches what is left"
-    if reason == ROBOTS_UNREACHABLE:
-        return "failed", "robots.txt answered a server error: nothing fetched (RFC 9309); the next run asks again"
+    if (end := SITE_ENDS.get(reason)) is not None:
+        return "failed", end.message
     if reason != FINISHED and reason not in BUDGET_STOPS:
         return "failed", f"crawl ended: {reason}"
     if figures["pages"] == 0:
