@@ -21,8 +21,7 @@ import multiprocessing.connection
 import multiprocessing.forkserver
 import os
 import threading
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -183,26 +182,97 @@ def exit_with_parent() -> None:
 
 
 Waiting = tuple[PageJob, "asyncio.Future[tuple[bytes, ExtractionResult]]"]
+Answer = list[tuple[bytes, ExtractionResult]]
 
 
-def capture_and_extract_all(jobs: list[PageJob]) -> list[tuple[bytes, ExtractionResult]]:
+def capture_and_extract_all(jobs: list[PageJob]) -> Answer:
     """Several pages in one trip to a worker (see ExtractionPool._send)."""
     return [capture_and_extract(job) for job in jobs]
 
 
+class WorkerDiedError(RuntimeError):
+    """The worker ended (the OOM killer, a crash in a parser) before answering a trip."""
+
+
+def serve_pages(conn: multiprocessing.connection.Connection, memory: int) -> None:
+    """A worker's process: trips of pages in, their records and extractions out, until the crawl
+    sends None or its end of the pipe closes."""
+    worker_started(memory)
+    while True:
+        try:
+            jobs = conn.recv()
+        except (EOFError, OSError):
+            return
+        if jobs is None:
+            return
+        try:
+            answer: Answer | Exception = capture_and_extract_all(jobs)
+        except Exception as error:  # handed to the crawl, as an executor would
+            answer = RuntimeError(f"{type(error).__name__}: {error}")
+        conn.send(answer)
+
+
+class Worker:
+    """One extraction process with a pipe of its own, replaced when it dies.
+
+    Why not a ProcessPoolExecutor: its workers share one result pipe, and a worker killed while
+    writing an answer larger than the pipe leaves half a message in it, which the executor's
+    thread then waits to read forever: the crawl hung with every page after it unarchived
+    (CPython 3.11; tests/test_workers.py). A pipe per worker ends when its worker does.
+    """
+
+    def __init__(self, memory: int) -> None:
+        self.memory = memory
+        self._start()
+
+    def _start(self) -> None:
+        start_forkserver()
+        context = multiprocessing.get_context("forkserver")
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=serve_pages, args=(child, self.memory), name=WORKER_NAME, daemon=True)
+        self.process.start()
+        child.close()
+
+    def run(self, jobs: list[PageJob]) -> Answer:
+        """One trip, on a thread of the pool: blocks until the worker answers or dies."""
+        try:
+            self.conn.send(jobs)
+            answer: Answer | Exception = self.conn.recv()
+        except (EOFError, OSError) as error:
+            log.error("an extraction worker died; starting another")
+            self.stop()
+            self._start()
+            raise WorkerDiedError("the extraction worker died") from error
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def stop(self) -> None:
+        """Ends the worker once its trip is done; a worker that has died is only reaped."""
+        with contextlib.suppress(OSError, ValueError):
+            self.conn.send(None)
+        self.process.join()
+        self.conn.close()
+
+
 class ExtractionPool:
     """The crawl's pages go to the workers in trips: a page goes at once while a worker is free
-    to take it; pages that arrive while every worker has a trip running and one waiting go
-    together in the next trip, up to GOVARCHIVE_EXTRACT_BATCH. One page a trip, the executor's
-    threads and the reactor woke twice for every page, and the workers waited on them."""
+    to take it; pages that arrive while every worker has a trip go together in the next free
+    worker's trip, up to GOVARCHIVE_EXTRACT_BATCH. One page a trip, the threads and the reactor
+    woke twice for every page, and the workers waited on them."""
 
-    def __init__(self, workers: int, batch: int = settings.GOVARCHIVE_EXTRACT_BATCH) -> None:
-        self.workers = workers
+    def __init__(
+        self,
+        workers: int,
+        batch: int = settings.GOVARCHIVE_EXTRACT_BATCH,
+        memory: int = settings.GOVARCHIVE_EXTRACT_MEMORY,
+    ) -> None:
         self.batch = max(1, batch)
-        self.executor = start_pool(workers)
+        self.workers = [Worker(memory) for _ in range(workers)]  # all started before the first page
+        self.idle = list(self.workers)
+        self.threads = ThreadPoolExecutor(workers, thread_name_prefix="extraction-trip")  # one waits on each worker
         self.waiting: list[Waiting] = []
         self.trips: set[asyncio.Task[None]] = set()  # sent and not back
-        self.isolated = asyncio.Lock()  # for the pages of a trip whose worker died
 
     async def capture_and_extract(self, job: PageJob) -> tuple[bytes, ExtractionResult]:
         future: asyncio.Future[tuple[bytes, ExtractionResult]] = asyncio.get_running_loop().create_future()
@@ -211,63 +281,52 @@ class ExtractionPool:
         return await future
 
     def _send(self) -> None:
-        while self.waiting and len(self.trips) <= self.workers:
+        while self.waiting and self.idle:
             trip, self.waiting = self.waiting[: self.batch], self.waiting[self.batch :]
-            task = asyncio.ensure_future(self._trip(trip))
+            task = asyncio.ensure_future(self._trip(self.idle.pop(), trip))
             self.trips.add(task)
-            task.add_done_callback(self._back)
+            task.add_done_callback(self.trips.discard)
 
-    def _back(self, task: asyncio.Task[None]) -> None:
-        self.trips.discard(task)
-        self._send()
-
-    async def _trip(self, trip: list[Waiting]) -> None:
-        """A worker that dies (the OOM killer, a crash in a parser) breaks the whole pool and
-        fails every page it held: each page of the trip is then tried alone on a new pool, one
-        page at a time, so only a page that kills its worker twice is recorded as a failure."""
+    async def _trip(self, worker: Worker, trip: list[Waiting]) -> None:
+        """A worker that dies fails the pages it held: each page of the trip is then tried alone
+        on the worker that replaced it, so only a page that kills its worker twice is recorded as
+        a failure, and the pages of other trips are not touched."""
         jobs = [job for job, _ in trip]
         try:
-            results = await self._submit(jobs)
-        except BrokenProcessPool:
-            results = list(await asyncio.gather(*(self._alone(job) for job in jobs)))
-        except asyncio.CancelledError:
+            try:
+                results = await self._run(worker, jobs)
+            except WorkerDiedError:
+                results = [await self._alone(worker, job) for job in jobs]
+        except asyncio.CancelledError:  # the crawl is closing: the worker is not given work again
             for _, future in trip:
                 future.cancel()
             raise
-        except Exception as error:  # the pool shut down under the crawl: each page's to handle
+        except Exception as error:  # each page's to handle
             for _, future in trip:
                 if not future.done():
                     future.set_exception(error)
-            return
-        for (_, future), result in zip(trip, results, strict=True):
-            if not future.done():
-                future.set_result(result)
+        else:
+            for (_, future), result in zip(trip, results, strict=True):
+                if not future.done():
+                    future.set_result(result)
+        self.idle.append(worker)
+        self._send()
 
-    async def _alone(self, job: PageJob) -> tuple[bytes, ExtractionResult]:
+    async def _alone(self, worker: Worker, job: PageJob) -> tuple[bytes, ExtractionResult]:
         """One at a time: a page that kills its worker again takes no other page's try with it."""
-        async with self.isolated:
-            for _ in range(ATTEMPTS - 1):
-                with contextlib.suppress(BrokenProcessPool):
-                    return (await self._submit([job]))[0]
+        for _ in range(ATTEMPTS - 1):
+            with contextlib.suppress(WorkerDiedError):
+                return (await self._run(worker, [job]))[0]
         from archive.warc import response_record
 
         died = f"extraction worker died {ATTEMPTS} times on this page"
         return response_record(job.capture, job.fetched_at), ("error", died)
 
-    async def _submit(self, jobs: list[PageJob]) -> list[tuple[bytes, ExtractionResult]]:
-        executor = self.executor
-        try:
-            return await asyncio.wrap_future(executor.submit(capture_and_extract_all, jobs))
-        except BrokenProcessPool:
-            self._replace(executor)
-            raise
-
-    def _replace(self, broken: ProcessPoolExecutor) -> None:
-        """Only the first of the pages a broken pool failed restarts it."""
-        if self.executor is broken:
-            log.error("an extraction worker died; restarting the pool")
-            broken.shutdown(wait=False, cancel_futures=True)
-            self.executor = start_pool(self.workers)
+    async def _run(self, worker: Worker, jobs: list[PageJob]) -> Answer:
+        return await asyncio.get_running_loop().run_in_executor(self.threads, worker.run, jobs)
 
     def close(self) -> None:
-        self.executor.shutdown(wait=True, cancel_futures=True)
+        """Waits for the trips under way, then ends every worker."""
+        self.threads.shutdown(wait=True, cancel_futures=True)
+        for worker in self.workers:
+            worker.stop()

@@ -22,6 +22,14 @@ def descendants(pid: int) -> set[int]:
     return found
 
 
+def named(pid: int) -> str:
+    """The name a process gave itself (crawler.workers.name_process); "" once it has ended."""
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
 def alive(pid: int) -> bool:
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"

@@ -4,10 +4,13 @@ alone, whatever pages travelled with it; workers and the archive writer start wi
 
 import asyncio
 import dataclasses
+import gc
 import multiprocessing
 import os
+import struct
 import subprocess
 import sys
+from multiprocessing.connection import Connection
 from typing import Any
 from unittest.mock import ANY
 
@@ -60,17 +63,35 @@ class KillsItsWorker(ExtractionRules):
         return os._exit, (1,)
 
 
-def test_a_page_that_kills_its_worker_fails_alone_and_the_pages_of_its_trip_are_extracted() -> None:
-    """One worker, eight pages at once: the first two go alone, the rest wait and travel
-    together; the pool breaks under the fourth, each page of its trip is tried again alone."""
+def answer_in_part_and_die() -> None:
+    """In a worker: write the start of an answer of 1 MB, more than a pipe holds, then end, as
+    a worker the OOM killer takes while it answers."""
+    for conn in (found for found in gc.get_objects() if isinstance(found, Connection) and found.writable):
+        os.write(conn.fileno(), struct.pack("!i", 2**20) + b"x" * 1000)
+    os._exit(1)
+
+
+class DiesMidAnswer(ExtractionRules):
+    def __reduce__(self) -> tuple[Any, ...]:
+        return answer_in_part_and_die, ()
+
+
+@pytest.mark.parametrize("killer", [KillsItsWorker(), DiesMidAnswer()], ids=["before-answering", "mid-answer"])
+def test_a_page_that_kills_its_worker_fails_alone_and_the_pages_of_its_trip_are_extracted(
+    killer: ExtractionRules,
+) -> None:
+    """One worker, eight pages at once: the first goes alone, the other seven wait and travel
+    together; the worker dies under the fourth, and each page of its trip is tried again alone.
+    A worker that dies halfway through its answer left a shared result pipe waiting forever
+    for the rest of it (a ProcessPoolExecutor's): here each worker has its own."""
     seed = read_fixture("cdd-mirror", "article-seed.html").encode()
     page = PageJob(Capture(URL, 200, [("Content-Type", "text/html")], seed), "2024-01-01T00:00:00Z", ExtractionRules())
     jobs = [page] * 8
-    jobs[3] = dataclasses.replace(page, rules=KillsItsWorker())
+    jobs[3] = dataclasses.replace(page, rules=killer)
     pool = ExtractionPool(1, batch=8)
 
     async def crawl() -> list[Any]:
-        return await asyncio.gather(*(pool.capture_and_extract(job) for job in jobs))
+        return await asyncio.wait_for(asyncio.gather(*(pool.capture_and_extract(job) for job in jobs)), 60)
 
     try:
         results = asyncio.run(crawl())
