@@ -24,6 +24,7 @@ UNREADABLE = "unreadable"  # an attachment kept as fetched whose text could not 
 BAD_URL = "bad_url"  # an address no request can be made for, named by a sitemap, feed or the API
 OTHER = "other"
 DISK_FULL = "disk_full"  # a crawl's finish reason when the archive's disk filled up
+WRITER_GONE = "writer_gone"  # a crawl's finish reason when its archive writer process died
 # Kinds that are bounds we set, not faults of the site: they do not count towards the
 # failure rate that fails a run.
 BOUND_KINDS = frozenset({TRAP, BUDGET, STOPPED})

@@ -14,6 +14,7 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from scrapy.utils.defer import deferred_from_coro
 
 from archive.warc import Capture, WarcFile, point_at, response_record
 from crawler.attachment_requests import AttachmentRequests
@@ -27,11 +28,11 @@ from crawler.items import (
     FetchedPage,
     NotArchived,
 )
-from crawler.kinds import EXTRACTION, UNREADABLE, VALIDATION
+from crawler.kinds import EXTRACTION, UNREADABLE, VALIDATION, WRITER_GONE
 from crawler.page_bounds import CPU_SETTING
 from crawler.shared import ARCHIVE_WRITERS, EXTRACTION_POOLS, WriterKey, writer_key
 from crawler.workers import ExtractionPool, PageJob, capture_and_extract, failure_of, worker_count
-from crawler.writer_process import WriterProcess
+from crawler.writer_process import WriterGoneError, WriterProcess
 from crawler.writes import Written
 
 log = logging.getLogger(__name__)
@@ -233,7 +234,9 @@ class ArchivePipeline:
     """
 
     def __init__(self, crawler: Crawler, db_path: str) -> None:
+        self.crawler = crawler
         self.stats = crawler.stats
+        self.writer_gone = False
         self.key: WriterKey = writer_key(
             db_path,
             crawler.settings.getint("GOVARCHIVE_COMMIT_MAX_WRITES"),
@@ -260,12 +263,27 @@ class ArchivePipeline:
         assert self.stats is not None, "open_spider was not called"
         if not isinstance(item, Written):
             return item
-        for counter in await self.write(item):
+        try:
+            counters = await self.write(item)
+        except WriterGoneError as error:
+            self.stats.inc_value("govarchive/lost")
+            self._stop(error)
+            raise DropItem(f"not archived: {error}", log_level="DEBUG") from error
+        for counter in counters:
             self.stats.inc_value(counter)
         if isinstance(item, NotArchived | AttachmentFailed):
             # The spider or the extractor has logged why; Scrapy need not repeat it at WARNING.
             raise DropItem(f"recorded failure for {item.url}: {item.reason}", log_level="DEBUG")
         return item
+
+    def _stop(self, error: WriterGoneError) -> None:
+        """Once the writer has died nothing more can be archived: the crawl stops, once, rather
+        than fetch the rest of the site for nothing (Scrapy would log a traceback a page)."""
+        if self.writer_gone or self.crawler.engine is None:
+            return
+        self.writer_gone = True
+        log.error("%s: stopping the crawl", error)
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason=WRITER_GONE))
 
     async def write(self, item: Written) -> list[str]:
         """Hands the item to the writer; the stats counters once it is committed."""

@@ -22,7 +22,7 @@ from archive.store import ArchiveWriter
 from crawler import header_bound
 from crawler.budget import BUDGET_STOPS
 from crawler.incremental import Revisits
-from crawler.kinds import BUDGET, CONNECTION, DISK_FULL, OTHER, ROBOTS, STOPPED, bound_counter
+from crawler.kinds import BUDGET, CONNECTION, DISK_FULL, OTHER, ROBOTS, STOPPED, WRITER_GONE, bound_counter
 from crawler.locks import AlreadyRunningError, SiteLock
 from crawler.outcomes import is_disk_full
 from crawler.progress import bar_logging, summary
@@ -270,6 +270,16 @@ SITE_ENDS = {
 }
 
 
+# Crawls ended by a fault on our side, where every later page would be lost too: the verdict.
+OUR_FAULTS = {
+    DISK_FULL: "the disk is full: free space, then run again (the archive is intact; what is missing comes next)",
+    WRITER_GONE: (
+        "the archive writer process died (see the log; the system log names the OOM killer if it was that): "
+        "what it had committed is intact, and the next run fetches the rest"
+    ),
+}
+
+
 def _account_for_unfetched(
     writer: ArchiveWriter, site: str, run_id: int, unsettled: list[str], reason: str, stats: dict[str, Any]
 ) -> None:
@@ -304,11 +314,8 @@ def judge(reason: str, figures: dict[str, int]) -> tuple[str, str]:
     it is `stopped` when asked to stop. A budget that ends a crawl is planned: `ok`."""
     if reason == SHUTDOWN:
         return "stopped", "asked to stop (SIGTERM or SIGINT); the next run fetches what is left"
-    if reason == DISK_FULL:
-        return (
-            "failed",
-            "the disk is full: free space, then run again (the archive is intact; what is missing comes next)",
-        )
+    if (message := OUR_FAULTS.get(reason)) is not None:
+        return "failed", message
     if (end := SITE_ENDS.get(reason)) is not None:
         return "failed", end.message
     if reason != FINISHED and reason not in BUDGET_STOPS:

@@ -68,7 +68,7 @@ class WriterProcess:
                 self.conn.send((number, item))
             except (OSError, ValueError) as error:  # the writer has gone
                 self.pending.pop(number)
-                future.set_exception(WriterGoneError(f"the archive writer has stopped: {error}"))
+                future.set_exception(WriterGoneError(f"the archive writer {self._end()} ({error})"))
         return future
 
     def close(self) -> None:
@@ -97,7 +97,17 @@ class WriterProcess:
         with self.lock:  # the writer ended: nothing still pending was archived
             left, self.pending = list(self.pending.values()), {}
         for future in left:
-            future.set_exception(WriterGoneError("the archive writer ended before committing this item"))
+            future.set_exception(WriterGoneError(f"the archive writer {self._end()} before committing this item"))
+
+    def _end(self) -> str:
+        """How the writer's process ended, in words (its exit code, once it is reaped)."""
+        self.process.join(timeout=1)
+        code = self.process.exitcode
+        if code is None or code == 0:
+            return "ended"
+        if code < 0:
+            return f"was killed by signal {signal.Signals(-code).name}"
+        return f"failed with exit code {code}"
 
 
 def serve(conn: multiprocessing.connection.Connection, db_path: str, max_batch: int, max_delay: float) -> None:

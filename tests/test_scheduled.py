@@ -15,6 +15,8 @@ from pathlib import Path
 
 from crawler.locks import SiteLock
 from crawler.workers import WORKER_NAME
+from crawler.writer_process import WRITER_NAME
+from govarchive.crawling import EXIT_SITE_FAILED
 from mirror.corpus import build_site
 from mirror.site import MirrorSite
 from tests.broken_parts import FAILING_ARTICLES, FAILING_PAGES
@@ -334,3 +336,25 @@ def test_an_extraction_worker_killed_mid_crawl_loses_no_article(tmp_path: Path) 
     assert crawl.returncode == 0
     assert count(db, "select count(*) from articles") == SLOW_SITE_ARTICLES
     assert count(db, NOT_DEAD_LINKS) == 0
+
+
+def test_a_crawl_whose_archive_writer_dies_stops_at_once_and_the_next_run_completes_it(tmp_path: Path) -> None:
+    """The OOM killer may take the archive writer: nothing more can be archived, so the crawl
+    stops rather than fetch the rest of the site, fails saying why (once, not a traceback a
+    page), and what the writer had not committed is fetched by the next run."""
+    db = tmp_path / "a.db"
+    with slow_crawl(db) as (site, base_url, crawl):
+        wait_for(lambda: count(db, "select count(*) from articles") >= 3)
+        (writer,) = [pid for pid in descendants(crawl.pid) if named(pid) == WRITER_NAME]
+        os.kill(writer, signal.SIGKILL)
+        out, errors = crawl.communicate(timeout=120)
+        articles = set(map(site.article_path, site.articles))
+        fetched = sum(answer.path in articles for answer in site.log)
+        site.delay = 0
+        run_cli("crawl", "--url", base_url, "--db", str(db))
+    assert crawl.returncode == EXIT_SITE_FAILED
+    assert "the archive writer process died" in out
+    assert errors.count("the archive writer was killed by signal SIGKILL") == 1 and "Traceback" not in errors
+    assert fetched < SLOW_SITE_ARTICLES
+    assert rows(db, "select status from crawl_runs order by id") == [("failed",), ("ok",)]
+    assert count(db, "select count(*) from articles") == SLOW_SITE_ARTICLES

@@ -50,7 +50,7 @@ def test_a_writer_that_dies_fails_what_it_held_and_what_comes_after(tmp_path: Pa
     assert writer.write(article(1)).result(timeout=20) == ["govarchive/articles_new"]
     os.kill(writer.process.pid or 0, signal.SIGKILL)
     writer.process.join()
-    with pytest.raises(WriterGoneError):
+    with pytest.raises(WriterGoneError, match="the archive writer was killed by signal SIGKILL"):
         writer.write(article(2)).result(timeout=20)
     writer.close()
     assert urls(tmp_path / "a.db") == {"https://x.go.th/1"}
