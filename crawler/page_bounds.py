@@ -7,6 +7,10 @@ of links: 150 MB, kept by the heap after the page is done). A crawl downloads pa
 DOWNLOAD_MAXSIZE (32 MiB), so one such page could hold a worker for minutes and gigabytes.
 Both bounds are settings (crawler/settings.py); a page past one is an `extraction` failure
 naming it, and the worker goes on with the next page, having given back what the page took.
+
+The CPU bound is a signal, which Python handles between bytecodes: a worker blocked or looping
+in C code never sees it. So the crawl also waits at most WALL_PER_CPU_SECOND seconds for each
+CPU second its pages were given (crawler/workers.py), then stops the worker and starts another.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from functools import cache
 CPU_SETTING = "GOVARCHIVE_EXTRACT_SECONDS"
 MEMORY_SETTING = "GOVARCHIVE_EXTRACT_MEMORY"
 GIVE_BACK_AFTER_BYTES = 2**20  # pages larger than this leave the heap grown: return it after them
+# A worker shares its core with the crawl and another worker: its pages may take twice their CPU.
+WALL_PER_CPU_SECOND = 2
 
 
 class CpuBoundError(BaseException):

@@ -32,6 +32,7 @@ from crawler.page_bounds import (
     CPU_SETTING,
     GIVE_BACK_AFTER_BYTES,
     MEMORY_SETTING,
+    WALL_PER_CPU_SECOND,
     CpuBoundError,
     cpu_bound,
     give_back_memory,
@@ -194,6 +195,22 @@ class WorkerDiedError(RuntimeError):
     """The worker ended (the OOM killer, a crash in a parser) before answering a trip."""
 
 
+class WorkerStuckError(WorkerDiedError):
+    """The worker gave no answer within its trip's wall bound, and was stopped."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"no answer within {seconds:g} s")
+        self.seconds = seconds
+
+
+def wall_bound(jobs: list[PageJob]) -> float | None:
+    """How long a trip may hold its worker (crawler/page_bounds.py); None when a page has no
+    CPU bound."""
+    if any(job.seconds <= 0 for job in jobs):
+        return None
+    return WALL_PER_CPU_SECOND * sum(job.seconds for job in jobs)
+
+
 def serve_pages(conn: multiprocessing.connection.Connection, memory: int) -> None:
     """A worker's process: trips of pages in, their records and extractions out, until the crawl
     sends None or its end of the pipe closes."""
@@ -234,18 +251,28 @@ class Worker:
         child.close()
 
     def run(self, jobs: list[PageJob]) -> Answer:
-        """One trip, on a thread of the pool: blocks until the worker answers or dies."""
+        """One trip, on a thread of the pool: blocks until the worker answers, dies, or passes
+        the trip's wall bound."""
+        seconds = wall_bound(jobs)
         try:
             self.conn.send(jobs)
+            if seconds is not None and not self.conn.poll(seconds):
+                log.error("an extraction worker gave no answer within %g s; starting another", seconds)
+                self._restart()
+                raise WorkerStuckError(seconds)
             answer: Answer | Exception = self.conn.recv()
         except (EOFError, OSError) as error:
             log.error("an extraction worker died; starting another")
-            self.stop()
-            self._start()
+            self._restart()
             raise WorkerDiedError("the extraction worker died") from error
         if isinstance(answer, Exception):
             raise answer
         return answer
+
+    def _restart(self) -> None:
+        self.process.kill()
+        self.stop()
+        self._start()
 
     def stop(self) -> None:
         """Ends the worker once its trip is done; a worker that has died is only reaped."""
@@ -313,14 +340,18 @@ class ExtractionPool:
         self._send()
 
     async def _alone(self, worker: Worker, job: PageJob) -> tuple[bytes, ExtractionResult]:
-        """One at a time: a page that kills its worker again takes no other page's try with it."""
+        """One at a time: a page that kills its worker again takes no other page's try with it.
+        A page that held its worker past the wall bound twice is past a bound of ours."""
         for _ in range(ATTEMPTS - 1):
-            with contextlib.suppress(WorkerDiedError):
+            try:
                 return (await self._run(worker, [job]))[0]
+            except WorkerStuckError as error:
+                result: ExtractionResult = "bound", (CPU_SETTING, f"extraction: {error}, {ATTEMPTS} times")
+            except WorkerDiedError:
+                result = "error", f"extraction worker died {ATTEMPTS} times on this page"
         from archive.warc import response_record
 
-        died = f"extraction worker died {ATTEMPTS} times on this page"
-        return response_record(job.capture, job.fetched_at), ("error", died)
+        return response_record(job.capture, job.fetched_at), result
 
     async def _run(self, worker: Worker, jobs: list[PageJob]) -> Answer:
         return await asyncio.get_running_loop().run_in_executor(self.threads, worker.run, jobs)

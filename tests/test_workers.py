@@ -10,6 +10,7 @@ import os
 import struct
 import subprocess
 import sys
+import time
 from multiprocessing.connection import Connection
 from typing import Any
 from unittest.mock import ANY
@@ -56,6 +57,24 @@ def test_a_page_past_a_bound_is_stopped_and_its_worker_goes_on(setting: str, mem
         pool.shutdown()
 
 
+def seed_page(seconds: float = 0) -> PageJob:
+    seed = read_fixture("cdd-mirror", "article-seed.html").encode()
+    capture = Capture(URL, 200, [("Content-Type", "text/html")], seed)
+    return PageJob(capture, "2024-01-01T00:00:00Z", ExtractionRules(), seconds=seconds)
+
+
+def extract_all(pool: ExtractionPool, jobs: list[PageJob]) -> list[Any]:
+    """The pages handed to the pool all at once, as a busy crawl hands them; the pool closed after."""
+
+    async def crawl() -> list[Any]:
+        return await asyncio.wait_for(asyncio.gather(*(pool.capture_and_extract(job) for job in jobs)), 60)
+
+    try:
+        return asyncio.run(crawl())
+    finally:
+        pool.close()
+
+
 class KillsItsWorker(ExtractionRules):
     """Rules whose unpickling, in the worker, ends the worker's process at once."""
 
@@ -84,22 +103,30 @@ def test_a_page_that_kills_its_worker_fails_alone_and_the_pages_of_its_trip_are_
     together; the worker dies under the fourth, and each page of its trip is tried again alone.
     A worker that dies halfway through its answer left a shared result pipe waiting forever
     for the rest of it (a ProcessPoolExecutor's): here each worker has its own."""
-    seed = read_fixture("cdd-mirror", "article-seed.html").encode()
-    page = PageJob(Capture(URL, 200, [("Content-Type", "text/html")], seed), "2024-01-01T00:00:00Z", ExtractionRules())
-    jobs = [page] * 8
-    jobs[3] = dataclasses.replace(page, rules=killer)
-    pool = ExtractionPool(1, batch=8)
-
-    async def crawl() -> list[Any]:
-        return await asyncio.wait_for(asyncio.gather(*(pool.capture_and_extract(job) for job in jobs)), 60)
-
-    try:
-        results = asyncio.run(crawl())
-    finally:
-        pool.close()
+    jobs = [seed_page()] * 8
+    jobs[3] = dataclasses.replace(seed_page(), rules=killer)
+    results = extract_all(ExtractionPool(1, batch=8), jobs)
     assert [result[0] for _, result in results] == ["ok"] * 3 + ["error"] + ["ok"] * 4
     assert results[3][1] == ("error", "extraction worker died 2 times on this page")
     assert all(record for record, _ in results)  # each page's WARC record all the same
+
+
+class BlocksItsWorker(ExtractionRules):
+    """Rules whose unpickling, in the worker, blocks it for an hour without spending CPU: no CPU
+    bound fires, as none does for a worker stuck in C code."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return time.sleep, (3600,)
+
+
+def test_a_page_that_holds_its_worker_past_the_wall_bound_is_stopped_and_the_others_are_extracted() -> None:
+    """Each page alone, one CPU second each: the crawl waits two seconds of wall time for an
+    answer, then stops the worker and tries the page once more on a new one."""
+    page = seed_page(seconds=1.0)
+    jobs = [page, dataclasses.replace(page, rules=BlocksItsWorker()), page, page]
+    results = extract_all(ExtractionPool(1, batch=1), jobs)
+    assert [result[0] for _, result in results] == ["ok", "bound", "ok", "ok"]
+    assert results[1][1] == ("bound", ("GOVARCHIVE_EXTRACT_SECONDS", "extraction: no answer within 2 s, 2 times"))
 
 
 def test_the_extraction_workers_and_the_archive_writer_load_without_scrapy() -> None:
