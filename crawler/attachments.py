@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector, SelectorList
 
-from crawler.session_ids import without_session_ids
+from crawler.visit_ids import without_visit_ids
 
 DOCUMENT = "document"
 IMAGE = "image"
@@ -50,7 +50,7 @@ def attachment_refs(page: Selector, page_url: str, post_selectors: tuple[str, ..
     def add(link: str | None, role: str) -> None:
         if not link or link in excluded or len(refs) >= MAX_CANDIDATES:
             return
-        url = without_session_ids(urljoin(page_url, link.strip()).split("#", 1)[0])
+        url = without_visit_ids(urljoin(page_url, link.strip()).split("#", 1)[0])
         if url not in seen and urlsplit(url).scheme in ("http", "https"):
             seen.add(url)
             refs.append((url, role))

@@ -21,7 +21,7 @@ from scrapy.utils.sitemap import Sitemap
 
 from crawler import markup
 from crawler.page_metadata import read_json
-from crawler.session_ids import without_session_ids
+from crawler.visit_ids import without_visit_ids
 
 ROUTES = ("sitemap", "feed", "api", "listings")
 WP_API_POSTS = "wp-json/wp/v2/posts?per_page=100&page={page}"
@@ -117,9 +117,9 @@ def listing(
     response = markup.readable_response(response)  # links after an early </html> too
     # Addresses without session identifiers, once resolved: a session may be in the page's own
     # address (ASP.NET's path) as well as in the links.
-    found = (without_session_ids(link.url) for link in extractor.extract_links(response) if on_site(link.url))
+    found = (without_visit_ids(link.url) for link in extractor.extract_links(response) if on_site(link.url))
     links = list(dict.fromkeys(found))
-    next_pages = [without_session_ids(response.urljoin(href)) for href in response.css(PAGINATION).getall()]
+    next_pages = [without_visit_ids(response.urljoin(href)) for href in response.css(PAGINATION).getall()]
     content = [u for u in links if u not in next_pages and not PAGE_NUMBER.search(u)]
     return Listing(links, next_pages, content, cut)
 

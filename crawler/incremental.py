@@ -13,7 +13,7 @@ from typing import Literal
 
 from archive.history import KnownPage
 from crawler.dates import parse_date
-from crawler.session_ids import without_session_ids
+from crawler.visit_ids import without_visit_ids
 
 Decision = Literal["fetch", "conditional", "skip"]
 
@@ -36,8 +36,8 @@ class Revisits:
 
     def is_known(self, url: str) -> bool:
         """Archived before; a listing's link may carry a session identifier the archive's
-        address does not (crawler/session_ids.py)."""
-        return url in self.known or without_session_ids(url) in self.known
+        address does not (crawler/visit_ids.py)."""
+        return url in self.known or without_visit_ids(url) in self.known
 
     def decide_attachment(self, url: str) -> Decision:
         """A file archived before is fetched again only on a refresh or when due, and then

@@ -42,7 +42,7 @@ from crawler.kinds import (
     TOO_MANY_REDIRECTS,
     TRUNCATED,
 )
-from crawler.session_ids import without_session_ids
+from crawler.visit_ids import without_visit_ids
 
 # The bound each kind hit when it has no more precise one, by its setting's name.
 BOUND_SETTINGS = {TIMEOUT: "DOWNLOAD_TIMEOUT", TOO_LARGE: "DOWNLOAD_MAXSIZE", TOO_MANY_REDIRECTS: "REDIRECT_MAX_TIMES"}
@@ -127,10 +127,10 @@ def storable(url: str) -> str:
 @lru_cache(maxsize=URL_KEYS_CACHED)
 def url_key(url: str) -> str:
     """One key for one page: query order, fragments, escaping and session identifiers
-    (crawler/session_ids.py) do not make a new URL.
+    (crawler/visit_ids.py) do not make a new URL.
     Cached: a page is keyed five to seven times between being named and settled (the ledger,
     the trap detector), and canonicalize_url takes 5 us for an ASCII URL, 40 for a Thai one."""
-    return address_key(without_session_ids(url))
+    return address_key(without_visit_ids(url))
 
 
 def address_key(url: str) -> str:

@@ -15,7 +15,7 @@ from urllib.parse import urljoin
 from parsel import Selector
 
 from archive.text import normalize_text
-from crawler.session_ids import without_session_ids
+from crawler.visit_ids import without_visit_ids
 
 THAI_LETTERS = re.compile(r"[\u0e01-\u0e2e\u0e30-\u0e3a\u0e40-\u0e4e]+")  # consonants, vowels, marks
 LETTERS = re.compile(r"[^\W\d_]+")
@@ -111,7 +111,7 @@ def canonical(page: Selector, meta: dict[str, str], url: str) -> str:
     """The page's own address: its canonical link, else the one it was fetched at (a server may
     have redirected to one with a session identifier: left out)."""
     found = first(page, ('link[rel="canonical"]::attr(href)',)) or meta.get("og:url")
-    return without_session_ids(absolute(url, found) or url)
+    return without_visit_ids(absolute(url, found) or url)
 
 
 def absolute(base: str, href: str | None) -> str | None:

@@ -41,14 +41,16 @@ def html_page(body_class: str, title: str, links: list[str], next_url: str | Non
     ).encode()
 
 
-def with_session_ids(body: bytes) -> bytes:
-    """The page with a new session identifier in each link to an article (PHP's `?PHPSESSID=`)
-    and to a listing page (Java's `;jsessionid=`), as sites write them for a visitor without
-    the session's cookie: every visit names every page under a new address."""
+def with_visit_ids(body: bytes) -> bytes:
+    """The page with a new session identifier in each link to an article (PHP's `?PHPSESSID=`,
+    with a share bar's tracking tags and a new `fbclid`) and to a listing page (Java's
+    `;jsessionid=`), as sites write them for a visitor without the session's cookie: every
+    visit names every page under a new address."""
 
     def add(link: re.Match[bytes]) -> bytes:
         href, token = link.group(1), os.urandom(16).hex().encode()
-        session = b";jsessionid=" + token.upper() if b"/page/" in href else b"?PHPSESSID=" + token
-        return b'href="' + href + session + b'"'
+        if b"/page/" in href:
+            return b'href="' + href + b";jsessionid=" + token.upper() + b'"'
+        return b'href="' + href + b"?PHPSESSID=" + token + b"&amp;utm_source=home&amp;fbclid=" + token[::-1] + b'"'
 
     return SESSION_LINK.sub(add, body)

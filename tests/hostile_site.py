@@ -26,7 +26,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from mirror.site import MirrorSite
-from tests.hostile_pages import gzip_bomb, html_page, in_windows_874, link_bomb, with_session_ids
+from tests.hostile_pages import gzip_bomb, html_page, in_windows_874, link_bomb, with_visit_ids
 
 FOLDER = Path(__file__).parent / "files" / "hostile-site"
 LISTING_LINKS = 1_000  # on the listing that names more pages than a page may (the test allows 100)
@@ -236,7 +236,7 @@ def make_handler(site: HostileSite) -> type[BaseHTTPRequestHandler]:
             listed = [c.path for c in CASES if c.route in ("listing", "both") and c.path != "/loop/a/a/a/"]
             links = "".join(f'<li><a href="{href}">{href}</a></li>' for href in [*listed, *TRAP_STARTS])
             more = f'<ul class="more">{links}</ul></body>'.encode()
-            self.mirrored(lambda body: with_session_ids(body.replace(b"</body>", more)))
+            self.mirrored(lambda body: with_visit_ids(body.replace(b"</body>", more)))
 
         # -- faults on the wire ---------------------------------------------------------
         def truncated(self) -> None:

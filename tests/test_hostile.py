@@ -119,12 +119,14 @@ def test_every_good_article_is_archived_exactly_once(hostile) -> None:
     assert rows(hostile["db"], "select count(*) from article_versions") == [(len(expected),)]
 
 
-def test_session_ids_written_into_links_make_no_second_address(hostile) -> None:
-    """The home page names each article and listing page under a new session identifier, which
-    the sitemap does not: each article is requested once, and no request carries a session."""
+def test_session_ids_and_tracking_tags_written_into_links_make_no_second_address(hostile) -> None:
+    """The home page names each article and listing page under a new session identifier, and
+    each article with tracking tags, which the sitemap does not: each article is requested
+    once, and no request carries a session or a tag."""
     first = hostile["runs"][0]
     mirror = MirrorSite(FOLDER)
-    assert [target for target in first["requests"] if "sessid" in target.lower() or "jsessionid" in target] == []
+    visit_ids = ("sessid", "jsessionid", "utm_", "fbclid")
+    assert [target for target in first["requests"] if any(tag in target.lower() for tag in visit_ids)] == []
     assert {path: requested(first, path) for path in map(mirror.article_path, mirror.articles)} == dict.fromkeys(
         map(mirror.article_path, mirror.articles), 1
     )

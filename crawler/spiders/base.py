@@ -45,9 +45,9 @@ from crawler.outcomes import CANDIDATE_ROUTES, Ledger, storable, unreadable_reas
 from crawler.outcomes import source_url as outcome_source
 from crawler.pagetype import kind_of
 from crawler.robots import ROBOTS_SETTING, robots_head
-from crawler.session_ids import without_session_ids
 from crawler.spiders.accounting import AccountingSpider
 from crawler.traps import FRUITLESS_SETTING, Trap, TrapDetector, TrapRules
+from crawler.visit_ids import without_visit_ids
 
 REQUIRED = ("name", "agency", "base_url")
 LINKS_SETTING = "GOVARCHIVE_MAX_PAGE_LINKS"  # the pages one sitemap, feed or listing may name
@@ -180,7 +180,7 @@ class NewsSpider(AccountingSpider):
         that hits a bound or a trap is recorded.
 
         These go through Scrapy's HTTP cache, so a re-crawl revalidates them (304)."""
-        url = without_session_ids(url)
+        url = without_visit_ids(url)
         if (malformed := unrequestable(url)) is not None:
             yield self.not_archived(storable(url), BAD_URL, malformed)
             return
@@ -281,7 +281,7 @@ class NewsSpider(AccountingSpider):
         """A request for a possible article named by `route`, unless it is malformed, another
         host's, known and unchanged, a trap, or named before (the ledger then only notes the route).
         A session identifier the site wrote into the address is left out of the request."""
-        url = without_session_ids(url)
+        url = without_visit_ids(url)
         if (malformed := unrequestable(url)) is not None:
             yield self.not_archived(storable(url), BAD_URL, malformed)
             return

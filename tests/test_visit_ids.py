@@ -1,5 +1,5 @@
-"""Session identifiers a site writes into its links are left out of the address; parameters
-that name content stay, spelled as they were (crawler/session_ids.py); a redirect that only
+"""Session identifiers and tracking tags a site writes into its links are left out of the
+address; parameters that name content stay, spelled as they were (crawler/visit_ids.py); a redirect that only
 adds one is followed."""
 
 import pytest
@@ -10,7 +10,7 @@ from crawler import discovery
 from crawler.incremental import Revisits
 from crawler.middlewares import AccountableRedirect
 from crawler.outcomes import url_key
-from crawler.session_ids import without_session_ids
+from crawler.visit_ids import without_visit_ids
 from tests.conftest import FILES
 from tests.test_spiders import dropping_spider
 
@@ -34,7 +34,21 @@ BASE = "http://127.0.0.1:8765"
     ],
 )
 def test_a_session_identifier_is_left_out(written: str, address: str) -> None:
-    assert without_session_ids(BASE + written) == BASE + address
+    assert without_visit_ids(BASE + written) == BASE + address
+
+
+@pytest.mark.parametrize(
+    ("written", "address"),
+    [
+        ("/news/a/?utm_source=facebook&utm_medium=social&utm_campaign=covid", "/news/a/"),  # a share bar's
+        ("/news/?p=123&fbclid=IwAR2xQ9kLm3", "/news/?p=123"),  # followed from Facebook
+        ("/news/?UTM_Source=line&id=7&gclid=Cj0KCQ&msclkid=abc", "/news/?id=7"),
+        ("/news/a/?mc_cid=5f2a&mc_eid=9b1c", "/news/a/"),  # a Mailchimp newsletter's
+        ("/news/a/?_gl=1*abc*_ga*MTIz", "/news/a/"),  # Google's cross-domain linker
+    ],
+)
+def test_a_tracking_tag_is_left_out(written: str, address: str) -> None:
+    assert without_visit_ids(BASE + written) == BASE + address
 
 
 @pytest.mark.parametrize(
@@ -47,10 +61,12 @@ def test_a_session_identifier_is_left_out(written: str, address: str) -> None:
         "/president-news/?session=3&b=&&c",  # names that hold "sid" or "sess", spelled as they were
         "/a?PHPSESSIONS=1",
         "/news/(2566)/budget/",  # a year in brackets, not a session
+        "/news/?source=facebook&medium=print",  # names that only resemble tracking tags
+        "/news_gallery/?mc=2&utm=1",
     ],
 )
 def test_parameters_that_name_content_stay_as_written(url: str) -> None:
-    assert without_session_ids(BASE + url) == BASE + url
+    assert without_visit_ids(BASE + url) == BASE + url
 
 
 def test_two_visits_with_different_sessions_are_one_page() -> None:
@@ -59,7 +75,7 @@ def test_two_visits_with_different_sessions_are_one_page() -> None:
 
 
 def test_a_malformed_address_is_left_to_be_recorded_as_such() -> None:
-    assert without_session_ids("http://[::1/news/?PHPSESSID=x") == "http://[::1/news/?PHPSESSID=x"
+    assert without_visit_ids("http://[::1/news/?PHPSESSID=x") == "http://[::1/news/?PHPSESSID=x"
 
 
 def test_a_redirect_that_adds_a_session_is_followed_not_taken_for_a_loop() -> None:
