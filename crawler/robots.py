@@ -6,12 +6,12 @@ checks every request against every rule: a robots.txt of 1,000,000 Disallow line
 (2.5) lets a crawler stop at a limit of at least 500 KiB, as Google does; what follows it is
 ignored, here as there. The spider reads the same head for its `Sitemap:` lines.
 
-And a robots.txt that cannot be read for a server error (5xx, after the retries) forbids the
-whole site, as RFC 9309 (2.3.1.4) asks: the site may be in maintenance, its rules unknown.
-Scrapy reads the error page as an empty robots.txt, which allows everything. The site's crawl
-ends `failed` at once, and the next run asks again. (4xx means there are no rules, as the RFC
-says; a network failure is left to the pages' own requests, which fail the same way and are
-recorded so.)
+And a robots.txt that cannot be read, for a server error (5xx) or no answer at all (refused,
+timed out, after the retries), forbids the whole site, as RFC 9309 (2.3.1.4) asks: the site
+may be in maintenance, its rules unknown. Scrapy reads the error page as an empty robots.txt
+and a failed download as no robots.txt, both of which allow everything (and logs the latter
+with a traceback). The site's crawl ends `failed` at once, saying why in one line, and the next
+run asks again. (4xx means there are no rules, as the RFC says.)
 """
 
 from __future__ import annotations
@@ -24,10 +24,12 @@ from urllib.parse import urlsplit
 
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 from scrapy.robotstxt import ProtegoRobotParser, RobotParser
 from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.misc import build_from_crawler
 from twisted.internet.defer import Deferred
 
 from crawler.kinds import bound_counter
@@ -36,7 +38,7 @@ ROBOTS_SETTING = "GOVARCHIVE_ROBOTS_MAX_BYTES"
 CRAWL_DELAY_SETTING = "GOVARCHIVE_MAX_CRAWL_DELAY"
 CRAWL_DELAY = "govarchive_crawl_delay"  # request.meta: the seconds robots.txt asks between requests
 DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
-ROBOTS_UNREACHABLE = "robots_unreachable"  # the crawl's finish reason: its site's robots.txt answered 5xx
+ROBOTS_UNREACHABLE = "robots_unreachable"  # the crawl's finish reason: its site's robots.txt could not be read
 
 log = logging.getLogger(__name__)
 
@@ -62,13 +64,25 @@ class BoundedRobotParser(ProtegoRobotParser):
         return super().from_crawler(crawler, head)
 
 
+class WithoutScrapysTraceback(logging.Filter):
+    """Scrapy logs a robots.txt it could not download with a traceback; StrictRobotsTxt says it in
+    one line, and what it means."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.levelno == logging.ERROR and str(record.msg).startswith("Error downloading"))
+
+
+SCRAPYS_ROBOTS_LOG = logging.getLogger(RobotsTxtMiddleware.__module__)
+SCRAPYS_ROBOTS_LOG.addFilter(WithoutScrapysTraceback())
+
+
 class StrictRobotsTxt(RobotsTxtMiddleware):
     """Scrapy's robots.txt middleware, mended twice and keeping Crawl-delay. Every request
     waiting for a site's robots.txt must get its rules: Scrapy (2.13 and later) has them all
     await one Deferred, whose first waiter takes the result, so the others got None (no rules)
     and were sent even where robots.txt forbids them (a site forbidding everything still had its
-    home page and its API fetched). A robots.txt answered with a server error forbids the site
-    (see above). And Scrapy ignores `Crawl-delay`, which agencies' robots.txt files set to ask
+    home page and its API fetched). A robots.txt that cannot be read forbids the site (see
+    above). And Scrapy ignores `Crawl-delay`, which agencies' robots.txt files set to ask
     for fewer requests: it is kept here, up to GOVARCHIVE_MAX_CRAWL_DELAY."""
 
     def __init__(self, crawler: Crawler) -> None:
@@ -103,17 +117,8 @@ class StrictRobotsTxt(RobotsTxtMiddleware):
 
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
         if response.status >= 500:
-            log.error(
-                "%s answered HTTP %d: nothing of %s is fetched in this run (RFC 9309: a robots.txt "
-                "that cannot be read forbids everything); the next run asks again",
-                response.url,
-                response.status,
-                netloc,
-            )
+            self._unreachable(f"HTTP {response.status}", netloc)
             response = response.replace(body=DISALLOW_ALL)
-            if self._is_the_sites_own(netloc):
-                assert self.crawler.engine is not None
-                deferred_from_coro(self.crawler.engine.close_spider_async(reason=ROBOTS_UNREACHABLE))
         await super()._parse_robots(response, netloc, request)
         parser = self._parsers[netloc]
         if parser is not None and not isinstance(parser, Deferred):
@@ -121,6 +126,28 @@ class StrictRobotsTxt(RobotsTxtMiddleware):
             if asked > self.max_crawl_delay:
                 log.warning("%s asks for %g s between requests: keeping %g", response.url, asked, self.max_crawl_delay)
             self.crawl_delays[netloc] = min(asked, self.max_crawl_delay)
+
+    def _robots_error(self, exc: Exception, netloc: str) -> None:
+        """No answer (after the retries): the rules are unknown, so everything is forbidden."""
+        if isinstance(exc, IgnoreRequest):  # refused on our side (a budget): Scrapy's way
+            super()._robots_error(exc, netloc)
+            return
+        self._unreachable(str(exc).rstrip("."), netloc)
+        waiting = self._parsers[netloc]
+        self._parsers[netloc] = parser = build_from_crawler(self._parserimpl, self.crawler, DISALLOW_ALL)
+        if isinstance(waiting, Deferred):
+            waiting.callback(parser)
+
+    def _unreachable(self, why: str, netloc: str) -> None:
+        log.error(
+            "the robots.txt of %s could not be read (%s): nothing of it is fetched in this run "
+            "(RFC 9309: a robots.txt that cannot be read forbids everything); the next run asks again",
+            netloc,
+            why,
+        )
+        if self._is_the_sites_own(netloc):
+            assert self.crawler.engine is not None
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason=ROBOTS_UNREACHABLE))
 
     def _is_the_sites_own(self, netloc: str) -> bool:
         """Not that of a host its attachments are on: those are only refused."""

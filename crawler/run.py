@@ -263,9 +263,10 @@ SITE_ENDS = {
         "not fetched: the site had stopped answering, and its crawl ended",
     ),
     ROBOTS_UNREACHABLE: SiteEnd(
-        "robots.txt answered a server error: nothing fetched (RFC 9309); the next run asks again",
+        "its robots.txt could not be read (no answer, or a server error: see the log), so nothing was fetched "
+        "(RFC 9309); check the address, or let the next run ask again",
         ROBOTS,
-        "not fetched: the site's robots.txt answered a server error (RFC 9309: forbids all)",
+        "not fetched: the site's robots.txt could not be read (RFC 9309: forbids all)",
     ),
 }
 

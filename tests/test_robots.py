@@ -1,5 +1,5 @@
 """robots.txt is read up to RFC 9309's least parsing limit, in whole lines, and one that cannot
-be read for a server error forbids the site."""
+be read (a server error, no answer) forbids the site."""
 
 from __future__ import annotations
 
@@ -10,11 +10,14 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
+import pytest
+
 from crawler.robots import DISALLOW_ALL, robots_head
 from tests.conftest import rows, run_cli, serving_on_loopback
 
 ROBOTS = b"User-agent: *\nDisallow: /private/\nSitemap: http://127.0.0.1/sitemap.xml\n"
 CRAWL_DELAY = 0.25  # seconds
+NO_ANSWER = 0  # the status that has robots.txt's connection closed without an answer
 PAGE = b'<html><body><a href="/news/1/">news</a><article><p>An article.</p></article></body></html>'
 
 
@@ -29,13 +32,17 @@ def test_a_longer_one_is_cut_after_the_last_whole_line_within_the_limit() -> Non
 
 @contextlib.contextmanager
 def site_with_robots_txt(status: int, robots_txt: bytes) -> Iterator[tuple[str, list[tuple[str, float]]]]:
-    """robots.txt answers `status` and `robots_txt`; every other page answers, linking to an
+    """robots.txt answers `status` and `robots_txt` (or closes the connection without an answer:
+    NO_ANSWER); every other page answers, linking to an
     article. Yields the URL and each path asked for, with when."""
     asked: list[tuple[str, float]] = []
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             asked.append((self.path, time.monotonic()))
+            if self.path == "/robots.txt" and status == NO_ANSWER:
+                self.close_connection = True
+                return
             code, body = (status, robots_txt) if self.path == "/robots.txt" else (200, PAGE)
             self.send_response(code)
             self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -58,16 +65,22 @@ def test_no_request_goes_out_before_the_rules_it_waited_for(tmp_path: Path) -> N
     assert {path for path, _ in asked} == {"/robots.txt"}, asked
 
 
-def test_a_robots_txt_answering_a_server_error_forbids_the_whole_site(tmp_path: Path) -> None:
-    """RFC 9309 (2.3.1.4): an unreachable robots.txt (5xx) means complete disallow. Scrapy reads
-    the error page as an empty robots.txt, which allows everything."""
+@pytest.mark.parametrize(
+    ("status", "answer"),
+    [(503, b"<html>Service Unavailable</html>"), (NO_ANSWER, b"")],
+    ids=["server-error", "no-answer"],
+)
+def test_a_robots_txt_that_cannot_be_read_forbids_the_whole_site(tmp_path: Path, status: int, answer: bytes) -> None:
+    """RFC 9309 (2.3.1.4): an unreachable robots.txt (5xx, or no answer after the retries) means
+    complete disallow. Scrapy reads the error page as an empty robots.txt and a download that
+    failed as none (with a traceback): both allow everything."""
     db = tmp_path / "a.db"
-    with site_with_robots_txt(503, b"<html>Service Unavailable</html>") as (base_url, asked):
+    with site_with_robots_txt(status, answer) as (base_url, asked):
         done = run_cli("crawl", "--url", base_url, "--db", str(db), check=False)
     assert {path for path, _ in asked} == {"/robots.txt"}, asked
-    assert done.returncode != 0 and "RFC 9309" in done.stderr
-    ((status, reason),) = rows(db, "select status, stop_reason from crawl_runs")
-    assert status == "failed" and reason.startswith("robots.txt answered a server error"), reason
+    assert done.returncode != 0 and "RFC 9309" in done.stderr and "Traceback" not in done.stderr
+    ((run_status, reason),) = rows(db, "select status, stop_reason from crawl_runs")
+    assert run_status == "failed" and reason.startswith("its robots.txt could not be read"), reason
 
 
 def test_a_crawl_delay_is_kept_between_requests_to_the_site(tmp_path: Path) -> None:

@@ -163,7 +163,7 @@ def test_check_reports_a_failed_last_run(tmp_path: Path) -> None:
     db = tmp_path / "a.db"
     assert run_cli("crawl", "--url", "http://127.0.0.1:9/", "--db", str(db), check=False).returncode == 1
     result = run_cli("check", "--db", str(db), check=False)
-    assert result.returncode == 1 and "failed: no page could be fetched" in result.stdout
+    assert result.returncode == 1 and "failed: its robots.txt could not be read" in result.stdout
 
 
 def test_retry_after_is_respected(tmp_path: Path) -> None:
