@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +16,6 @@ import trafilatura
 
 from crawler.extract import extract
 from crawler.spiders.cms import UrlNewsSpider
-from crawler.workers import start_pool
 from mirror.site import MirrorSite
 
 EXTRACTION_SAMPLE = 100
@@ -89,7 +89,7 @@ def measure_extraction(folder: Path, rates: ExtractionRates, size: int) -> None:
     for _ in range(EXTRACTION_ROUNDS):
         rates.ours_rounds.append(seconds_to_extract(pages, ours))
         rates.trafilatura_rounds.append(seconds_to_extract(pages, trafilatura.extract))
-    with start_pool(2) as pool:
+    with ProcessPoolExecutor(2) as pool:
         list(pool.map(len, [[], []]))  # both workers have imported trafilatura before timing
         timings = list(pool.map(seconds_to_extract_ours, [pages, pages]))
     rates.two_at_once[size] = 2 * len(pages) / max(wall for wall, _ in timings)

@@ -10,7 +10,8 @@ naming it, and the worker goes on with the next page, having given back what the
 
 The CPU bound is a signal, which Python handles between bytecodes: a worker blocked or looping
 in C code never sees it. So the crawl also waits at most WALL_PER_CPU_SECOND seconds for each
-CPU second its pages were given (crawler/workers.py), then stops the worker and starts another.
+CPU second its pages were given, and WALL_GRACE_SECONDS more (crawler/workers.py), then stops
+the worker and starts another.
 """
 
 from __future__ import annotations
@@ -26,8 +27,10 @@ from functools import cache
 CPU_SETTING = "GOVARCHIVE_EXTRACT_SECONDS"
 MEMORY_SETTING = "GOVARCHIVE_EXTRACT_MEMORY"
 GIVE_BACK_AFTER_BYTES = 2**20  # pages larger than this leave the heap grown: return it after them
-# A worker shares its core with the crawl and another worker: its pages may take twice their CPU.
+# A worker shares its core with the crawl and another worker: its pages may take twice their CPU,
+# and the trip's hand-offs (unpickling, the WARC records) a little more.
 WALL_PER_CPU_SECOND = 2
+WALL_GRACE_SECONDS = 2
 
 
 class CpuBoundError(BaseException):

@@ -8,11 +8,10 @@ at a time, so memory holds one chunk of captures and every core is used.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
-from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from itertools import repeat
 
 from sqlite_utils import Database
 
@@ -20,11 +19,9 @@ from archive.history import Version, iter_versions
 from archive.store import ArchiveWriter
 from archive.warc import UnreadableCaptureError, read_capture
 from crawler import settings
-from crawler.extract import ExtractionRules
-from crawler.items import header
 from crawler.spiders.base import NewsSpider
 from crawler.spiders.cms import UrlNewsSpider
-from crawler.workers import extract_page, failure_of, start_pool
+from crawler.workers import ExtractionPool, PageJob, capture_and_extract, failure_of
 
 log = logging.getLogger(__name__)
 CHUNK = 64  # versions whose captures are held in memory and extracted at once
@@ -52,7 +49,7 @@ def reextract(
     report = ReextractReport()
     writer = ArchiveWriter(db)
     versions = list(iter_versions(db, site))  # read before writing on the same connection
-    pool = start_pool(workers) if workers > 0 else None
+    pool = ExtractionPool(workers) if workers > 0 else None
     try:
         for start in range(0, len(versions), CHUNK):
             chunk = versions[start : start + CHUNK]
@@ -61,7 +58,7 @@ def reextract(
                 advance(len(chunk))
     finally:
         if pool is not None:
-            pool.shutdown(cancel_futures=True)
+            pool.close()
     return report
 
 
@@ -70,12 +67,13 @@ def _reextract_chunk(
     registry: dict[str, type[NewsSpider]],
     versions: list[Version],
     writer: ArchiveWriter,
-    pool: Executor | None,
+    pool: ExtractionPool | None,
     report: ReextractReport,
 ) -> None:
     """Extract one chunk (in the pool if there is one) and rewrite it in one transaction."""
     captured: list[Version] = []
-    jobs: list[tuple[bytes, str | None, str, ExtractionRules]] = []
+    jobs: list[PageJob] = []
+    seconds = settings.GOVARCHIVE_EXTRACT_SECONDS if pool else 0  # as a crawl's workers have it
     for version in versions:
         report.versions += 1
         if version.pointer is None:
@@ -89,12 +87,9 @@ def _reextract_chunk(
             continue
         rules = registry.get(version.site, UrlNewsSpider).rules()
         captured.append(version)
-        jobs.append((capture.body, header(capture.headers, "Content-Type"), capture.url, rules))
-    if pool is not None and jobs:
-        bound = repeat(settings.GOVARCHIVE_EXTRACT_SECONDS)  # as a crawl's workers have it
-        outcomes = list(pool.map(extract_page, *zip(*jobs, strict=True), repeat(False), bound))
-    else:
-        outcomes = [extract_page(*job) for job in jobs]
+        jobs.append(PageJob(capture, version.fetched_at, rules, seconds=seconds, record=False))
+    done = asyncio.run(pool.gather(jobs)) if pool is not None else list(map(capture_and_extract, jobs))
+    outcomes = [result for _, result in done]
     with writer.db.atomic():
         for version, result in zip(captured, outcomes, strict=True):
             outcome, value = result

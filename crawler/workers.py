@@ -21,7 +21,7 @@ import multiprocessing.connection
 import multiprocessing.forkserver
 import os
 import threading
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -32,6 +32,7 @@ from crawler.page_bounds import (
     CPU_SETTING,
     GIVE_BACK_AFTER_BYTES,
     MEMORY_SETTING,
+    WALL_GRACE_SECONDS,
     WALL_PER_CPU_SECOND,
     CpuBoundError,
     cpu_bound,
@@ -100,13 +101,14 @@ def failure_of(result: ExtractionResult) -> tuple[str | None, str]:
 @dataclass(frozen=True)
 class PageJob:
     """One page for a worker: its capture, when it was fetched, the site's rules, whether to
-    find the files its post holds, and its CPU bound (0: none)."""
+    find the files its post holds, its CPU bound (0: none), and whether to make its record."""
 
     capture: Capture
     fetched_at: str
     rules: ExtractionRules
     find_files: bool = False
     seconds: float = 0
+    record: bool = True  # False: the page is archived already (reextract), no WARC record made
 
 
 def capture_and_extract(job: PageJob) -> tuple[bytes, ExtractionResult]:
@@ -118,7 +120,7 @@ def capture_and_extract(job: PageJob) -> tuple[bytes, ExtractionResult]:
     capture = job.capture
     content_type = header(capture.headers, "Content-Type")
     result = extract_page(capture.body, content_type, capture.url, job.rules, job.find_files, job.seconds)
-    return response_record(capture, job.fetched_at), result
+    return (response_record(capture, job.fetched_at) if job.record else b""), result
 
 
 def worker_count(setting: str) -> int:
@@ -138,17 +140,6 @@ def start_forkserver() -> None:
     """
     multiprocessing.forkserver.set_forkserver_preload([EXTRACTION_MODULE])
     multiprocessing.forkserver.ensure_running()
-
-
-def start_pool(workers: int, memory: int = settings.GOVARCHIVE_EXTRACT_MEMORY) -> ProcessPoolExecutor:
-    """Every worker is started now, before the first page arrives; the executor alone would
-    start one per task as pages arrive. Each may take `memory` bytes of address space."""
-    start_forkserver()
-    context = multiprocessing.get_context("forkserver")
-    executor = ProcessPoolExecutor(workers, mp_context=context, initializer=worker_started, initargs=(memory,))
-    for _ in range(workers):
-        executor.submit(os.getpid)
-    return executor
 
 
 def worker_started(memory: int) -> None:
@@ -208,7 +199,7 @@ def wall_bound(jobs: list[PageJob]) -> float | None:
     CPU bound."""
     if any(job.seconds <= 0 for job in jobs):
         return None
-    return WALL_PER_CPU_SECOND * sum(job.seconds for job in jobs)
+    return WALL_PER_CPU_SECOND * sum(job.seconds for job in jobs) + WALL_GRACE_SECONDS
 
 
 def serve_pages(conn: multiprocessing.connection.Connection, memory: int) -> None:
@@ -306,6 +297,10 @@ class ExtractionPool:
         self.waiting.append((job, future))
         self._send()
         return await future
+
+    async def gather(self, jobs: list[PageJob]) -> list[tuple[bytes, ExtractionResult]]:
+        """Every page of `jobs`, in order, handed over at once (reextract's chunks)."""
+        return await asyncio.gather(*map(self.capture_and_extract, jobs))
 
     def _send(self) -> None:
         while self.waiting and self.idle:

@@ -19,7 +19,7 @@ import pytest
 
 from archive.warc import Capture
 from crawler.extract import ExtractionRules
-from crawler.workers import EXTRACTION_MODULE, ExtractionPool, PageJob, extract_page, start_pool
+from crawler.workers import EXTRACTION_MODULE, ExtractionPool, PageJob
 from tests.conftest import read_fixture
 from tests.hostile_pages import link_bomb
 
@@ -28,33 +28,30 @@ WORKER_MEMORY = 300 * 2**20  # address space: ~260 MB after a first page; the li
 
 
 def test_every_worker_is_started_with_the_pool_not_one_per_task() -> None:
-    pool = start_pool(2)
+    pool = ExtractionPool(2)
     try:
         assert len(multiprocessing.active_children()) == 2
     finally:
-        pool.shutdown()
+        pool.close()
 
 
 @pytest.mark.parametrize(
-    ("setting", "memory", "seconds"),
-    [("GOVARCHIVE_EXTRACT_SECONDS", 0, 0.2), ("GOVARCHIVE_EXTRACT_MEMORY", WORKER_MEMORY, 60)],
+    ("memory", "seconds", "bound"),
+    [
+        (0, 0.2, ("GOVARCHIVE_EXTRACT_SECONDS", "extraction: stopped after 0.2 s of CPU")),
+        (
+            WORKER_MEMORY,
+            60,
+            ("GOVARCHIVE_EXTRACT_MEMORY", "extraction: the page needs more memory than a worker may take"),
+        ),
+    ],
+    ids=["cpu", "memory"],
 )
-def test_a_page_past_a_bound_is_stopped_and_its_worker_goes_on(setting: str, memory: int, seconds: float) -> None:
-    seed = read_fixture("cdd-mirror", "article-seed.html").encode()
-    pool = start_pool(1, memory=memory)
-    try:
-        bounded = pool.submit(
-            extract_page, link_bomb(60_000), "text/html; charset=utf-8", URL, ExtractionRules(), False, seconds
-        )
-        assert bounded.result(timeout=120) == ("bound", (setting, ANY))
-        assert (
-            pool.submit(
-                extract_page, seed, "text/html; charset=utf-8", URL, ExtractionRules(), False, seconds
-            ).result()[0]
-            == "ok"
-        )
-    finally:
-        pool.shutdown()
+def test_a_page_past_a_bound_is_stopped_and_its_worker_goes_on(memory: int, seconds: float, bound: tuple) -> None:
+    page = seed_page(seconds)
+    bomb = dataclasses.replace(page, capture=dataclasses.replace(page.capture, body=link_bomb(60_000)))
+    results = extract_all(ExtractionPool(1, batch=1, memory=memory), [bomb, page], timeout=120)
+    assert [result for _, result in results] == [("bound", bound), ("ok", ANY)]
 
 
 def seed_page(seconds: float = 0) -> PageJob:
@@ -63,11 +60,11 @@ def seed_page(seconds: float = 0) -> PageJob:
     return PageJob(capture, "2024-01-01T00:00:00Z", ExtractionRules(), seconds=seconds)
 
 
-def extract_all(pool: ExtractionPool, jobs: list[PageJob]) -> list[Any]:
+def extract_all(pool: ExtractionPool, jobs: list[PageJob], timeout: float = 60) -> list[Any]:
     """The pages handed to the pool all at once, as a busy crawl hands them; the pool closed after."""
 
     async def crawl() -> list[Any]:
-        return await asyncio.wait_for(asyncio.gather(*(pool.capture_and_extract(job) for job in jobs)), 60)
+        return await asyncio.wait_for(pool.gather(jobs), timeout)
 
     try:
         return asyncio.run(crawl())
@@ -120,13 +117,14 @@ class BlocksItsWorker(ExtractionRules):
 
 
 def test_a_page_that_holds_its_worker_past_the_wall_bound_is_stopped_and_the_others_are_extracted() -> None:
-    """Each page alone, one CPU second each: the crawl waits two seconds of wall time for an
-    answer, then stops the worker and tries the page once more on a new one."""
-    page = seed_page(seconds=1.0)
+    """Each page alone, half a CPU second each: the crawl waits three seconds of wall time for an
+    answer (twice the CPU and two seconds of grace), then stops the worker and tries the page
+    once more on a new one."""
+    page = seed_page(seconds=0.5)
     jobs = [page, dataclasses.replace(page, rules=BlocksItsWorker()), page, page]
     results = extract_all(ExtractionPool(1, batch=1), jobs)
     assert [result[0] for _, result in results] == ["ok", "bound", "ok", "ok"]
-    assert results[1][1] == ("bound", ("GOVARCHIVE_EXTRACT_SECONDS", "extraction: no answer within 2 s, 2 times"))
+    assert results[1][1] == ("bound", ("GOVARCHIVE_EXTRACT_SECONDS", "extraction: no answer within 3 s, 2 times"))
 
 
 def test_the_extraction_workers_and_the_archive_writer_load_without_scrapy() -> None:
