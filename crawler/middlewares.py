@@ -27,7 +27,7 @@ from crawler.attachments import ATTACHMENT
 from crawler.encoding import read_body
 from crawler.header_bound import headers_too_large
 from crawler.kinds import OFFSITE_REDIRECT, REDIRECT_LOOP, TOO_MANY_REDIRECTS, bound_counter
-from crawler.outcomes import Refused, address_key
+from crawler.outcomes import WEB_SCHEMES, Refused, address_key
 
 log = logging.getLogger(__name__)
 # Scrapy looks for a meta refresh in a page's first 4,096 characters: at most this many bytes
@@ -238,8 +238,16 @@ def _retry_after_seconds(value: bytes | None) -> float | None:
 
 class AccountableRedirects(BaseRedirectMiddleware):
     """Scrapy's redirects, refused with a reason a person understands: a loop, too many, off the
-    site. Scrapy's own would drop a loop silently (its duplicate filter) and leave an off-site
-    target to a filter that logs it at DEBUG."""
+    site, off the web. Scrapy's own would drop a loop silently (its duplicate filter), leave an
+    off-site target to a filter that logs it at DEBUG, and take a redirect to `mailto:` for a
+    fault ("ValueError: Missing scheme") and one to `ftp:` for the page's own HTTP 302."""
+
+    def _build_redirect_request(
+        self, source_request: Request, response: Response, *, url: str, **kwargs: Any
+    ) -> Request:
+        if urlsplit(url).scheme not in WEB_SCHEMES:
+            raise Refused(OFFSITE_REDIRECT, f"redirect to {url}: not a web page, not followed")
+        return super()._build_redirect_request(source_request, response, url=url, **kwargs)
 
     def _redirect(self, redirected: Request, request: Request, reason: Any) -> Request:
         chain = [*request.meta.get("redirect_urls", []), request.url]

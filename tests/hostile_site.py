@@ -72,6 +72,8 @@ CASES = (
     Case("/bad/huge/", "sitemap", "too_large"),
     Case("/bad/endless/", "listing", "too_large"),
     Case("/bad/offsite/", "sitemap", "offsite_redirect"),
+    Case("/bad/to-mailto/", "sitemap", "offsite_redirect"),  # off the web: Scrapy raised on it
+    Case("/bad/to-ftp/", "sitemap", "offsite_redirect"),  # Scrapy recorded the page's own HTTP 302
     Case("/bad/gone/", "sitemap", "http_error"),
     Case("/bad/link-bomb/", "sitemap", "extraction"),  # an article page of links: past the CPU bound
     Case("/bad/many-links/", "listing", "too_large"),  # a listing naming more pages than a page may
@@ -181,6 +183,8 @@ def make_handler(site: HostileSite) -> type[BaseHTTPRequestHandler]:
                 "/bad/link-bomb/": lambda _: self.send(200, HTML, site.link_bomb),
                 "/bad/many-links/": lambda _: self.send(200, HTML, site.many_links),
                 "/bad/offsite/": lambda _: self.redirect(site.decoy_url + "stolen/"),
+                "/bad/to-mailto/": lambda _: self.redirect("mailto:webmaster@example.go.th"),
+                "/bad/to-ftp/": lambda _: self.redirect("ftp://127.0.0.1/pub/news.pdf"),
                 "/calendar/": self.calendar,
                 "/calendar/event/": lambda q: self.send(200, HTML, html_page("page", "event", [])),
                 "/filter/": self.filter,
