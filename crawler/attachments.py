@@ -17,7 +17,6 @@ from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector, SelectorList
 
-from crawler.outcomes import WEB_SCHEMES
 from crawler.visit_ids import without_visit_ids
 
 DOCUMENT = "document"
@@ -52,7 +51,7 @@ def attachment_refs(page: Selector, page_url: str, post_selectors: tuple[str, ..
         if not link or link in excluded or len(refs) >= MAX_CANDIDATES:
             return
         url = without_visit_ids(urljoin(page_url, link.strip()).split("#", 1)[0])
-        if url not in seen and urlsplit(url).scheme in WEB_SCHEMES:
+        if url not in seen and urlsplit(url).scheme in ("http", "https"):
             seen.add(url)
             refs.append((url, role))
 
