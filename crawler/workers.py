@@ -23,6 +23,8 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -202,7 +204,7 @@ def wall_bound(jobs: list[PageJob]) -> float | None:
     return WALL_PER_CPU_SECOND * sum(job.seconds for job in jobs) + WALL_GRACE_SECONDS
 
 
-def serve_pages(conn: multiprocessing.connection.Connection, memory: int) -> None:
+def serve_pages(conn: Connection, memory: int) -> None:
     """A worker's process: trips of pages in, their records and extractions out, until the crawl
     sends None or its end of the pipe closes."""
     worker_started(memory)
@@ -220,6 +222,18 @@ def serve_pages(conn: multiprocessing.connection.Connection, memory: int) -> Non
         conn.send(answer)
 
 
+def fork_with_pipe(target: Any, args: tuple[Any, ...], name: str) -> tuple[Connection, BaseProcess]:
+    """A daemon process forked from the forkserver, given its end of a new pipe as its first
+    argument; ours is returned. Only the child holds its end, so its death ends our reads."""
+    start_forkserver()
+    context = multiprocessing.get_context("forkserver")
+    ours, child = context.Pipe()
+    process = context.Process(target=target, args=(child, *args), name=name, daemon=True)
+    process.start()
+    child.close()
+    return ours, process
+
+
 class Worker:
     """One extraction process with a pipe of its own, replaced when it dies.
 
@@ -234,12 +248,7 @@ class Worker:
         self._start()
 
     def _start(self) -> None:
-        start_forkserver()
-        context = multiprocessing.get_context("forkserver")
-        self.conn, child = context.Pipe()
-        self.process = context.Process(target=serve_pages, args=(child, self.memory), name=WORKER_NAME, daemon=True)
-        self.process.start()
-        child.close()
+        self.conn, self.process = fork_with_pipe(serve_pages, (self.memory,), WORKER_NAME)
 
     def run(self, jobs: list[PageJob]) -> Answer:
         """One trip, on a thread of the pool: blocks until the worker answers, dies, or passes

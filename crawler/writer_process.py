@@ -24,7 +24,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from crawler.workers import name_process, start_forkserver
+from crawler.workers import fork_with_pipe, name_process
 
 log = logging.getLogger(__name__)
 OPENED, FAILED, DONE, ERROR, CLOSED = "opened", "failed", "done", "error", "closed"
@@ -40,14 +40,7 @@ class WriterProcess:
     commits so far."""
 
     def __init__(self, db_path: str | Path, max_batch: int, max_delay: float) -> None:
-        start_forkserver()
-        context = multiprocessing.get_context("forkserver")
-        self.conn, child = context.Pipe()
-        self.process = context.Process(
-            target=serve, args=(child, str(db_path), max_batch, max_delay), name="archive-writer", daemon=True
-        )
-        self.process.start()
-        child.close()
+        self.conn, self.process = fork_with_pipe(serve, (str(db_path), max_batch, max_delay), WRITER_NAME)
         self.pending: dict[int, Future[list[str]]] = {}
         self.ids = itertools.count()
         self.lock = threading.Lock()
