@@ -25,6 +25,9 @@ from crawler.visit_ids import without_visit_ids
 
 ROUTES = ("sitemap", "feed", "api", "listings")
 WP_API_POSTS = "wp-json/wp/v2/posts?per_page=100&page={page}"
+# Where a sitemap lives when robots.txt names none: sitemaps.org's place, WordPress core's
+# (since 5.5) and Yoast's and Rank Math's index. Tried only then.
+USUAL_SITEMAPS = ("sitemap.xml", "wp-sitemap.xml", "sitemap_index.xml")
 FEED_TYPES = ("application/rss+xml", "application/atom+xml")
 ANNOUNCED_FEEDS = ", ".join(f'link[rel="alternate"][type="{t}"]::attr(href)' for t in FEED_TYPES)
 # Never archive targets: admin, login, feeds, comment replies, search, API, uploads; print

@@ -34,6 +34,10 @@ from crawler.traps import Trap
 
 # failures / (articles + failures) above this fails the run; bounds and dead links on listings do not count
 FAILURE_RATE_LIMIT = 0.2
+NO_ARTICLE = (  # a news site's crawl that reached no article, archived or new: the site moved, or its routes
+    "no article found among the {pages} pages fetched (the log says which routes gave nothing): "
+    "check the address and the site's routes (--routes)"
+)
 FINISHED = "finished"
 SHUTDOWN = "shutdown"  # Scrapy's finish reason after SIGTERM or SIGINT
 log = logging.getLogger("govarchive.run")
@@ -331,4 +335,6 @@ def judge(reason: str, figures: dict[str, int]) -> tuple[str, str]:
     faults = figures["failures"] - figures["bounded"] - figures["dead_links"]
     if faults and faults / (done + faults) > FAILURE_RATE_LIMIT:
         return "failed", f"{faults} failures for {done} articles (over {FAILURE_RATE_LIMIT:.0%})"
+    if reason == FINISHED and not (done or figures["failures"] or figures["removed"]):
+        return "failed", NO_ARTICLE.format(pages=figures["pages"])
     return "ok", ""

@@ -87,8 +87,8 @@ def crawl(
     \b
     Exit status:
       0   every site was crawled
-      1   a site failed: unreachable, aborted, out of disk, stopped by SIGTERM, or more
-          than 20% of its pages failed
+      1   a site failed: unreachable, aborted, out of disk, stopped by SIGTERM, more
+          than 20% of its pages failed, or no article found at all
       2   usage error
       75  another crawl of the same site into the same archive is running
     \b

@@ -69,6 +69,7 @@ class MirrorSite:
         self.delay = 0.0  # seconds to wait before answering an article page
         self.retry_after: dict[str, int] = {}  # path -> seconds: answer 429 once, then serve
         self.crawl_delay: float | None = None  # robots.txt's Crawl-delay, seconds
+        self.declares_sitemap = True  # robots.txt names the sitemap (False: it is only at its usual place)
         self.cache: dict[str, Response] | None = None  # set to {} to render each page once (benchmarks)
         self.lock = threading.Lock()
         self.env = jinja2.Environment(
@@ -309,7 +310,8 @@ class MirrorSite:
 
     # -- machine-readable routes (their bytes: mirror/formats.py) ---------------------
     def _robots(self, root: str) -> Response:
-        sitemap = f"{root}{self.sitemap_path().lstrip('/')}" if "sitemap" in self.routes else None
+        declared = "sitemap" in self.routes and self.declares_sitemap
+        sitemap = f"{root}{self.sitemap_path().lstrip('/')}" if declared else None
         return Response(200, "text/plain; charset=utf-8", formats.robots_txt(sitemap, self.crawl_delay).encode())
 
     def _sitemaps(self, path: str, query: dict[str, list[str]], root: str) -> Response | None:

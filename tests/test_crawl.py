@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from archive.text import normalize_text
+from mirror.server import serving
 from mirror.site import ROUTES, MirrorSite
 from tests.conftest import rows, run_cli, site_articles
 
@@ -107,6 +108,26 @@ def test_each_discovery_route_alone_finds_every_article(route: str, serve, tmp_p
     db = tmp_path / "archive.db"
     crawl(base_url, db)
     assert set(archived(db)) == expected_urls(base_url)
+
+
+@pytest.mark.parametrize("site", ["cdd-mirror", "unseen-portal"])  # WordPress core's sitemap, then Yoast's
+def test_a_sitemap_robots_txt_does_not_name_is_found_at_its_usual_place(site: str, tmp_path: Path) -> None:
+    mirror = MirrorSite(site, frozenset({"sitemap"}))
+    mirror.declares_sitemap = False
+    db = tmp_path / "archive.db"
+    with serving(mirror) as base_url:
+        crawl(base_url, db, "--routes", "sitemap")
+    assert set(archived(db)) == expected_urls(base_url, site)
+
+
+def test_a_first_crawl_that_finds_no_article_fails_and_says_where_to_look(serve, tmp_path: Path) -> None:
+    base_url = serve("cdd-mirror", routes=frozenset({"feed"}))  # no sitemap anywhere
+    db = tmp_path / "archive.db"
+    result = run_cli("crawl", "--url", base_url, "--db", str(db), "--routes", "sitemap", check=False)
+    assert result.returncode == 1
+    assert "no sitemap found" in result.stderr
+    assert ": FAILED (no article found" in result.stdout
+    assert rows(db, "select status from crawl_runs") == [("failed",)]
 
 
 def test_broken_pages_land_in_failures_and_the_crawl_goes_on(serve, site_copy, tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ from twisted.python.failure import Failure
 
 from crawler import discovery
 from crawler.attachment_requests import AttachmentRequests
-from crawler.discovery import DENY, ROUTES, WP_API_POSTS
+from crawler.discovery import DENY, ROUTES, USUAL_SITEMAPS, WP_API_POSTS
 from crawler.extract import ExtractionRules
 from crawler.incremental import Revisits
 from crawler.items import FetchedPage, NotArchived, NotModified, headers_of
@@ -51,6 +51,7 @@ from crawler.visit_ids import without_visit_ids
 
 REQUIRED = ("name", "agency", "base_url")
 LINKS_SETTING = "GOVARCHIVE_MAX_PAGE_LINKS"  # the pages one sitemap, feed or listing may name
+SITEMAPS_READ = "govarchive/sitemaps_read"
 
 
 class IncompleteSiteError(TypeError):
@@ -143,6 +144,12 @@ class NewsSpider(AccountingSpider):
         if unknown:
             raise IncompleteSiteError(f"site {self.name}: unknown routes {sorted(unknown)}; use {ROUTES}")
 
+    def closed(self, reason: str) -> None:
+        """Said at the end, as a run that archived nothing would otherwise give no hint why."""
+        if "sitemap" in self.routes and reason == "finished" and not self.crawler.stats.get_value(SITEMAPS_READ):
+            usual = ", ".join(USUAL_SITEMAPS)
+            self.logger.warning("no sitemap found: robots.txt's Sitemap: lines, else %s: none could be read", usual)
+
     @property
     def max_links(self) -> int:
         return self.settings.getint(LINKS_SETTING)
@@ -163,7 +170,7 @@ class NewsSpider(AccountingSpider):
             for url in sorted({page.url for page in self.revisits.known.values()}):
                 yield from self.page_request(url, "sitemap")
         if "sitemap" in self.routes:
-            yield from self.discover(self.url("robots.txt"), self.parse_robots)
+            yield from self.discover(self.url("robots.txt"), self.parse_robots, errback=self.on_robots_error)
             for url in self.sitemap_urls:
                 yield from self.discover(self.url(url), self.parse_sitemap)
         if "feed" in self.routes:
@@ -175,7 +182,9 @@ class NewsSpider(AccountingSpider):
             for url in self.listing_urls:
                 yield from self.discover(self.url(url), self.parse_listing)
 
-    def discover(self, url: str, callback: Callable[..., Any], **cb_kwargs: Any) -> Iterator[Request | NotArchived]:
+    def discover(
+        self, url: str, callback: Callable[..., Any], errback: Callable[..., Any] | None = None, **cb_kwargs: Any
+    ) -> Iterator[Request | NotArchived]:
         """Sitemaps, feeds, API pages, listings: a missing one is normal, not a failure; one
         that hits a bound or a trap is recorded.
 
@@ -193,12 +202,28 @@ class NewsSpider(AccountingSpider):
             yield from self.refuse(url, trap)
             return
         meta = {"download_maxsize": self.settings.getint("GOVARCHIVE_SITEMAP_MAXSIZE")} if "sitemap" in url else {}
-        yield Request(url, callback=callback, cb_kwargs=cb_kwargs, errback=self.on_discovery_error, meta=meta)
+        errback = errback or self.on_discovery_error
+        yield Request(url, callback=callback, cb_kwargs=cb_kwargs, errback=errback, meta=meta)
 
     # -- discovery routes -------------------------------------------------------------
     def parse_robots(self, response: Response) -> Iterator[Request | NotArchived]:
         head, _ = robots_head(response.body, self.settings.getint(ROBOTS_SETTING))  # as Scrapy's check reads it
-        for url in sitemap_urls_from_robots(head, base_url=response.url):
+        yield from self.sitemaps(list(sitemap_urls_from_robots(head, base_url=response.url)))
+
+    def on_robots_error(self, failure: Failure) -> Iterator[Request | NotArchived]:
+        """No robots.txt (404): nothing is forbidden and no sitemap named. (A robots.txt that
+        gets no answer forbids everything: crawler/robots.py ends the crawl.)"""
+        yield from self.on_discovery_error(failure)
+        yield from self.sitemaps([])
+
+    def sitemaps(self, named: list[str]) -> Iterator[Request | NotArchived]:
+        """The sitemaps robots.txt names, else (and unless the site module lists its own) those
+        at their usual places: a site need not declare its sitemap, and one that does not would
+        otherwise give a sitemap-only crawl nothing."""
+        if not named and not self.sitemap_urls:
+            named = [self.url(path) for path in USUAL_SITEMAPS]
+            self.logger.info("robots.txt names no sitemap: trying %s", ", ".join(named))
+        for url in named:
             yield from self.discover(url, self.parse_sitemap)
 
     def parse_sitemap(self, response: Response) -> Iterator[Request | NotArchived]:
@@ -213,6 +238,7 @@ class NewsSpider(AccountingSpider):
         except Exception as error:  # lxml raises several types on bad XML, gzip on a bad file
             self.logger.warning("unreadable sitemap %s: %s", response.url, error)
             return
+        self.crawler.stats.inc_value(SITEMAPS_READ)
         if sitemap.cut:
             yield self.too_many_links(response.url)
         locations = [(discovery.page_location(response.url, loc), lastmod) for loc, lastmod in sitemap.locations]
