@@ -9,6 +9,7 @@ HTTP_ERROR = "http_error"
 TIMEOUT = "timeout"
 TOO_LARGE = "too_large"
 TRUNCATED = "truncated"
+CORRUPT = "corrupt"  # a body that does not decompress as its Content-Encoding says
 CONNECTION = "connection"
 NOT_HTML = "not_html"
 EMPTY = "empty"

@@ -1,5 +1,5 @@
-"""Downloader middlewares: encoding repair, network statistics, retries (Retry-After, bounds),
-redirects in words, bounds on cookies."""
+"""Downloader middlewares: encoding repair, decompression and redirects in words, network
+statistics, retries (Retry-After, bounds), bounds on cookies."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.cookies import CookiesMiddleware
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.downloadermiddlewares.redirect import BaseRedirectMiddleware, MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
@@ -26,7 +27,7 @@ from w3lib.encoding import read_bom, resolve_encoding
 from crawler.attachments import ATTACHMENT
 from crawler.encoding import read_body
 from crawler.header_bound import headers_too_large
-from crawler.kinds import OFFSITE_REDIRECT, REDIRECT_LOOP, TOO_MANY_REDIRECTS, bound_counter
+from crawler.kinds import CORRUPT, OFFSITE_REDIRECT, REDIRECT_LOOP, TOO_MANY_REDIRECTS, bound_counter
 from crawler.outcomes import WEB_SCHEMES, Refused, address_key
 
 log = logging.getLogger(__name__)
@@ -234,6 +235,24 @@ def _retry_after_seconds(value: bytes | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+class CheckedDecompression(HttpCompressionMiddleware):
+    """Scrapy's decompression, with a body that does not decompress as its Content-Encoding
+    says refused in words: Scrapy's own let zlib's, gzip's or brotli's error through, and the
+    page was recorded as kind `other` ("BadGzipFile: Not a gzipped file")."""
+
+    def process_response(  # type: ignore[override]  # Scrapy 2.13+ drops the spider argument
+        self, request: Request, response: Response
+    ) -> Request | Response:
+        try:
+            return super().process_response(request, response)
+        except IgnoreRequest:  # past DOWNLOAD_MAXSIZE while decompressing: Scrapy's words are kept
+            raise
+        except Exception as error:  # each codec raises its own: zlib.error, OSError, EOFError, brotli.error
+            encoding = b", ".join(response.headers.getlist("Content-Encoding")).decode("latin-1")
+            reason = f"corrupt: the body is not valid {encoding} ({type(error).__name__}: {error})"
+            raise Refused(CORRUPT, reason) from error
 
 
 class AccountableRedirects(BaseRedirectMiddleware):

@@ -131,6 +131,8 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.RetryAfterMiddleware": 550,
     "crawler.site_down.SiteDown": 560,  # between the retries and the network: sees every try
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.middlewares.CheckedDecompression": 590,
     # Responses pass down the numbers: after decompression (590), which would undo the check
     "crawler.middlewares.EncodingFixMiddleware": 585,
     "crawler.middlewares.NetworkStats": 990,  # closest to the network: sees real 200s and 304s

@@ -75,6 +75,8 @@ CASES = (
     Case("/bad/to-mailto/", "sitemap", "offsite_redirect"),  # off the web: Scrapy raised on it
     Case("/bad/to-ftp/", "sitemap", "offsite_redirect"),  # Scrapy recorded the page's own HTTP 302
     Case("/bad/gone/", "sitemap", "http_error"),
+    Case("/bad/broken-gzip/", "sitemap", "corrupt"),  # Scrapy raised on it (kind other)
+    Case("/bad/broken-deflate/", "sitemap", "corrupt"),
     Case("/bad/link-bomb/", "sitemap", "extraction"),  # an article page of links: past the CPU bound
     Case("/bad/many-links/", "listing", "too_large"),  # a listing naming more pages than a page may
     Case(HEADER_BOMB_PATH, "sitemap", "too_large"),  # 1 MB of response headers before a small body
@@ -91,6 +93,7 @@ FILTER_KEYS = ("sort", "view", "lang", "year", "tag", "author", "order", "per", 
 
 
 GZIPPED = {"Content-Encoding": "gzip"}
+NOT_GZIPPED = b"<html><body><p>said to be gzipped, sent plain</p></body></html>"  # a browser refuses it too
 GROWING_COOKIE = "recent"
 ELSEWHERE = "news/elsewhere/"  # a page on the decoy host, named by the sitemap: not this site's
 # Addresses no request can be made for, first in the sitemap: what follows them must still be read.
@@ -185,6 +188,8 @@ def make_handler(site: HostileSite) -> type[BaseHTTPRequestHandler]:
                 "/bad/offsite/": lambda _: self.redirect(site.decoy_url + "stolen/"),
                 "/bad/to-mailto/": lambda _: self.redirect("mailto:webmaster@example.go.th"),
                 "/bad/to-ftp/": lambda _: self.redirect("ftp://127.0.0.1/pub/news.pdf"),
+                "/bad/broken-gzip/": lambda _: self.send(200, HTML, NOT_GZIPPED, GZIPPED),
+                "/bad/broken-deflate/": lambda _: self.send(200, HTML, NOT_GZIPPED, {"Content-Encoding": "deflate"}),
                 "/calendar/": self.calendar,
                 "/calendar/event/": lambda q: self.send(200, HTML, html_page("page", "event", [])),
                 "/filter/": self.filter,
