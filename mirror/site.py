@@ -70,6 +70,7 @@ class MirrorSite:
         self.retry_after: dict[str, int] = {}  # path -> seconds: answer 429 once, then serve
         self.crawl_delay: float | None = None  # robots.txt's Crawl-delay, seconds
         self.declares_sitemap = True  # robots.txt names the sitemap (False: it is only at its usual place)
+        self.serves_robots_txt = True  # False: /robots.txt is not found
         self.cache: dict[str, Response] | None = None  # set to {} to render each page once (benchmarks)
         self.lock = threading.Lock()
         self.env = jinja2.Environment(
@@ -124,7 +125,7 @@ class MirrorSite:
         parts = urlsplit(target)
         path, query = parts.path, parse_qs(parts.query)
         if path == "/robots.txt":
-            return self._robots(root)
+            return self._robots(root) if self.serves_robots_txt else self._not_found(root)
         for handler in (self._upload, self._sitemaps, self._feed, self._api, self._listing, self._page):
             response = handler(path, query, root)
             if response is not None:

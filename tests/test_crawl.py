@@ -111,9 +111,12 @@ def test_each_discovery_route_alone_finds_every_article(route: str, serve, tmp_p
 
 
 @pytest.mark.parametrize("site", ["cdd-mirror", "unseen-portal"])  # WordPress core's sitemap, then Yoast's
-def test_a_sitemap_robots_txt_does_not_name_is_found_at_its_usual_place(site: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("robots_txt", [True, False])
+def test_a_sitemap_robots_txt_does_not_name_is_found_at_its_usual_place(
+    site: str, robots_txt: bool, tmp_path: Path
+) -> None:
     mirror = MirrorSite(site, frozenset({"sitemap"}))
-    mirror.declares_sitemap = False
+    mirror.declares_sitemap, mirror.serves_robots_txt = False, robots_txt
     db = tmp_path / "archive.db"
     with serving(mirror) as base_url:
         crawl(base_url, db, "--routes", "sitemap")
