@@ -27,6 +27,7 @@ from scrapy.exceptions import (
 from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
+from twisted.web._newclient import ParseError
 from w3lib.url import canonicalize_url
 
 from crawler.header_bound import HEADER_BYTES_SETTING, headers_too_large
@@ -88,8 +89,24 @@ def classify(failure: Failure, timeout: float, maxsize: int) -> Verdict:
     if (headers := headers_too_large(error)) is not None:
         return Verdict(TOO_LARGE, f"too large: {headers}", None, HEADER_BYTES_SETTING)
     if isinstance(error, DownloadConnectionRefusedError | CannotResolveHostError | DownloadFailedError):
-        return Verdict(CONNECTION, f"connection failed: {error}")
+        return Verdict(CONNECTION, f"connection failed: {_answer_failed(error)}")
     return Verdict(OTHER, f"{type(error).__name__}: {error}")
+
+
+def _answer_failed(error: BaseException) -> str:
+    """Why Twisted gave up on an answer, in words: Scrapy words it as the repr of Twisted's list
+    of failures ("[<twisted.python.failure.Failure twisted.web._newclient.ParseError: ...>]")."""
+    failures = getattr(error.__cause__, "reasons", None)  # twisted.web._newclient.ResponseFailed
+    if not failures:
+        return str(error)
+    return "; ".join(_failure_words(failure.value) for failure in failures)
+
+
+def _failure_words(error: BaseException) -> str:
+    if isinstance(error, ParseError):  # (what, the bytes)
+        what, data = (*error.args, b"")[:2]
+        return f"not an HTTP answer ({what}: {data!r:.80})"
+    return str(error) or type(error).__name__
 
 
 def is_disk_full(error: BaseException) -> bool:

@@ -77,6 +77,7 @@ CASES = (
     Case("/bad/gone/", "sitemap", "http_error"),
     Case("/bad/broken-gzip/", "sitemap", "corrupt"),  # Scrapy raised on it (kind other)
     Case("/bad/broken-deflate/", "sitemap", "corrupt"),
+    Case("/bad/not-http/", "sitemap", "connection"),  # an answer without a status line
     Case("/bad/link-bomb/", "sitemap", "extraction"),  # an article page of links: past the CPU bound
     Case("/bad/many-links/", "listing", "too_large"),  # a listing naming more pages than a page may
     Case(HEADER_BOMB_PATH, "sitemap", "too_large"),  # 1 MB of response headers before a small body
@@ -169,6 +170,7 @@ def make_handler(site: HostileSite) -> type[BaseHTTPRequestHandler]:
                 "/hostile-sitemap.xml": lambda _: self.sitemap(),
                 "/": lambda _: self.home(),
                 "/bad/truncated/": lambda _: self.truncated(),
+                "/bad/not-http/": lambda _: self.not_http(),
                 "/bad/binary/": lambda _: self.send(200, "application/octet-stream", random.Random(1).randbytes(4096)),
                 "/bad/binary-as-html/": lambda _: self.send(200, "text/html", b"\x89PNG\r\n\x1a\n\x00\x00" * 400),
                 "/bad/empty/": lambda _: self.send(200, HTML, b""),
@@ -257,6 +259,10 @@ def make_handler(site: HostileSite) -> type[BaseHTTPRequestHandler]:
             self.wfile.flush()
             self.close_connection = True
             self.connection.shutdown(2)
+
+        def not_http(self) -> None:
+            self.wfile.write(b"HELLO THERE\r\n\r\n<html><body>no HTTP here</body></html>")
+            self.close_connection = True
 
         def trickle(self) -> None:
             self.send_response(200)

@@ -170,6 +170,11 @@ def test_every_bad_url_is_recorded_with_its_reason_in_each_run(hostile) -> None:
             assert kind == case.kind, (case, reason)
 
 
+def test_every_reason_is_in_words_not_a_programs_repr(hostile) -> None:
+    reasons = [reason for _, reason in failures(hostile, 1).values()]
+    assert not [reason for reason in reasons if "<twisted" in reason or "Failure" in reason]
+
+
 def run_row(hostile: dict, run: int) -> dict:
     names = [r[1] for r in rows(hostile["db"], "pragma table_info(crawl_runs)")]
     (values,) = rows(hostile["db"], "select * from crawl_runs where id = ?", (run,))
