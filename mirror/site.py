@@ -71,6 +71,7 @@ class MirrorSite:
         self.crawl_delay: float | None = None  # robots.txt's Crawl-delay, seconds
         self.declares_sitemap = True  # robots.txt names the sitemap (False: it is only at its usual place)
         self.serves_robots_txt = True  # False: /robots.txt is not found
+        self.not_found_status = 404  # 200: a "soft 404", as sites that answer any address do
         self.cache: dict[str, Response] | None = None  # set to {} to render each page once (benchmarks)
         self.lock = threading.Lock()
         self.env = jinja2.Environment(
@@ -250,7 +251,13 @@ class MirrorSite:
     def _not_found(self, root: str) -> Response:
         ctx = self._context(root)
         return self._html(
-            "page.html", 404, heading="Page not found", paragraphs=["Nothing here."], page_id=0, canonical=root, **ctx
+            "page.html",
+            self.not_found_status,
+            heading="Page not found",
+            paragraphs=["Nothing here."],
+            page_id=0,
+            canonical=root,
+            **ctx,
         )
 
     # -- listings ---------------------------------------------------------------------

@@ -123,10 +123,13 @@ def test_a_sitemap_robots_txt_does_not_name_is_found_at_its_usual_place(
     assert set(archived(db)) == expected_urls(base_url, site)
 
 
-def test_a_first_crawl_that_finds_no_article_fails_and_says_where_to_look(serve, tmp_path: Path) -> None:
-    base_url = serve("cdd-mirror", routes=frozenset({"feed"}))  # no sitemap anywhere
+@pytest.mark.parametrize("not_found_status", [404, 200])
+def test_a_first_crawl_that_finds_no_article_fails_and_says_where_to_look(not_found_status: int, tmp_path) -> None:
+    mirror = MirrorSite("cdd-mirror", frozenset({"feed"}))  # no sitemap anywhere
+    mirror.not_found_status = not_found_status
     db = tmp_path / "archive.db"
-    result = run_cli("crawl", "--url", base_url, "--db", str(db), "--routes", "sitemap", check=False)
+    with serving(mirror) as base_url:
+        result = run_cli("crawl", "--url", base_url, "--db", str(db), "--routes", "sitemap", check=False)
     assert result.returncode == 1
     assert "no sitemap found" in result.stderr
     assert ": FAILED (no article found" in result.stdout

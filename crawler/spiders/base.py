@@ -51,7 +51,7 @@ from crawler.visit_ids import without_visit_ids
 
 REQUIRED = ("name", "agency", "base_url")
 LINKS_SETTING = "GOVARCHIVE_MAX_PAGE_LINKS"  # the pages one sitemap, feed or listing may name
-SITEMAPS_READ = "govarchive/sitemaps_read"
+SITEMAPS_NAMING = "govarchive/sitemaps_naming"  # sitemaps read that named a page or sitemap
 
 
 class IncompleteSiteError(TypeError):
@@ -146,9 +146,9 @@ class NewsSpider(AccountingSpider):
 
     def closed(self, reason: str) -> None:
         """Said at the end, as a run that archived nothing would otherwise give no hint why."""
-        if "sitemap" in self.routes and reason == "finished" and not self.crawler.stats.get_value(SITEMAPS_READ):
+        if "sitemap" in self.routes and reason == "finished" and not self.crawler.stats.get_value(SITEMAPS_NAMING):
             usual = ", ".join(USUAL_SITEMAPS)
-            self.logger.warning("no sitemap found: robots.txt's Sitemap: lines, else %s: none could be read", usual)
+            self.logger.warning("no sitemap found: robots.txt's Sitemap: lines, else %s: none named a page", usual)
 
     @property
     def max_links(self) -> int:
@@ -238,10 +238,10 @@ class NewsSpider(AccountingSpider):
         except Exception as error:  # lxml raises several types on bad XML, gzip on a bad file
             self.logger.warning("unreadable sitemap %s: %s", response.url, error)
             return
-        self.crawler.stats.inc_value(SITEMAPS_READ)
         if sitemap.cut:
             yield self.too_many_links(response.url)
         locations = [(discovery.page_location(response.url, loc), lastmod) for loc, lastmod in sitemap.locations]
+        self.crawler.stats.inc_value(SITEMAPS_NAMING, int(bool(locations)))  # a soft 404's HTML names none
         self.traps.named("sitemap", shape, [loc for loc, _ in locations], self.revisits.is_known)
         for loc, lastmod in locations:
             if sitemap.index:
