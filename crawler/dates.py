@@ -92,7 +92,8 @@ def _from_match(match: re.Match[str], tz: tzinfo) -> datetime | None:
 def parse_date(text: str | None, tz: tzinfo = BANGKOK) -> datetime | None:
     """Any date a page gives (ISO from meta tags, Thai, or English), as an aware datetime.
 
-    A date without an offset is taken to be in the site's time zone `tz`.
+    A date without an offset is taken to be in the site's time zone `tz`, and so is one whose
+    offset no time zone has (a day or more: "+99:00"), which Python refuses to use at all.
     """
     if not text or not text.strip():
         return None
@@ -103,11 +104,19 @@ def parse_date(text: str | None, tz: tzinfo = BANGKOK) -> datetime | None:
         parsed = dateutil_parser.parse(text.strip(), fuzzy=False)
     except (ValueError, OverflowError):
         return None
-    if parsed.tzinfo is None:
+    if parsed.tzinfo is None or not _usable_offset(parsed):
         parsed = parsed.replace(tzinfo=tz)
     if common_era_year(parsed.year) != parsed.year:  # a BE year that reached dateutil in ISO form
         parsed = parsed.replace(year=common_era_year(parsed.year))
     return parsed
+
+
+def _usable_offset(value: datetime) -> bool:
+    try:
+        value.utcoffset()
+    except ValueError:  # "offset must be a timedelta strictly between -timedelta(hours=24) and ..."
+        return False
+    return True
 
 
 def iso(value: datetime | None) -> str | None:

@@ -55,6 +55,8 @@ def test_incomplete_or_impossible_thai_dates_are_not_guessed(text: str) -> None:
         ("2566-08-30T14:05:00+07:00", "2023-08-30T14:05:00+07:00"),
         ("February 6, 2024", "2024-02-06T00:00:00+07:00"),
         ("30 สิงหาคม 2566", "2023-08-30T00:00:00+07:00"),
+        ("2023-08-30T14:05:00+99:00", "2023-08-30T14:05:00+07:00"),  # no zone is a day or more off UTC
+        ("2023-08-30T14:05:00-24:00", "2023-08-30T14:05:00+07:00"),
     ],
 )
 def test_machine_and_english_dates_keep_or_get_an_offset(text: str, expected: str) -> None:
