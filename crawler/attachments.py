@@ -13,11 +13,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from parsel import Selector, SelectorList
 
 from crawler.visit_ids import without_visit_ids
+from crawler.web_address import web_address
 
 DOCUMENT = "document"
 IMAGE = "image"
@@ -50,14 +51,16 @@ def attachment_refs(page: Selector, page_url: str, post_selectors: tuple[str, ..
     def add(link: str | None, role: str) -> None:
         if not link or link in excluded or len(refs) >= MAX_CANDIDATES:
             return
-        url = without_visit_ids(urljoin(page_url, link.strip()).split("#", 1)[0])
-        if url not in seen and urlsplit(url).scheme in ("http", "https"):
+        address = web_address(page_url, link)
+        url = without_visit_ids(address.split("#", 1)[0]) if address else None
+        if url is not None and url not in seen:
             seen.add(url)
             refs.append((url, role))
 
     add(next(filter(None, (page.css(s).get() for s in LEAD_IMAGE_SELECTORS)), None), LEAD_IMAGE)
     for href in post.css("a::attr(href)").getall():
-        if DOCUMENT_EXTENSIONS.search(urlsplit(href.strip()).path):
+        address = web_address(page_url, href)
+        if address and DOCUMENT_EXTENSIONS.search(urlsplit(address).path):
             add(href, DOCUMENT)
     for src in post.css("img::attr(src)").getall():
         add(src, IMAGE)

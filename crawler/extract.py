@@ -31,6 +31,7 @@ from crawler import markup
 from crawler import page_metadata as said
 from crawler.attachments import attachment_refs
 from crawler.dates import iso, parse_date, parse_thai_date
+from crawler.web_address import web_address
 
 EXTRACTOR = f"trafilatura {version('trafilatura')}"
 # Runs, not single letters: counted by length, a body yields a few hundred matches, not thousands.
@@ -130,7 +131,7 @@ def extract(html: str, url: str, rules: ExtractionRules = ExtractionRules(), fin
         language=said.language(declared_language, text),
         categories=said.unique(normalize_text(c) for c in categories),
         tags=said.unique(normalize_text(t) for t in tags),
-        image=said.absolute(url, meta.get("og:image")),
+        image=web_address(url, meta.get("og:image")),
         files=files,
     )
 

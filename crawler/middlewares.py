@@ -28,7 +28,8 @@ from crawler.attachments import ATTACHMENT
 from crawler.encoding import read_body
 from crawler.header_bound import headers_too_large
 from crawler.kinds import CORRUPT, OFFSITE_REDIRECT, REDIRECT_LOOP, TOO_MANY_REDIRECTS, bound_counter
-from crawler.outcomes import WEB_SCHEMES, Refused, address_key
+from crawler.outcomes import Refused, address_key
+from crawler.web_address import WEB_SCHEMES
 
 log = logging.getLogger(__name__)
 # Scrapy looks for a meta refresh in a page's first 4,096 characters: at most this many bytes

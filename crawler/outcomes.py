@@ -121,9 +121,6 @@ def source_url(request: Request) -> str:
     return str(request.meta.get("redirect_urls", [request.url])[0])
 
 
-WEB_SCHEMES = ("http", "https")  # the addresses a crawl requests; a redirect elsewhere is refused
-
-
 def unrequestable(url: str) -> str | None:
     """Why no request can be made for `url`, a malformed address a sitemap or feed named (a port
     out of range, a broken IPv6 host, no scheme), or None. Scrapy raises on one, which ended the

@@ -10,12 +10,12 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
-from urllib.parse import urljoin
 
 from parsel import Selector
 
 from archive.text import normalize_text
 from crawler.visit_ids import without_visit_ids
+from crawler.web_address import web_address
 
 THAI_LETTERS = re.compile(r"[\u0e01-\u0e2e\u0e30-\u0e3a\u0e40-\u0e4e]+")  # consonants, vowels, marks
 LETTERS = re.compile(r"[^\W\d_]+")
@@ -45,7 +45,7 @@ def jsonld_objects(page: Selector) -> Iterator[dict[str, Any]]:
             if isinstance(item, list):
                 stack.extend(item)
             elif isinstance(item, dict):
-                stack.extend(item.get("@graph", []))
+                stack.append(item.get("@graph"))  # a list, as it should be, or one object, or null
                 yield item
 
 
@@ -111,11 +111,7 @@ def canonical(page: Selector, meta: dict[str, str], url: str) -> str:
     """The page's own address: its canonical link, else the one it was fetched at (a server may
     have redirected to one with a session identifier: left out)."""
     found = first(page, ('link[rel="canonical"]::attr(href)',)) or meta.get("og:url")
-    return without_visit_ids(absolute(url, found) or url)
-
-
-def absolute(base: str, href: str | None) -> str | None:
-    return urljoin(base, href.strip()) if href else None
+    return without_visit_ids(web_address(url, found) or url)
 
 
 def unique(values: Iterable[str]) -> list[str]:

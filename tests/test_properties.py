@@ -4,7 +4,11 @@ nothing but their documented errors. Examples are bounded so the suite stays qui
 from __future__ import annotations
 
 import codecs
+import html
+import json
 from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -110,6 +114,54 @@ def test_any_markup_extracts_or_raises_extraction_error(html: str) -> None:
     except ExtractionError:
         return
     assert extracted.title and extracted.body
+
+
+JSONLD_KEYS = ["@type", "@graph", "datePublished", "dateModified", "author", "name", "headline", "inLanguage", "url"]
+PAGE_URL = "http://127.0.0.1/news/1/"
+ARTICLE = (Path(__file__).parent / "files" / "properties" / "article.html").read_text("utf-8")
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20) | machine_dates,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(JSONLD_KEYS), inner, max_size=4),
+    max_leaves=12,
+)
+BROKEN_LINKS = [
+    "http://[::1/x.pdf",
+    "http://127.0.0.1:99999/x.pdf",
+    "//[",
+    "javascript:alert(1)",
+    "data:,x",
+    "mailto:a@b",
+]
+attribute_values = st.one_of(st.text(max_size=30), machine_dates, thai_dates, st.sampled_from(BROKEN_LINKS)).map(
+    html.escape
+)
+
+
+@EXAMPLES
+@given(
+    st.fixed_dictionaries(
+        {
+            "lang": attribute_values,
+            "title": st.text(min_size=1, max_size=30).map(html.escape),
+            "published": attribute_values,
+            "modified": attribute_values,
+            "image": attribute_values,
+            "author": attribute_values,
+            "canonical": attribute_values,
+            "link": attribute_values,
+            "visible_date": attribute_values,
+            "jsonld": json_values.map(lambda v: html.escape(json.dumps(v), quote=False)),
+        }
+    )
+)
+def test_an_article_with_any_metadata_extracts_to_what_the_archive_stores(slots: dict[str, str]) -> None:
+    try:
+        extracted = extract(ARTICLE.format(**slots), PAGE_URL, ExtractionRules(), find_files=True)
+    except ExtractionError:
+        return  # a title of spaces: refused in words
+    json.dumps(extracted.as_dict())  # every field storable as it is
+    addresses = [extracted.url, *([extracted.image] if extracted.image else []), *(url for url, _ in extracted.files)]
+    assert all(urlsplit(address).scheme in ("http", "https") for address in addresses)
 
 
 @EXAMPLES
