@@ -73,13 +73,23 @@ def page_location(sitemap_url: str, loc: str) -> str:
     return urljoin(sitemap_url, loc) if not (parts.scheme or parts.netloc) else loc
 
 
+def resolved(response: TextResponse, link: str) -> str:
+    """A feed's or a page's link made absolute (against its `<base>` if it has one); one urllib
+    cannot read (a broken IPv6 host) is left as written, to be recorded as a bad address
+    (crawler/outcomes.unrequestable): urllib raised, and ended the reading of the whole feed."""
+    try:
+        return response.urljoin(link.strip())
+    except ValueError:
+        return link.strip()
+
+
 def feed_links(response: TextResponse) -> list[str]:
     """The item links of an RSS feed and the alternate links of an Atom feed, absolute."""
     feed = Selector(text=response.text, type="xml")
     feed.remove_namespaces()
     links = feed.xpath("//item/link/text()").getall()
     links += feed.xpath("//entry/link[@rel='alternate' or not(@rel)]/@href").getall()
-    return [response.urljoin(link.strip()) for link in links]
+    return [resolved(response, link) for link in links]
 
 
 def api_links(response: TextResponse) -> list[str] | None:
@@ -89,7 +99,7 @@ def api_links(response: TextResponse) -> list[str] | None:
         return None
     if not isinstance(posts, list):
         return []
-    return [p["link"] for p in posts if isinstance(p, dict) and p.get("link")]
+    return [p["link"] for p in posts if isinstance(p, dict) and isinstance(p.get("link"), str) and p["link"]]
 
 
 def api_pages(response: Response) -> int:
@@ -100,7 +110,7 @@ def api_pages(response: Response) -> int:
 
 def announced_feeds(response: TextResponse) -> list[str]:
     """The feeds a page announces in its <head>, absolute."""
-    return [response.urljoin(href) for href in response.css(ANNOUNCED_FEEDS).getall()]
+    return [resolved(response, href) for href in response.css(ANNOUNCED_FEEDS).getall()]
 
 
 @dataclass(frozen=True)
@@ -122,7 +132,7 @@ def listing(
     # address (ASP.NET's path) as well as in the links.
     found = (without_visit_ids(link.url) for link in extractor.extract_links(response) if on_site(link.url))
     links = list(dict.fromkeys(found))
-    next_pages = [without_visit_ids(response.urljoin(href)) for href in response.css(PAGINATION).getall()]
+    next_pages = [without_visit_ids(resolved(response, href)) for href in response.css(PAGINATION).getall()]
     content = [u for u in links if u not in next_pages and not PAGE_NUMBER.search(u)]
     return Listing(links, next_pages, content, cut)
 

@@ -15,6 +15,7 @@ from scrapy.utils.test import get_crawler
 
 from crawler import discovery, markup, settings
 from crawler.items import NotArchived
+from crawler.spiders.base import NewsSpider
 from crawler.spiders.cms import UrlNewsSpider
 from mirror import formats
 
@@ -64,16 +65,36 @@ def test_rss_and_atom_feeds_name_their_articles(feed: str) -> None:
     assert discovery.feed_links(response) == [item["url"] for item in ITEMS]
 
 
-def test_a_feed_naming_more_pages_than_a_page_may_is_followed_up_to_the_bound() -> None:
+def crawl_spider(**overrides: object) -> NewsSpider:
+    """A --url crawl's spider of ROOT, with our settings."""
     ours = {name: value for name, value in vars(settings).items() if name.startswith("GOVARCHIVE_")}
-    crawler = get_crawler(UrlNewsSpider, {**ours, "GOVARCHIVE_MAX_PAGE_LINKS": 3})
-    spider = UrlNewsSpider.from_crawler(crawler, base_url=ROOT)
+    return UrlNewsSpider.from_crawler(get_crawler(UrlNewsSpider, {**ours, **overrides}), base_url=ROOT)
+
+
+def test_a_feed_naming_more_pages_than_a_page_may_is_followed_up_to_the_bound() -> None:
+    spider = crawl_spider(GOVARCHIVE_MAX_PAGE_LINKS=3)
     items = [{**ITEMS[0], "id": n, "url": f"{ROOT}news-{n}/"} for n in range(5)]
     feed = formats.rss(items, "Site", "News", ROOT).encode()
     named = list(spider.parse_feed(XmlResponse(f"{ROOT}feed/", body=feed, encoding="utf-8")))
     refused = [(item.url, item.kind, item.bound) for item in named if isinstance(item, NotArchived)]
     assert refused == [(f"{ROOT}feed/", "too_large", "GOVARCHIVE_MAX_PAGE_LINKS")]
     assert [item.url for item in named if isinstance(item, Request)] == [f"{ROOT}news-{n}/" for n in range(3)]
+
+
+def test_a_feed_naming_a_broken_address_records_it_and_follows_the_rest() -> None:
+    items = [{**ITEMS[0], "url": url} for url in (f"{ROOT}news-1/", "http://[::1/news/", f"{ROOT}news-2/")]
+    feed = formats.rss(items, "Site", "News", ROOT).encode()
+    named = list(crawl_spider().parse_feed(XmlResponse(f"{ROOT}feed/", body=feed, encoding="utf-8")))
+    assert [item.url for item in named if isinstance(item, Request)] == [f"{ROOT}news-1/", f"{ROOT}news-2/"]
+    assert [(item.url, item.kind) for item in named if isinstance(item, NotArchived)] == [
+        ("http://[::1/news/", "bad_url")
+    ]
+
+
+def test_an_api_post_whose_link_is_not_text_is_passed_over() -> None:
+    posts = [{"link": 5}, {"link": ["x"]}, {"link": f"{ROOT}?p=1"}]
+    response = TextResponse(f"{ROOT}wp-json/wp/v2/posts", body=json.dumps(posts).encode(), encoding="utf-8")
+    assert discovery.api_links(response) == [f"{ROOT}?p=1"]
 
 
 def test_the_rest_api_names_its_posts_and_pages_and_an_answer_not_json_is_no_api() -> None:
