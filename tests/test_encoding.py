@@ -7,7 +7,6 @@ import gzip
 
 import pytest
 from scrapy import Request
-from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.http import HtmlResponse
 from scrapy.settings import Settings
 from scrapy.utils.conf import build_component_list
@@ -15,7 +14,7 @@ from scrapy.utils.test import get_crawler
 from w3lib.encoding import resolve_encoding
 
 from crawler.encoding import THAI, choose_encoding, decode_html
-from crawler.middlewares import EncodingFixMiddleware
+from crawler.middlewares import CheckedDecompression, EncodingFixMiddleware
 from crawler.settings import DOWNLOADER_MIDDLEWARES
 from tests.conftest import FILES
 
@@ -79,11 +78,11 @@ def test_a_gzipped_windows_874_page_labelled_utf8_reaches_the_spider_read_as_tha
         Settings({"DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES}).getwithbase("DOWNLOADER_MIDDLEWARES")
     )
     passed = [name.rsplit(".", 1)[-1] for name in reversed(order)]
-    assert passed.index("HttpCompressionMiddleware") < passed.index("EncodingFixMiddleware")
+    assert passed.index("CheckedDecompression") < passed.index("EncodingFixMiddleware")
     body = gzip.compress((PAGES / "windows-874-labelled-utf8.html").read_bytes())
     headers = {"Content-Type": UTF8_HEADER, "Content-Encoding": "gzip"}
     fetched = HtmlResponse("http://127.0.0.1/a/", body=body, headers=headers)
-    decompressed = HttpCompressionMiddleware.from_crawler(get_crawler()).process_response(Request(fetched.url), fetched)
+    decompressed = CheckedDecompression.from_crawler(get_crawler()).process_response(Request(fetched.url), fetched)
     assert isinstance(decompressed, HtmlResponse)
     checked = EncodingFixMiddleware().process_response(Request(fetched.url), decompressed)
     assert isinstance(checked, HtmlResponse) and TITLE in checked.text
