@@ -276,13 +276,23 @@ class AccountableRedirects(BaseRedirectMiddleware):
         spider = self.crawler.spider
         on_site = getattr(spider, "on_site", None)
         if on_site is not None and not on_site(redirected.url):
-            host = urlsplit(redirected.url).hostname
-            raise Refused(OFFSITE_REDIRECT, f"off-site redirect to {host}: not followed")
+            if not _asks_for_the_rules(request):
+                host = urlsplit(redirected.url).hostname
+                raise Refused(OFFSITE_REDIRECT, f"off-site redirect to {host}: not followed")
+            redirected.meta["allow_offsite"] = True  # past Scrapy's offsite filter too
         try:
             return super()._redirect(redirected, request, reason)
         except IgnoreRequest as error:
             reason_text = f"too many redirects: more than {self.max_redirect_times}"
             raise Refused(TOO_MANY_REDIRECTS, reason_text, "REDIRECT_MAX_TIMES") from error
+
+
+def _asks_for_the_rules(request: Request) -> bool:
+    """Scrapy's own request for a site's robots.txt: RFC 9309 (2.3.1.2) has its redirects
+    followed "even across authorities" (http to https, a host to its www name); refused as
+    off-site, the rules were never read and everything was allowed."""
+    first = request.meta.get("redirect_urls", [request.url])[0]
+    return bool(request.meta.get("dont_obey_robotstxt")) and urlsplit(first).path == "/robots.txt"
 
 
 class AccountableRedirect(AccountableRedirects, RedirectMiddleware):

@@ -31,15 +31,25 @@ def test_a_longer_one_is_cut_after_the_last_whole_line_within_the_limit() -> Non
 
 
 @contextlib.contextmanager
-def site_with_robots_txt(status: int, robots_txt: bytes) -> Iterator[tuple[str, list[tuple[str, float]]]]:
+def site_with_robots_txt(
+    status: int, robots_txt: bytes, moved: bool = False
+) -> Iterator[tuple[str, list[tuple[str, float]]]]:
     """robots.txt answers `status` and `robots_txt` (or closes the connection without an answer:
-    NO_ANSWER); every other page answers, linking to an
-    article. Yields the URL and each path asked for, with when."""
+    NO_ANSWER), if `moved` after a permanent redirect to another host (localhost: the same
+    server); every other page answers, linking to an article. Yields the URL and each path asked
+    for, with when."""
     asked: list[tuple[str, float]] = []
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             asked.append((self.path, time.monotonic()))
+            if self.path == "/robots.txt" and moved and self.headers["Host"].startswith("127.0.0.1"):
+                self.send_response(301)
+                port = self.headers["Host"].rsplit(":", 1)[1]
+                self.send_header("Location", f"http://localhost:{port}/robots.txt")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             if self.path == "/robots.txt" and status == NO_ANSWER:
                 self.close_connection = True
                 return
@@ -55,6 +65,14 @@ def site_with_robots_txt(status: int, robots_txt: bytes) -> Iterator[tuple[str, 
 
     with serving_on_loopback(Handler) as base_url:
         yield base_url + "/", asked
+
+
+def test_a_robots_txt_moved_to_another_host_is_followed_there_and_obeyed(tmp_path: Path) -> None:
+    """RFC 9309 (2.3.1.2): redirects are followed, "even across authorities" (http to https,
+    a host to its www name): refused as off-site, the rules were never read and all was allowed."""
+    with site_with_robots_txt(200, DISALLOW_ALL, moved=True) as (base_url, asked):
+        run_cli("crawl", "--url", base_url, "--db", str(tmp_path / "a.db"), check=False)
+    assert {path for path, _ in asked} == {"/robots.txt"}, asked
 
 
 def test_no_request_goes_out_before_the_rules_it_waited_for(tmp_path: Path) -> None:
