@@ -1,8 +1,8 @@
 """AccountingSpider: what a news spider does with a page it will not archive.
 
-A page that failed, hit a bound or was dropped is recorded (a `NotArchived` item, which the
-pipeline writes to `failures`) or counted in the run's stats; this is the one place that
-decides which. NewsSpider (base.py) inherits it and keeps discovery and requests. A page whose
+A page that failed, hit a bound or a trap, or was dropped is recorded (a `NotArchived` item,
+which the pipeline writes to `failures`) or counted in the run's stats; this is the one place
+that decides which. NewsSpider (base.py) inherits it and keeps discovery and requests. A page whose
 reading raised is recorded too (CallbackErrors): Scrapy would only log it.
 """
 
@@ -20,8 +20,9 @@ from twisted.python.failure import Failure
 
 from archive.store import GONE_STATUSES
 from crawler.items import NotArchived
-from crawler.kinds import DUPLICATE, OTHER, ROBOTS
+from crawler.kinds import DUPLICATE, FRUITLESS, KNOWN_TRAP, OTHER, ROBOTS, TRAP, bound_counter
 from crawler.outcomes import Ledger, Verdict, classify, source_url
+from crawler.traps import FRUITLESS_SETTING, Trap, TrapDetector
 
 ERROR_CHARS = 200  # of an exception's message in a failure's reason
 
@@ -30,6 +31,7 @@ class AccountingSpider(scrapy.Spider):
     """Records or counts every page it will not archive; subclasses set what is declared here."""
 
     ledger: Ledger
+    traps: TrapDetector
     crawl_run: int | None
 
     @property
@@ -63,6 +65,20 @@ class AccountingSpider(scrapy.Spider):
             self.crawler.stats.inc_value("govarchive/dead_links")  # recorded, but no fault of the crawl
         self.logger.warning("could not fetch %s: %s", url, verdict.reason)
         yield self.not_archived(url, verdict.kind, verdict.reason, verdict.http_status, verdict.setting)
+
+    def refuse(self, url: str, trap: Trap) -> Iterator[NotArchived]:
+        """A URL that is a trap by itself is recorded as a failure; pages of a fruitless shape
+        are counted (the shape goes to the archive's `traps` table with the run). What an
+        earlier run found is only counted."""
+        self.ledger.settle(url)
+        if self.traps.found_before(url):
+            self.count_skip(KNOWN_TRAP)
+        elif trap.setting == FRUITLESS_SETTING:
+            self.count_skip(FRUITLESS)
+            self.crawler.stats.inc_value(bound_counter(FRUITLESS_SETTING))
+        else:
+            self.logger.info("not following %s: %s", url, trap.reason)
+            yield self.not_archived(url, TRAP, trap.reason, bound=trap.setting)
 
     def on_discovery_error(self, failure: Failure) -> Iterator[NotArchived]:
         """A missing sitemap, feed or listing is normal; one cut short by a bound is recorded."""

@@ -31,22 +31,18 @@ from crawler.incremental import Revisits
 from crawler.items import FetchedPage, NotArchived, NotModified, headers_of
 from crawler.kinds import (
     BAD_URL,
-    FRUITLESS,
     KNOWN,
-    KNOWN_TRAP,
     NOT_ARTICLE,
     NOT_HTML,
     OFFSITE,
     TOO_LARGE,
-    TRAP,
-    bound_counter,
 )
 from crawler.outcomes import CANDIDATE_ROUTES, Ledger, storable, unreadable_reason, unrequestable, url_key
 from crawler.outcomes import source_url as outcome_source
 from crawler.pagetype import kind_of
 from crawler.robots import ROBOTS_SETTING, robots_head
 from crawler.spiders.accounting import AccountingSpider
-from crawler.traps import FRUITLESS_SETTING, Trap, TrapDetector, TrapRules
+from crawler.traps import Trap, TrapDetector, TrapRules
 from crawler.visit_ids import without_visit_ids
 
 REQUIRED = ("name", "agency", "base_url")
@@ -346,20 +342,6 @@ class NewsSpider(AccountingSpider):
             headers = self.revisits.conditional_headers(url)
             meta["handle_httpstatus_list"] = [304]
         yield Request(url, callback=self.parse_page, errback=self.on_page_error, meta=meta, headers=headers)
-
-    def refuse(self, url: str, trap: Trap) -> Iterator[NotArchived]:
-        """A URL that is a trap by itself is recorded as a failure; pages of a fruitless shape
-        are counted (the shape goes to the archive's `traps` table with the run). What an
-        earlier run found is only counted."""
-        self.ledger.settle(url)
-        if self.traps.found_before(url):
-            self.count_skip(KNOWN_TRAP)
-        elif trap.setting == FRUITLESS_SETTING:
-            self.count_skip(FRUITLESS)
-            self.crawler.stats.inc_value(bound_counter(FRUITLESS_SETTING))
-        else:
-            self.logger.info("not following %s: %s", url, trap.reason)
-            yield self.not_archived(url, TRAP, trap.reason, bound=trap.setting)
 
     def too_many_links(self, url: str) -> NotArchived:
         """A sitemap, feed or listing naming more pages than a page may: the first are followed."""
