@@ -203,9 +203,8 @@ def filter_conditions(filters: Filters) -> list[tuple[str, list[Any]]]:
             conditions.append((f"a.{column} = ?", [value]))
     if filters.since:
         conditions.append(("a.published >= ?", [filters.since]))
-    if filters.until:
-        next_day = (date.fromisoformat(filters.until) + timedelta(days=1)).isoformat()
-        conditions.append(("a.published < ?", [next_day]))
+    if filters.until and (until := date.fromisoformat(filters.until)) < date.max:  # no day after 9999-12-31
+        conditions.append(("a.published < ?", [(until + timedelta(days=1)).isoformat()]))
     return conditions
 
 

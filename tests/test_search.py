@@ -165,6 +165,7 @@ def test_filters_narrow_by_site_agency_day_and_language(tmp_path) -> None:
     assert found(agency="กระทรวงสาธารณสุข") == ["2", "3"]
     assert found(since="2023-01-01") == ["0", "2", "3"]
     assert found(since="2023-01-01", until="2023-08-30") == ["0", "3"]  # the until day is included
+    assert found(since="0001-01-01", until="9999-12-31") == ["0", "1", "2", "3"]  # the calendar's ends
     assert found(language="en") == ["3"]
     assert search(db, "เลิศรัฐ", limit=1).total == 4
 
