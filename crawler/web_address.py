@@ -20,8 +20,16 @@ def web_address(base: str, link: str | None) -> str | None:
         return None
     try:
         address = urljoin(base, link.strip())
-        parts = urlsplit(address)
-        parts.port  # noqa: B018 (raises on a port out of range or not a number)
     except ValueError:
         return None
-    return address if parts.scheme in WEB_SCHEMES and parts.hostname else None
+    return address if is_web_address(address) else None
+
+
+def is_web_address(url: str) -> bool:
+    """An absolute http(s) address with a host and a port that can be."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises on a port out of range or not a number)
+    except ValueError:
+        return False
+    return parts.scheme in WEB_SCHEMES and bool(parts.hostname)

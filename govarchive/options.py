@@ -13,6 +13,7 @@ import click
 from sqlite_utils import Database
 
 from archive.db import DEFAULT_PATH, NotAnArchiveError, OutdatedArchiveError, open_archive, open_for_reading
+from crawler.web_address import is_web_address
 
 if TYPE_CHECKING:
     from crawler.spiders.base import NewsSpider
@@ -49,15 +50,23 @@ def http_url(ctx: click.Context | None, param: click.Parameter | None, value: An
     """A site's base URL (or a tuple of them) as the user gave it, if it is one: http(s), with
     a host."""
     for url in value if isinstance(value, tuple) else [value] if value is not None else []:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        if not is_web_address(url):
             raise click.BadParameter(f"{url!r} is not an http(s) URL with a host, e.g. https://www.example.go.th/")
     return value
 
 
+def _is_redis_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises on a port out of range or not a number)
+    except ValueError:
+        return False
+    return parts.scheme in ("redis", "rediss", "unix")
+
+
 def redis_url(ctx: click.Context | None, param: click.Parameter | None, value: str | None) -> str | None:
     """A Redis server as redis-py takes it: redis://[:password@]host:port/db, rediss:// (TLS), unix://."""
-    if value is not None and urlsplit(value).scheme not in ("redis", "rediss", "unix"):
+    if value is not None and not _is_redis_url(value):
         raise click.BadParameter(f"{value!r} is not a Redis URL, e.g. redis://127.0.0.1:6379/0 (rediss:// for TLS)")
     return value
 

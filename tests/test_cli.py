@@ -218,7 +218,9 @@ def test_record_replaces_the_old_recording_when_it_succeeds(serve, tmp_path: Pat
     assert not (folder / "manifest.json").read_text("utf-8").startswith('{"earlier"')
 
 
-@pytest.mark.parametrize("url", ["notaurl", "ftp://www.example.go.th/", "http:///news/"])
+@pytest.mark.parametrize(
+    "url", ["notaurl", "ftp://www.example.go.th/", "http:///news/", "http://[::1/", "http://127.0.0.1:99999/"]
+)
 def test_crawl_refuses_what_is_not_an_http_url_in_one_line(url: str, tmp_path: Path) -> None:
     db = tmp_path / "a.db"
     result = run_cli("crawl", "--url", url, "--db", str(db), check=False)

@@ -199,8 +199,9 @@ def test_a_redis_password_is_required_and_never_printed(redis_url: str, tmp_path
     assert writer.returncode == 0 and "s3cret" not in writer.stderr + writer.stdout
 
 
-def test_a_redis_url_that_is_not_one_is_a_usage_error() -> None:
-    result = run_cli("crawl", "--redis", "http://127.0.0.1:6379", "--url", "http://127.0.0.1:1/", check=False)
+@pytest.mark.parametrize("url", ["http://127.0.0.1:6379", "redis://[::1", "redis://127.0.0.1:99999/0"])
+def test_a_redis_url_that_is_not_one_is_a_usage_error(url: str) -> None:
+    result = run_cli("crawl", "--redis", url, "--url", "http://127.0.0.1:1/", check=False)
     assert result.returncode == 2 and "not a Redis URL" in result.stderr
 
 
