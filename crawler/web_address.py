@@ -9,7 +9,7 @@ without loading Scrapy.
 
 from __future__ import annotations
 
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 WEB_SCHEMES = ("http", "https")  # the addresses a crawl requests and the archive keeps
 
@@ -27,9 +27,16 @@ def web_address(base: str, link: str | None) -> str | None:
 
 def is_web_address(url: str) -> bool:
     """An absolute http(s) address with a host and a port that can be."""
+    parts = readable(url)
+    return parts is not None and parts.scheme in WEB_SCHEMES and bool(parts.hostname)
+
+
+def readable(url: str) -> SplitResult | None:
+    """urllib's reading of `url`, or None where urllib raises: a broken IPv6 host, a port past
+    65535 or not a number (those raise only when the port is asked for)."""
     try:
         parts = urlsplit(url)
-        parts.port  # noqa: B018 (raises on a port out of range or not a number)
+        parts.port  # noqa: B018
     except ValueError:
-        return False
-    return parts.scheme in WEB_SCHEMES and bool(parts.hostname)
+        return None
+    return parts

@@ -7,13 +7,12 @@ import difflib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import click
 from sqlite_utils import Database
 
 from archive.db import DEFAULT_PATH, NotAnArchiveError, OutdatedArchiveError, open_archive, open_for_reading
-from crawler.web_address import is_web_address
+from crawler.web_address import is_web_address, readable
 
 if TYPE_CHECKING:
     from crawler.spiders.base import NewsSpider
@@ -55,18 +54,12 @@ def http_url(ctx: click.Context | None, param: click.Parameter | None, value: An
     return value
 
 
-def _is_redis_url(url: str) -> bool:
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 (raises on a port out of range or not a number)
-    except ValueError:
-        return False
-    return parts.scheme in ("redis", "rediss", "unix")
-
-
 def redis_url(ctx: click.Context | None, param: click.Parameter | None, value: str | None) -> str | None:
     """A Redis server as redis-py takes it: redis://[:password@]host:port/db, rediss:// (TLS), unix://."""
-    if value is not None and not _is_redis_url(value):
+    if value is None:
+        return None
+    parts = readable(value)
+    if parts is None or parts.scheme not in ("redis", "rediss", "unix"):
         raise click.BadParameter(f"{value!r} is not a Redis URL, e.g. redis://127.0.0.1:6379/0 (rediss:// for TLS)")
     return value
 
