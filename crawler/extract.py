@@ -38,6 +38,7 @@ EXTRACTOR = f"trafilatura {version('trafilatura')}"
 POST_TEXT_SHARE = 0.5  # the post element must hold this share of the page's paragraph text
 SHORT_BODY_SHARE = 0.3  # a main text under this share of the page's <p> and table-cell text gets a second pass
 CONFIRM_CHARS = 300  # a main text shorter than this must be found by the precision pass too
+TITLE_SEPARATORS = frozenset("-–—|:·•»")  # between a heading and the site's name in a <title>
 # <meta> keys (property, name or itemprop), read in one pass over the page's meta tags.
 PUBLISHED_META = ("article:published_time", "datePublished", "DC.date.issued", "date")
 MODIFIED_META = ("article:modified_time", "dateModified", "og:updated_time")
@@ -121,9 +122,10 @@ def extract(html: str, url: str, rules: ExtractionRules = ExtractionRules(), fin
     text = _main_text(page, url, rules.post_selectors)  # the last step: it may cut the tree
     if not title:
         raise ExtractionError("no title found on the page")
+    title, body = _title_and_body(text, title)
     return Extracted(
         title=title,
-        body=_body(text, title),
+        body=body,
         url=canonical,
         published=iso(published),
         modified=iso(parse_date(said.meta_value(meta, MODIFIED_META) or said.jsonld_value(jsonld, "dateModified"), tz)),
@@ -316,15 +318,19 @@ def _htmldate(page: Selector, tz: ZoneInfo) -> datetime | None:
     return parse_date(found, tz)
 
 
-def _body(text: str, title: str) -> str:
-    """Paragraphs separated by blank lines, without the title repeated as the first line."""
+def _title_and_body(text: str, title: str) -> tuple[str, str]:
+    """The title, and the paragraphs separated by blank lines without it as the first line.
+    A first line that begins the title before a separator (a page without og:title or <h1>,
+    whose <title> adds the site's name: "Heading - Office") is the heading: it is the title."""
     paragraphs = [" ".join(line.split()) for line in normalize_text(text).splitlines()]
     paragraphs = [p for p in paragraphs if p]
-    if paragraphs and paragraphs[0] == " ".join(title.split()):
-        paragraphs = paragraphs[1:]
+    title = " ".join(title.split())
+    first = paragraphs[0] if paragraphs else ""
+    if first and (first == title or (title.startswith(first) and title[len(first) :].lstrip()[:1] in TITLE_SEPARATORS)):
+        title, paragraphs = first, paragraphs[1:]
     if not paragraphs:
         raise ExtractionError("the main text holds nothing but the title")
-    return "\n\n".join(paragraphs)
+    return title, "\n\n".join(paragraphs)
 
 
 def _terms(page: Selector, rules: ExtractionRules) -> tuple[list[str], list[str]]:

@@ -236,6 +236,14 @@ def test_a_joomla_articles_info_block_gives_its_date_and_leaves_its_text(spider:
     assert (page.published or "").startswith("2023-03-12")
 
 
+@pytest.mark.parametrize("spider", [JoomlaNewsSpider, UrlNewsSpider], ids=["joomla", "any site"])
+def test_a_first_line_that_begins_the_pages_title_is_its_heading_and_the_title(spider: type[NewsSpider]) -> None:
+    """Joomla 2.5 writes no og:title or <h1>; its <title> adds the office's name after a dash."""
+    page = extract(read_fixture("plain", "joomla25-article.html"), "https://x.go.th/a", spider.rules())
+    assert page.title == "อบรมอาชีพให้กลุ่มสตรีในชุมชน"  # the <title>: "... - สำนักงานพัฒนาชุมชนอำเภอ"
+    assert page.body.startswith("สำนักงานพัฒนาชุมชนอำเภอจัดอบรม")
+
+
 def test_a_publication_date_in_microdata_keeps_its_time_and_offset() -> None:
     page = extract(read_fixture("plain", "joomla4-article.html"), "https://x.go.th/a", JoomlaNewsSpider.rules())
     assert page.published == "2023-03-12T09:30:00+07:00"  # the visible date says only the day
