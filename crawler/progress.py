@@ -18,7 +18,7 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 from twisted.python.failure import Failure
 
-from crawler.kinds import BOUND_KINDS, DISK_FULL
+from crawler.kinds import BOUND_KINDS, DISK_FULL, ROBOTS
 from crawler.outcomes import is_disk_full
 
 log = logging.getLogger("govarchive.progress")
@@ -39,6 +39,7 @@ def summary(stats: dict[str, Any]) -> dict[str, int]:
     figures = {name: int(stats.get(f"govarchive/{name}", 0) or 0) for name in COUNTERS}
     figures["bounded"] = sum(int(stats.get(f"govarchive/failed/{kind}", 0) or 0) for kind in BOUND_KINDS)
     figures["known"] = int(stats.get("govarchive/skipped/known", 0) or 0)
+    figures["robots"] = int(stats.get(f"govarchive/skipped/{ROBOTS}", 0) or 0)  # pages and routes it forbids
     figures["dead_links"] = int(stats.get("govarchive/dead_links", 0) or 0)  # 404/410 links from listings
     figures["skipped"] = sum(int(v or 0) for k, v in stats.items() if k.startswith("govarchive/skipped/"))
     figures["not_modified"] = int(stats.get("govarchive/http_304", 0) or 0)  # counted below the HTTP cache

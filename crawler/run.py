@@ -38,6 +38,7 @@ NO_ARTICLE = (  # a news site's crawl that reached no article, archived or new: 
     "no article found among the {pages} pages fetched (the log says which routes gave nothing): "
     "check the address and the site's routes (--routes)"
 )
+NOTHING_ALLOWED = "robots.txt forbids every page and route the crawl would have fetched ({forbidden}): nothing archived"
 FINISHED = "finished"
 SHUTDOWN = "shutdown"  # Scrapy's finish reason after SIGTERM or SIGINT
 log = logging.getLogger("govarchive.run")
@@ -336,5 +337,7 @@ def judge(reason: str, figures: dict[str, int]) -> tuple[str, str]:
     if faults and faults / (done + faults) > FAILURE_RATE_LIMIT:
         return "failed", f"{faults} failures for {done} articles (over {FAILURE_RATE_LIMIT:.0%})"
     if reason == FINISHED and not (done or figures["failures"] or figures["removed"]):
+        if figures["robots"]:
+            return "failed", NOTHING_ALLOWED.format(forbidden=figures["robots"])
         return "failed", NO_ARTICLE.format(pages=figures["pages"])
     return "ok", ""

@@ -83,6 +83,15 @@ def test_no_request_goes_out_before_the_rules_it_waited_for(tmp_path: Path) -> N
     assert {path for path, _ in asked} == {"/robots.txt"}, asked
 
 
+def test_a_site_whose_robots_txt_forbids_everything_fails_saying_so(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    with site_with_robots_txt(200, DISALLOW_ALL) as (base_url, _):
+        done = run_cli("crawl", "--url", base_url, "--db", str(db), check=False)
+    assert done.returncode == 1
+    ((run_status, reason),) = rows(db, "select status, stop_reason from crawl_runs")
+    assert run_status == "failed" and reason.startswith("robots.txt forbids every page"), reason
+
+
 @pytest.mark.parametrize(
     ("status", "answer"),
     [(503, b"<html>Service Unavailable</html>"), (NO_ANSWER, b"")],

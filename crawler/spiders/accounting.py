@@ -81,9 +81,12 @@ class AccountingSpider(scrapy.Spider):
             yield self.not_archived(url, TRAP, trap.reason, bound=trap.setting)
 
     def on_discovery_error(self, failure: Failure) -> Iterator[NotArchived]:
-        """A missing sitemap, feed or listing is normal; one cut short by a bound is recorded."""
+        """A missing sitemap, feed or listing is normal; one cut short by a bound is recorded,
+        and one robots.txt forbids is counted (a run that archives nothing then says why)."""
         request = failure.request  # type: ignore[attr-defined]
         verdict = self.verdict(failure)
+        if verdict.kind == ROBOTS:
+            self.count_skip(ROBOTS)
         self.logger.info("discovery route not available: %s (%s)", request.url, verdict.reason)
         if verdict.setting is not None:
             yield self.not_archived(source_url(request), verdict.kind, verdict.reason, bound=verdict.setting)
