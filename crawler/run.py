@@ -38,7 +38,7 @@ NO_ARTICLE = (  # a news site's crawl that reached no article, archived or new: 
     "no article found among the {pages} pages fetched (the log says which routes gave nothing): "
     "check the address and the site's routes (--routes)"
 )
-NOTHING_ALLOWED = "robots.txt forbids every page and route the crawl would have fetched ({forbidden}): nothing archived"
+NOTHING_ALLOWED = "no article found, and robots.txt forbids {forbidden} of the pages and routes the crawl would fetch"
 FINISHED = "finished"
 SHUTDOWN = "shutdown"  # Scrapy's finish reason after SIGTERM or SIGINT
 log = logging.getLogger("govarchive.run")
