@@ -27,8 +27,9 @@ from crawler.coordination import (
 )
 from crawler.frontier import FRONTIER_LOST, worker_id
 from crawler.incremental import Revisits
+from crawler.kinds import FINISHED
 from crawler.progress import bar_logging, summary
-from crawler.run import FINISHED, SiteCrawl, SiteResult, plan, project_settings, quiet_process, unthrottle_loopback
+from crawler.run import SiteCrawl, SiteResult, plan, project_settings, quiet_process, unthrottle_loopback
 from crawler.settings import DOWNLOADER_MIDDLEWARES, ITEM_PIPELINES
 
 HANDOFF = "crawler.handoff.HandoffPipeline"

@@ -49,8 +49,9 @@ from crawler.coordination import (
 from crawler.frontier import KNOWN_COUNTER, drained
 from crawler.handoff import backlog_key, results_key
 from crawler.items import Article, Attachment, NotArchived
+from crawler.kinds import FINISHED
 from crawler.locks import AlreadyRunningError, SiteLock
-from crawler.run import FINISHED, SHUTDOWN, SITE_ENDS, SiteResult, close_run
+from crawler.run import SHUTDOWN, SITE_ENDS, SiteResult, close_run
 from crawler.writes import write_item
 
 log = logging.getLogger("govarchive.ingest")

@@ -24,6 +24,7 @@ VALIDATION = "validation"
 UNREADABLE = "unreadable"  # an attachment kept as fetched whose text could not be read
 BAD_URL = "bad_url"  # an address no request can be made for, named by a sitemap, feed or the API
 OTHER = "other"
+FINISHED = "finished"  # Scrapy's finish reason for a crawl that ran out of requests
 DISK_FULL = "disk_full"  # a crawl's finish reason when the archive's disk filled up
 WRITER_GONE = "writer_gone"  # a crawl's finish reason when its archive writer process died
 # Kinds that are bounds we set, not faults of the site: they do not count towards the

@@ -22,7 +22,7 @@ from archive.store import ArchiveWriter
 from crawler import header_bound
 from crawler.budget import BUDGET_STOPS
 from crawler.incremental import Revisits
-from crawler.kinds import BUDGET, CONNECTION, DISK_FULL, OTHER, ROBOTS, STOPPED, WRITER_GONE, bound_counter
+from crawler.kinds import BUDGET, CONNECTION, DISK_FULL, FINISHED, OTHER, ROBOTS, STOPPED, WRITER_GONE, bound_counter
 from crawler.locks import AlreadyRunningError, SiteLock
 from crawler.outcomes import is_disk_full
 from crawler.progress import bar_logging, summary
@@ -39,7 +39,6 @@ NO_ARTICLE = (  # a news site's crawl that reached no article, archived or new: 
     "check the address and the site's routes (--routes)"
 )
 NOTHING_ALLOWED = "no article found, and robots.txt forbids {forbidden} of the pages and routes the crawl would fetch"
-FINISHED = "finished"
 SHUTDOWN = "shutdown"  # Scrapy's finish reason after SIGTERM or SIGINT
 log = logging.getLogger("govarchive.run")
 

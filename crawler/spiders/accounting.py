@@ -2,8 +2,8 @@
 
 A page that failed, hit a bound or a trap, or was dropped is recorded (a `NotArchived` item,
 which the pipeline writes to `failures`) or counted in the run's stats; this is the one place
-that decides which. NewsSpider (base.py) inherits it and keeps discovery and requests. A page whose
-reading raised is recorded too (CallbackErrors): Scrapy would only log it.
+that decides which. NewsSpider (base.py) inherits it and keeps discovery and requests. A page
+whose reading raised is recorded too (CallbackErrors): Scrapy would only log it.
 """
 
 from __future__ import annotations

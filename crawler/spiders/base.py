@@ -31,6 +31,7 @@ from crawler.incremental import Revisits
 from crawler.items import FetchedPage, NotArchived, NotModified, headers_of
 from crawler.kinds import (
     BAD_URL,
+    FINISHED,
     KNOWN,
     NOT_ARTICLE,
     NOT_HTML,
@@ -142,7 +143,7 @@ class NewsSpider(AccountingSpider):
 
     def closed(self, reason: str) -> None:
         """Said at the end, as a run that archived nothing would otherwise give no hint why."""
-        if "sitemap" in self.routes and reason == "finished" and not self.crawler.stats.get_value(SITEMAPS_NAMING):
+        if "sitemap" in self.routes and reason == FINISHED and not self.crawler.stats.get_value(SITEMAPS_NAMING):
             usual = ", ".join(USUAL_SITEMAPS)
             self.logger.warning("no sitemap found: robots.txt's Sitemap: lines, else %s: none named a page", usual)
 
