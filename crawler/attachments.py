@@ -13,12 +13,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from parsel import Selector, SelectorList
 
 from crawler.visit_ids import without_visit_ids
-from crawler.web_address import web_address
+from crawler.web_address import readable, web_address
 
 DOCUMENT = "document"
 IMAGE = "image"
@@ -59,8 +58,8 @@ def attachment_refs(page: Selector, page_url: str, post_selectors: tuple[str, ..
 
     add(next(filter(None, (page.css(s).get() for s in LEAD_IMAGE_SELECTORS)), None), LEAD_IMAGE)
     for href in post.css("a::attr(href)").getall():
-        address = web_address(page_url, href)
-        if address and DOCUMENT_EXTENSIONS.search(urlsplit(address).path):
+        parts = readable(href.strip())  # a relative link's path ends as the absolute one's does
+        if parts is not None and DOCUMENT_EXTENSIONS.search(parts.path):
             add(href, DOCUMENT)
     for src in post.css("img::attr(src)").getall():
         add(src, IMAGE)

@@ -238,7 +238,8 @@ class NewsSpider(AccountingSpider):
         if sitemap.cut:
             yield self.too_many_links(response.url)
         locations = [(discovery.page_location(response.url, loc), lastmod) for loc, lastmod in sitemap.locations]
-        self.crawler.stats.inc_value(SITEMAPS_NAMING, int(bool(locations)))  # a soft 404's HTML names none
+        if locations:  # a soft 404's HTML at a usual sitemap place names none
+            self.crawler.stats.inc_value(SITEMAPS_NAMING)
         self.traps.named("sitemap", shape, [loc for loc, _ in locations], self.revisits.is_known)
         for loc, lastmod in locations:
             if sitemap.index:
