@@ -3,7 +3,9 @@
 Older Thai sites serve TIS-620 / windows-874 pages, often with a charset header that is
 wrong (utf-8 or iso-8859-1 by server default) or missing. Scrapy believes the header; we
 check it: an encoding is only kept if the body decodes under it without errors, and a
-Western single-byte guess is replaced by windows-874 when the bytes read as Thai.
+Western single-byte guess is replaced by windows-874 when the bytes read as Thai. A label
+naming an encoding that is not ASCII-compatible (UTF-16, EBCDIC) is kept only if the page's
+markup reads as markup under it: such encodings decode almost any bytes without an error.
 
 A UTF-8 page with a few bad bytes (a broken editor, a truncated copy-paste) decodes under no
 candidate cleanly, yet it is UTF-8: almost all of its non-ASCII bytes form valid UTF-8
@@ -14,6 +16,7 @@ README, Reliability); the bad bytes are then replaced, not the page re-read as T
 
 from __future__ import annotations
 
+import functools
 import re
 
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom, resolve_encoding
@@ -25,6 +28,7 @@ IN_RUN_SHARE = 0.8  # Thai words are runs of such bytes; accented Latin letters 
 # Invalid bytes / (invalid bytes + valid multi-byte characters) when read as UTF-8: at or
 # below this, the page is UTF-8 with a few bad bytes (bench/encodings.py measures the margin).
 MAX_INVALID_UTF8_SHARE = 0.4
+MARKUP_SAMPLE = b'<meta charset="utf-8"></head>'  # ASCII as pages write it
 ESCAPED_BYTE = re.compile("[\udc80-\udcff]")  # an undecodable byte, under surrogateescape
 
 
@@ -34,6 +38,21 @@ def decoded(body: bytes, encoding: str) -> str | None:
         return body.decode(encoding)
     except (UnicodeDecodeError, LookupError):
         return None
+
+
+def reads_as_markup(body: bytes, text: str, encoding: str) -> bool:
+    """Whether a reading keeps the page's tags. Under UTF-16 or EBCDIC a UTF-8 page (labelled
+    so by a `<meta>` some editors write, or by a server's header) decodes without an error into
+    CJK or accented letters, and its article was lost as a page without a title. A real UTF-16
+    page keeps its `<`s (a few more 0x3C bytes are halves of other characters); an EBCDIC
+    one reads more `<`s than it has 0x3C bytes."""
+    return _ascii_compatible(encoding) or 2 * text.count("<") >= body.count(b"<")
+
+
+@functools.lru_cache
+def _ascii_compatible(encoding: str) -> bool:
+    """Whether ASCII markup is itself under `encoding`: no check is needed where it is."""
+    return MARKUP_SAMPLE.decode(encoding, "replace") == MARKUP_SAMPLE.decode("ascii")
 
 
 def looks_thai(body: bytes) -> bool:
@@ -74,7 +93,7 @@ def read_body(body: bytes, content_type: str | None = None) -> tuple[str, str | 
     ]
     for candidate in candidates:
         text = decoded(body, candidate) if candidate else None
-        if candidate is None or text is None:
+        if candidate is None or text is None or not reads_as_markup(body, text, candidate):
             continue
         if resolve_encoding(candidate) in WESTERN_SINGLE_BYTE and looks_thai(body):
             return THAI, None

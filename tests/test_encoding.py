@@ -48,9 +48,25 @@ def test_an_unlabelled_windows_874_page_is_read_as_thai() -> None:
     assert TITLE in decode_html(body)
 
 
+@pytest.mark.parametrize("content_type", ["text/html", "text/html; charset=utf-16", "text/html; charset=cp037"])
+def test_a_utf8_page_labelled_utf16_or_ebcdic_is_read_as_utf8(content_type: str) -> None:
+    """UTF-16 and EBCDIC decode a UTF-8 page without an error, into nonsense with no tags."""
+    body = (PAGES / "utf8-labelled-utf16.html").read_bytes()  # its <meta> says utf-16
+    assert resolve_encoding(choose_encoding(body, content_type)) == "utf-8"
+    assert TITLE in decode_html(body, content_type)
+
+
+def test_a_real_utf16_page_without_a_byte_order_mark_stays_utf16() -> None:
+    page = (PAGES / "utf8-labelled-utf16.html").read_text("utf-8")
+    body = page.encode("utf-16-le")
+    assert choose_encoding(body, "text/html; charset=utf-16le") == "utf-16-le"
+    assert decode_html(body, "text/html; charset=utf-16le") == page
+
+
 @pytest.mark.parametrize(
     ("page", "content_type"),
     [
+        ("utf8-labelled-utf16.html", "text/html; charset=utf-16"),
         ("utf8-with-invalid-bytes.html", UTF8_HEADER),
         ("windows-874-labelled-utf8.html", UTF8_HEADER),
         ("windows-874-unlabelled.html", "text/html"),
