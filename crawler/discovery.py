@@ -18,8 +18,10 @@ from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
+from w3lib.encoding import html_body_declared_encoding, resolve_encoding
 
 from crawler import markup
+from crawler.encoding import read_body
 from crawler.page_metadata import read_json
 from crawler.visit_ids import without_visit_ids
 
@@ -42,6 +44,10 @@ DENY = (
 PAGE_NUMBER = re.compile(r"/page/\d+/?$|[?&]paged?=\d+")
 PAGINATION = ", ".join(('link[rel="next"]::attr(href)', 'a[rel="next"]::attr(href)', "a.next::attr(href)"))
 ANCHOR = re.compile(rb"<a[\s>]", re.IGNORECASE)
+# Where an XML document begins, looked for in the first XML_START_WITHIN bytes of a body.
+XML_START = re.compile(rb"<\?xml\b|<(?:urlset|sitemapindex|rss|feed|rdf:RDF)\b")
+XML_START_WITHIN = 64 * 1024
+XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
 
 
 @dataclass(frozen=True)
@@ -53,12 +59,36 @@ class SitemapEntries:
 
 def sitemap_entries(body: bytes, max_size: int, max_entries: int) -> SitemapEntries:
     """A sitemap, gzipped (a .xml.gz file: a Content-Encoding, Scrapy has already undone) or
-    not, its first `max_entries` entries. Raises scrapy's _DecompressionMaxSizeExceeded past
+    not, its first `max_entries` entries, read from where the document begins in the encoding
+    its bytes are in. Raises scrapy's _DecompressionMaxSizeExceeded past
     `max_size`, and lxml's or gzip's errors on a file that is not one."""
-    sitemap = Sitemap(gunzip(body, max_size=max_size) if body[:2] == b"\x1f\x8b" else body)
+    xml = gunzip(body, max_size=max_size) if body[:2] == b"\x1f\x8b" else body
+    sitemap = Sitemap(in_its_encoding(from_document_start(xml)))
     entries = [(entry.get("loc", "").strip(), entry.get("lastmod")) for entry in islice(sitemap, max_entries + 1)]
     locations = [(loc, lastmod) for loc, lastmod in entries[:max_entries] if loc]
     return SitemapEntries(sitemap.type == "sitemapindex", locations, len(entries) > max_entries)
+
+
+def from_document_start(body: bytes) -> bytes:
+    """An XML body from where its document begins. A PHP site that shows its errors prints
+    its warnings and notices before the sitemap or feed it writes, and lxml read that HTML
+    fragment as the document: the sitemap or feed named nothing."""
+    start = XML_START.search(body, 0, XML_START_WITHIN)
+    return body[start.start() :] if start is not None and start.start() > 0 else body
+
+
+def in_its_encoding(body: bytes) -> bytes:
+    """An XML body lxml reads right: one whose declaration names an encoding the bytes are
+    not in (a UTF-8 sitemap declared TIS-620 or UTF-16: Thai addresses read as mojibake, or
+    nothing read at all) is given as UTF-8 without the declaration. Checked only for a
+    declaration other than UTF-8, which lxml reads as UTF-8 anyway."""
+    declared = html_body_declared_encoding(body)
+    if declared is None or resolve_encoding(declared) == "utf-8":
+        return body
+    encoding, text = read_body(body)
+    if resolve_encoding(encoding) == resolve_encoding(declared):
+        return body
+    return XML_DECLARATION.sub("", text if text is not None else body.decode(encoding, "replace"), count=1).encode()
 
 
 def page_location(sitemap_url: str, loc: str) -> str:
@@ -85,7 +115,7 @@ def resolved(response: TextResponse, link: str) -> str:
 
 def feed_links(response: TextResponse) -> list[str]:
     """The item links of an RSS feed and the alternate links of an Atom feed, absolute."""
-    feed = Selector(text=response.text, type="xml")
+    feed = Selector(text=from_document_start(response.body).decode(response.encoding, "replace"), type="xml")
     feed.remove_namespaces()
     links = feed.xpath("//item/link/text()").getall()
     links += feed.xpath("//entry/link[@rel='alternate' or not(@rel)]/@href").getall()

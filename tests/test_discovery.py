@@ -65,6 +65,30 @@ def test_rss_and_atom_feeds_name_their_articles(feed: str) -> None:
     assert discovery.feed_links(response) == [item["url"] for item in ITEMS]
 
 
+# What a PHP site that shows its errors prints before every page it writes, XML included.
+PHP_NOTICES = (FILES / "plain" / "php-notices.html").read_bytes()
+THAI_PAGES = [(f"{ROOT}ข่าว/{n}/", None) for n in (1, 2)]
+
+
+def test_a_sitemap_or_feed_after_php_warnings_is_read_from_where_it_begins() -> None:
+    sitemap = formats.urlset(THAI_PAGES).encode()
+    assert discovery.sitemap_entries(PHP_NOTICES + sitemap, 2**20, 50).locations == THAI_PAGES
+    feed = PHP_NOTICES + formats.rss(ITEMS, "Site", "News", ROOT).encode()
+    assert discovery.feed_links(XmlResponse(f"{ROOT}feed/", body=feed)) == [item["url"] for item in ITEMS]
+
+
+@pytest.mark.parametrize("declared", ["TIS-620", "UTF-16"])
+def test_a_utf8_sitemap_declared_in_another_encoding_is_read_as_utf8(declared: str) -> None:
+    """lxml believes the declaration: Thai addresses became mojibake, or nothing was read."""
+    sitemap = formats.urlset(THAI_PAGES).replace('encoding="UTF-8"', f'encoding="{declared}"')
+    assert discovery.sitemap_entries(sitemap.encode(), 2**20, 50).locations == THAI_PAGES
+
+
+def test_a_sitemap_in_the_thai_encoding_it_declares_is_read_in_it() -> None:
+    sitemap = formats.urlset(THAI_PAGES).replace('encoding="UTF-8"', 'encoding="TIS-620"')
+    assert discovery.sitemap_entries(sitemap.encode("tis-620"), 2**20, 50).locations == THAI_PAGES
+
+
 def crawl_spider(**overrides: object) -> NewsSpider:
     """A --url crawl's spider of ROOT, with our settings."""
     ours = {name: value for name, value in vars(settings).items() if name.startswith("GOVARCHIVE_")}

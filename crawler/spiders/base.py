@@ -233,7 +233,7 @@ class NewsSpider(AccountingSpider):
             yield self.not_archived(response.url, TOO_LARGE, reason, bound="GOVARCHIVE_SITEMAP_MAXSIZE")
             return
         except Exception as error:  # lxml raises several types on bad XML, gzip on a bad file
-            self.logger.warning("unreadable sitemap %s: %s", response.url, error)
+            self.logger.warning("unreadable sitemap %s: %s", response.url, str(error) or "no XML document in it")
             return
         if sitemap.cut:
             yield self.too_many_links(response.url)
