@@ -1,4 +1,5 @@
-"""What extracting one page may cost an extraction worker: CPU time and memory.
+"""What extracting one page may cost an extraction worker: CPU time and memory; and how much
+text it may give the archive.
 
 A news article takes a few milliseconds and a few MB. A bloated page takes far more:
 trafilatura's text output takes time that grows with the square of a page's links (60,000
@@ -7,6 +8,8 @@ of links: 150 MB, kept by the heap after the page is done). A crawl downloads pa
 DOWNLOAD_MAXSIZE (32 MiB), so one such page could hold a worker for minutes and gigabytes.
 Both bounds are settings (crawler/settings.py); a page past one is an `extraction` failure
 naming it, and the worker goes on with the next page, having given back what the page took.
+So is a page whose text is longer than an article's can be: a page of 10 MB of paragraphs
+extracts in 2 s to 4 million characters, which the archive would store, index and version.
 
 The CPU bound is a signal, which Python handles between bytecodes: a worker blocked or looping
 in C code never sees it. So the crawl also waits at most WALL_PER_CPU_SECOND seconds for each
@@ -26,6 +29,7 @@ from functools import cache
 
 CPU_SETTING = "GOVARCHIVE_EXTRACT_SECONDS"
 MEMORY_SETTING = "GOVARCHIVE_EXTRACT_MEMORY"
+TEXT_SETTING = "GOVARCHIVE_MAX_TEXT_CHARS"
 GIVE_BACK_AFTER_BYTES = 2**20  # pages larger than this leave the heap grown: return it after them
 # A worker shares its core with the crawl and another worker: its pages may take twice their CPU,
 # and the trip's hand-offs (unpickling, the WARC records) a little more.

@@ -29,7 +29,7 @@ from crawler.items import (
     NotArchived,
 )
 from crawler.kinds import EXTRACTION, UNREADABLE, VALIDATION, WRITER_GONE
-from crawler.page_bounds import CPU_SETTING
+from crawler.page_bounds import CPU_SETTING, TEXT_SETTING
 from crawler.shared import ARCHIVE_WRITERS, EXTRACTION_POOLS, WriterKey, writer_key
 from crawler.workers import ExtractionPool, PageJob, capture_and_extract, failure_of, worker_count
 from crawler.writer_process import WriterGoneError, WriterProcess
@@ -56,6 +56,7 @@ class ExtractPipeline:
         self.workers = worker_count(crawler.settings.get("GOVARCHIVE_EXTRACT_WORKERS"))
         self.pool: ExtractionPool | None = None
         self.page_seconds = crawler.settings.getfloat(CPU_SETTING)
+        self.max_text = crawler.settings.getint(TEXT_SETTING)
         self.warc: WarcFile | None = None
         self.limits = Limits.from_settings(crawler.settings)
         self.readers = asyncio.Semaphore(crawler.settings.getint("GOVARCHIVE_ATTACHMENT_READERS"))
@@ -94,7 +95,7 @@ class ExtractPipeline:
         capture = Capture(item.final_url, item.http_status, item.headers, item.body)
         # In-process, on the reactor's thread, a page has no CPU bound (crawler/page_bounds.py).
         seconds = self.page_seconds if self.pool else 0
-        job = PageJob(capture, item.fetched_at, rules, bool(files and files.roles), seconds)
+        job = PageJob(capture, item.fetched_at, rules, bool(files and files.roles), seconds, self.max_text)
         record, result = await self.pool.capture_and_extract(job) if self.pool else capture_and_extract(job)
         for_writer = self.keep(record, item)
         outcome, value = result

@@ -74,6 +74,7 @@ def _reextract_chunk(
     captured: list[Version] = []
     jobs: list[PageJob] = []
     seconds = settings.GOVARCHIVE_EXTRACT_SECONDS if pool else 0  # as a crawl's workers have it
+    max_text = settings.GOVARCHIVE_MAX_TEXT_CHARS
     for version in versions:
         report.versions += 1
         if version.pointer is None:
@@ -87,7 +88,7 @@ def _reextract_chunk(
             continue
         rules = registry.get(version.site, UrlNewsSpider).rules()
         captured.append(version)
-        jobs.append(PageJob(capture, version.fetched_at, rules, seconds=seconds, record=False))
+        jobs.append(PageJob(capture, version.fetched_at, rules, seconds=seconds, max_text=max_text, record=False))
     done = asyncio.run(pool.gather(jobs)) if pool is not None else list(map(capture_and_extract, jobs))
     outcomes = [result for _, result in done]
     with writer.db.atomic():

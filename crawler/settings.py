@@ -146,6 +146,11 @@ GOVARCHIVE_EXTRACT_WORKERS = os.environ.get("GOVARCHIVE_EXTRACT_WORKERS", "auto"
 # a page; an article takes a few MB more). Past either, the page is an `extraction` failure.
 GOVARCHIVE_EXTRACT_SECONDS = float(os.environ.get("GOVARCHIVE_EXTRACT_SECONDS", "60"))
 GOVARCHIVE_EXTRACT_MEMORY = int(os.environ.get("GOVARCHIVE_EXTRACT_MEMORY", str(2**30)))
+# Characters of text (title and body) one article may store: the longest of the 836 reference
+# articles of ../shared/corpus has 49,264. A 10 MB page of text made a 26 MB archive of one
+# article (its full-text index and its versions grow with it); past this it is an `extraction`
+# failure naming the bound, its capture kept.
+GOVARCHIVE_MAX_TEXT_CHARS = int(os.environ.get("GOVARCHIVE_MAX_TEXT_CHARS", "1000000"))
 # Pages that wait while every worker is busy go to the next free one together, at most this
 # many in one trip (crawler/workers.py); 1 sends each page on its own.
 GOVARCHIVE_EXTRACT_BATCH = int(os.environ.get("GOVARCHIVE_EXTRACT_BATCH", "8"))

@@ -34,6 +34,7 @@ from crawler.page_bounds import (
     CPU_SETTING,
     GIVE_BACK_AFTER_BYTES,
     MEMORY_SETTING,
+    TEXT_SETTING,
     WALL_GRACE_SECONDS,
     WALL_PER_CPU_SECOND,
     CpuBoundError,
@@ -64,18 +65,20 @@ def extract_page(
     rules: ExtractionRules,
     find_files: bool = False,
     seconds: float = 0,
+    max_text: int = 0,
 ) -> ExtractionResult:
-    """Decode and extract one page, within `seconds` of CPU and the worker's memory bound
-    (crawler/page_bounds.py); never raises, so a bad page cannot kill a worker's task. The
-    encoding is chosen here, from the bytes and the Content-Type header (crawler/encoding.py):
-    the crawl's main process never decodes an article page."""
+    """Decode and extract one page, within `seconds` of CPU, the worker's memory bound and
+    `max_text` characters of text (0: no bound; crawler/page_bounds.py); never raises, so a
+    bad page cannot kill a worker's task. The encoding is chosen here, from the bytes and the
+    Content-Type header (crawler/encoding.py): the crawl's main process never decodes an
+    article page."""
     from crawler.encoding import decode_html
     from crawler.extract import ExtractionError, extract
 
     result: ExtractionResult
     try:
         with cpu_bound(seconds):
-            result = "ok", extract(decode_html(body, content_type), url, rules, find_files).as_dict()
+            result = _within(extract(decode_html(body, content_type), url, rules, find_files).as_dict(), max_text)
     except CpuBoundError:
         log.warning("extraction of %s stopped after %g s of CPU", url, seconds)
         result = "bound", (CPU_SETTING, f"extraction: stopped after {seconds:g} s of CPU")
@@ -92,6 +95,15 @@ def extract_page(
     return result
 
 
+def _within(fields: dict[str, Any], max_text: int) -> ExtractionResult:
+    """An extracted article, or the bound its text is past."""
+    chars = len(fields["title"]) + len(fields["body"])
+    if 0 < max_text < chars:
+        reason = f"extraction: {chars:,} characters of text, past the {max_text:,} an article may store"
+        return "bound", (TEXT_SETTING, reason)
+    return "ok", fields
+
+
 def failure_of(result: ExtractionResult) -> tuple[str | None, str]:
     """A failed extraction's bound (its setting, when it hit one) and its reason in words."""
     value = result[1]
@@ -103,13 +115,15 @@ def failure_of(result: ExtractionResult) -> tuple[str | None, str]:
 @dataclass(frozen=True)
 class PageJob:
     """One page for a worker: its capture, when it was fetched, the site's rules, whether to
-    find the files its post holds, its CPU bound (0: none), and whether to make its record."""
+    find the files its post holds, its bounds of CPU seconds and characters of text (0: none),
+    and whether to make its record."""
 
     capture: Capture
     fetched_at: str
     rules: ExtractionRules
     find_files: bool = False
     seconds: float = 0
+    max_text: int = 0
     record: bool = True  # False: the page is archived already (reextract), no WARC record made
 
 
@@ -121,7 +135,7 @@ def capture_and_extract(job: PageJob) -> tuple[bytes, ExtractionResult]:
 
     capture = job.capture
     content_type = header(capture.headers, "Content-Type")
-    result = extract_page(capture.body, content_type, capture.url, job.rules, job.find_files, job.seconds)
+    result = extract_page(capture.body, content_type, capture.url, job.rules, job.find_files, job.seconds, job.max_text)
     return (response_record(capture, job.fetched_at) if job.record else b""), result
 
 

@@ -8,6 +8,7 @@ import zlib
 
 BOMB_BYTES = 2**30  # what the gzip bomb inflates to
 LINK_BOMB_LINKS = 15_000  # 0.6 s of CPU and 60 MB for trafilatura
+NOVEL_PARAGRAPHS = 400  # of ~100 characters: more text than the hostile test lets an article store
 # Links to articles and listing pages, where a site writes the visitor's session in.
 SESSION_LINK = re.compile(rb'href="([^"]*/(?:news|page)/[^"]*/)"')
 
@@ -30,6 +31,13 @@ def link_bomb(links: int = LINK_BOMB_LINKS) -> bytes:
     output grows in time with the square of the links (60,000: about 4 s of CPU)."""
     anchors = "".join(f'<a href="/p{n}/">link {n}</a> ' for n in range(links))
     return html_page("single single-post", "Many links", []).replace(b"<ul></ul>", f"<p>{anchors}</p>".encode())
+
+
+def novel(paragraphs: int = NOVEL_PARAGRAPHS) -> bytes:
+    """An article page of ever more text, each paragraph its own (trafilatura keeps one copy of
+    a repeated paragraph): a page of 10 MB so made extracts to 4 million characters."""
+    text = "".join(f"<p>Paragraph {n} of a page that never ends, number {n * 7919}.</p>" for n in range(paragraphs))
+    return html_page("single single-post", "A novel", []).replace(b"<ul></ul>", text.encode())
 
 
 def html_page(body_class: str, title: str, links: list[str], next_url: str | None = None) -> bytes:

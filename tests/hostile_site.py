@@ -26,7 +26,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from mirror.site import MirrorSite
-from tests.hostile_pages import gzip_bomb, html_page, in_windows_874, link_bomb, with_visit_ids
+from tests.hostile_pages import gzip_bomb, html_page, in_windows_874, link_bomb, novel, with_visit_ids
 
 FOLDER = Path(__file__).parent / "files" / "hostile-site"
 LISTING_LINKS = 1_000  # on the listing that names more pages than a page may (the test allows 100)
@@ -79,6 +79,7 @@ CASES = (
     Case("/bad/broken-deflate/", "sitemap", "corrupt"),
     Case("/bad/not-http/", "sitemap", "connection"),  # an answer without a status line
     Case("/bad/link-bomb/", "sitemap", "extraction"),  # an article page of links: past the CPU bound
+    Case("/bad/novel/", "sitemap", "extraction"),  # an article page of more text than an article may store
     Case("/bad/many-links/", "listing", "too_large"),  # a listing naming more pages than a page may
     Case(HEADER_BOMB_PATH, "sitemap", "too_large"),  # 1 MB of response headers before a small body
     Case("/2999/01/", "listing", "trap"),  # a date archive of a year to come
@@ -186,6 +187,7 @@ def make_handler(site: HostileSite) -> type[BaseHTTPRequestHandler]:
                 HEADER_BOMB_PATH: lambda _: self.header_bomb(),
                 "/bad/endless/": lambda _: self.endless(),
                 "/bad/link-bomb/": lambda _: self.send(200, HTML, site.link_bomb),
+                "/bad/novel/": lambda _: self.send(200, HTML, novel()),
                 "/bad/many-links/": lambda _: self.send(200, HTML, site.many_links),
                 "/bad/offsite/": lambda _: self.redirect(site.decoy_url + "stolen/"),
                 "/bad/to-mailto/": lambda _: self.redirect("mailto:webmaster@example.go.th"),

@@ -36,6 +36,7 @@ DOWNLOAD_TIMEOUT = 3  # seconds: the trickle and the silent server are cut after
 MAX_RUN_SECONDS = 120
 EXTRACT_SECONDS = 0.1  # of CPU for one page: an article takes 5-10 ms, the link bomb 0.6 s
 PAGE_LINKS = 100  # GOVARCHIVE_MAX_PAGE_LINKS: the many-links listing names 1,000 pages
+MAX_TEXT_CHARS = 20_000  # GOVARCHIVE_MAX_TEXT_CHARS: the novel extracts to 22,950; the longest good article 4,705
 MAX_COOKIES = 5  # GOVARCHIVE_MAX_COOKIES: the site sets one more on every answer
 MAX_COOKIE_BYTES = 256  # GOVARCHIVE_MAX_COOKIE_BYTES: one of its cookies grows on every answer
 MAX_PEAK_BYTES = 500 * 2**20
@@ -52,6 +53,7 @@ def crawl(base_url: str, db: Path) -> dict:
         "GOVARCHIVE_DOWNLOAD_TIMEOUT": str(DOWNLOAD_TIMEOUT),
         "GOVARCHIVE_EXTRACT_SECONDS": str(EXTRACT_SECONDS),
         "GOVARCHIVE_MAX_PAGE_LINKS": str(PAGE_LINKS),
+        "GOVARCHIVE_MAX_TEXT_CHARS": str(MAX_TEXT_CHARS),
         "GOVARCHIVE_MAX_COOKIES": str(MAX_COOKIES),
         "GOVARCHIVE_MAX_COOKIE_BYTES": str(MAX_COOKIE_BYTES),
         # as on a fresh machine: Scrapy's cookie middleware would fetch the Public Suffix List
@@ -191,6 +193,7 @@ def test_the_run_counts_failures_by_kind_and_names_the_bounds_hit(hostile) -> No
     assert bounds["DOWNLOAD_TIMEOUT"] == 2  # the trickle, the silent server
     assert bounds["REDIRECT_MAX_TIMES"] == 1
     assert bounds["GOVARCHIVE_EXTRACT_SECONDS"] == 1  # the link bomb
+    assert bounds["GOVARCHIVE_MAX_TEXT_CHARS"] == 1  # the novel
     assert bounds["GOVARCHIVE_MAX_PAGE_LINKS"] == 1  # the listing of 1,000 links
     assert bounds["GOVARCHIVE_MAX_HEADER_BYTES"] == 1  # the header bomb
     assert bounds["GOVARCHIVE_ROBOTS_MAX_BYTES"] == 1  # robots.txt goes on for 600 KB

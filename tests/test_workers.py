@@ -19,7 +19,7 @@ import pytest
 
 from archive.warc import Capture
 from crawler.extract import ExtractionRules
-from crawler.workers import EXTRACTION_MODULE, ExtractionPool, PageJob
+from crawler.workers import EXTRACTION_MODULE, ExtractionPool, PageJob, capture_and_extract
 from tests.conftest import read_fixture
 from tests.hostile_pages import link_bomb
 
@@ -52,6 +52,19 @@ def test_a_page_past_a_bound_is_stopped_and_its_worker_goes_on(memory: int, seco
     bomb = dataclasses.replace(page, capture=dataclasses.replace(page.capture, body=link_bomb(60_000)))
     results = extract_all(ExtractionPool(1, batch=1, memory=memory), [bomb, page], timeout=120)
     assert [result for _, result in results] == [("bound", bound), ("ok", ANY)]
+
+
+def test_a_page_with_more_text_than_an_article_may_store_is_stopped_at_the_bound() -> None:
+    page = seed_page()
+    _, (outcome, fields) = capture_and_extract(page)
+    assert outcome == "ok" and isinstance(fields, dict)
+    chars = len(fields["title"]) + len(fields["body"])
+    assert capture_and_extract(dataclasses.replace(page, max_text=chars))[1][0] == "ok"
+    reason = f"extraction: {chars:,} characters of text, past the {chars - 1:,} an article may store"
+    assert capture_and_extract(dataclasses.replace(page, max_text=chars - 1))[1] == (
+        "bound",
+        ("GOVARCHIVE_MAX_TEXT_CHARS", reason),
+    )
 
 
 def seed_page(seconds: float = 0) -> PageJob:
