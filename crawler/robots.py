@@ -92,14 +92,29 @@ class StrictRobotsTxt(RobotsTxtMiddleware):
         self.max_crawl_delay = settings.getfloat(CRAWL_DELAY_SETTING)
         self.crawl_delays: dict[str, float] = {}  # netloc -> seconds between its requests
         self.next_send: dict[str, float] = {}  # netloc -> when its next request may go
+        self.fetched: dict[str, Response] = {}  # netloc -> the site's robots.txt, for the spider's request
 
-    async def process_request(self, request: Request) -> None:  # type: ignore[override]  # no spider argument
+    async def process_request(self, request: Request) -> Response | None:  # type: ignore[override]  # no spider argument
         await super().process_request(request)
+        if (fetched := self._fetched_for(request)) is not None:
+            return fetched
         netloc = urlparse_cached(request).netloc
         delay = self.crawl_delays.get(netloc, 0.0)
         if delay and not request.meta.get("dont_obey_robotstxt"):
             request.meta[CRAWL_DELAY] = delay  # for the pace shared by a crawl's workers (crawler/pace.py)
             await self._keep(delay, netloc)
+        return None
+
+    def _fetched_for(self, request: Request) -> Response | None:
+        """The site's robots.txt as fetched here, for the spider's own request for it (it reads
+        the Sitemap: lines): one download, not two. A robots.txt without validators, as
+        WordPress writes it, was downloaded twice every run (the cache cannot revalidate it).
+        Flagged `cached`: neither counted as a download nor stored in the cache again."""
+        url = urlparse_cached(request)
+        if request.meta.get("dont_obey_robotstxt") or url.path != "/robots.txt" or url.query:
+            return None
+        fetched = self.fetched.pop(url.netloc, None)
+        return None if fetched is None else fetched.replace(request=request, flags=[*fetched.flags, "cached"])
 
     async def _keep(self, delay: float, netloc: str) -> None:
         """Each request takes the next free time one delay after the one before: they wait
@@ -119,6 +134,9 @@ class StrictRobotsTxt(RobotsTxtMiddleware):
         if response.status >= 500:
             self._unreachable(f"HTTP {response.status}", netloc)
             response = response.replace(body=DISALLOW_ALL)
+        elif self._is_the_sites_own(netloc):
+            head, _ = robots_head(response.body, self.crawler.settings.getint(ROBOTS_SETTING))
+            self.fetched[netloc] = response.replace(body=head)
         await super()._parse_robots(response, netloc, request)
         parser = self._parsers[netloc]
         if parser is not None and not isinstance(parser, Deferred):

@@ -75,6 +75,15 @@ def test_a_robots_txt_moved_to_another_host_is_followed_there_and_obeyed(tmp_pat
     assert {path for path, _ in asked} == {"/robots.txt"}, asked
 
 
+def test_robots_txt_is_downloaded_once_a_run_and_its_sitemap_lines_still_read(tmp_path: Path) -> None:
+    """Scrapy's check and the spider (for the Sitemap: lines) both ask for it: a robots.txt
+    without validators, as WordPress writes it, was downloaded twice every run."""
+    with site_with_robots_txt(200, b"User-agent: *\nSitemap: /named-sitemap.xml\n") as (base_url, asked):
+        run_cli("crawl", "--url", base_url, "--db", str(tmp_path / "a.db"), check=False)
+    paths = [path for path, _ in asked]
+    assert paths.count("/robots.txt") == 1 and "/named-sitemap.xml" in paths, paths
+
+
 def test_no_request_goes_out_before_the_rules_it_waited_for(tmp_path: Path) -> None:
     """The spider's first requests (its routes: the API, the feed, the home page) all wait for
     robots.txt at once; in Scrapy 2.13+ only the first of them got the rules."""
