@@ -28,10 +28,11 @@ SIZES = tuple(int(n) for n in os.environ.get("BENCH_SIZES", "2000,10000").split(
 # Ours with extraction in-process is context, not a target: run only up to this N
 # (BENCH_INPROCESS_MAX=2000 adds ~40 s; by default the naive crawls at both sizes use the time).
 INPROCESS_MAX = int(os.environ.get("BENCH_INPROCESS_MAX", "0"))
-# With BENCH_CRAWL_ROUNDS=k, crawls of N up to BENCH_REPEAT_MAX run k times, each round in the
-# reverse order of the one before, and each one's fastest run counts, as for the extraction
-# rounds: on a shared host one run can be slowed by a third. One round fits the 10 minutes.
-CRAWL_ROUNDS = int(os.environ.get("BENCH_CRAWL_ROUNDS", "1"))
+# Crawls of N up to BENCH_REPEAT_MAX run BENCH_CRAWL_ROUNDS times, each round in the reverse
+# order of the one before, and each one's fastest run counts, as the floor's extraction and
+# write are the best of their rounds: on a shared host one run can be slowed by a third (one
+# crawl a size read 1.29-1.51x the floor on fast hours of one day). Three rounds add ~75 s.
+CRAWL_ROUNDS = int(os.environ.get("BENCH_CRAWL_ROUNDS", "3"))
 REPEAT_MAX = int(os.environ.get("BENCH_REPEAT_MAX", "2000"))
 TARGET_SHARE_OF_BOUND = 0.85
 TARGET_OVER_NAIVE = 1.7
@@ -204,7 +205,7 @@ def cpu_lines(figures: dict[int, dict[str, Run]], rates: ExtractionRates, writes
         workers, writer = (runs["pool"].named_cpu_ms(name, size) for name in (WORKER_NAME, WRITER_NAME))
         lines.append(
             f"| {size:,} | {bare:.1f} | {runs['naive'].cpu_ms(size)[0]:.1f} | **{total:.1f}** | {main:.1f} "
-            f"| {workers:.1f} | {writer:.1f} | {floor:.1f} | {total / floor:.2f}x |"
+            f"| {workers:.1f} | {writer:.1f} | {floor:.1f} | {total / floor:.2f}x{spread(runs['pool'], size, floor)} |"
         )
         over, heavy = total / floor > TARGET_CPU_OVER_FLOOR, main > TARGET_MAIN_CPU_MS
         targets.append(
@@ -230,6 +231,14 @@ def cpu_lines(figures: dict[int, dict[str, Run]], rates: ExtractionRates, writes
     )
     lines += ["", f"The host just before the crawls: {context}."]
     return [*lines, "", "CPU targets (issue 22):", *targets]
+
+
+def spread(run: Run, size: int, floor: float) -> str:
+    """The lowest and highest CPU against the floor of a crawl's repeated runs, if it was repeated."""
+    if len(run.round_cpu) < 2:
+        return ""
+    ratios = [1000 * cpu / size / floor for cpu in run.round_cpu]
+    return f" ({min(ratios):.2f}-{max(ratios):.2f}x over {len(ratios)} runs)"
 
 
 def shared_cores_line(figures: dict[int, dict[str, Run]], rates: ExtractionRates, write: float) -> str:

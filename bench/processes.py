@@ -19,6 +19,8 @@ class Run:
     cpu_others: float = 0.0  # of its descendants (extraction workers, the archive writer, the forkserver)
     # the descendants' CPU seconds by process name (crawler.workers.name_process)
     cpu_by_name: dict[str, float] = field(default_factory=dict)
+    # CPU seconds (all processes) of each repeated run this one is the fastest of: the spread
+    round_cpu: tuple[float, ...] = ()
 
     def rate(self, pages: int) -> float:
         return pages / self.seconds
@@ -34,10 +36,12 @@ class Run:
 
 
 def fastest(runs: list[Run]) -> Run:
-    """The fastest of repeated runs (its CPU figures), with the highest peak memory any reached."""
+    """The fastest of repeated runs (its CPU figures), with the highest peak memory any reached
+    and the CPU of each run."""
     quickest = min(runs, key=lambda r: r.seconds)
     peak = max(r.peak_rss_mb for r in runs)
-    return Run(quickest.seconds, peak, quickest.cpu_main, quickest.cpu_others, quickest.cpu_by_name)
+    spent = tuple(r.cpu_main + r.cpu_others for r in runs)
+    return Run(quickest.seconds, peak, quickest.cpu_main, quickest.cpu_others, quickest.cpu_by_name, spent)
 
 
 TICKS = os.sysconf("SC_CLK_TCK")
