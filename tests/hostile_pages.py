@@ -8,7 +8,7 @@ import zlib
 
 BOMB_BYTES = 2**30  # what the gzip bomb inflates to
 LINK_BOMB_LINKS = 15_000  # 0.6 s of CPU and 60 MB for trafilatura
-NOVEL_PARAGRAPHS = 400  # of ~57 characters: more text than the hostile test lets an article store
+NOVEL_PARAGRAPHS = 400  # of ~55 characters: more text than the hostile test lets an article store
 # Links to articles and listing pages, where a site writes the visitor's session in.
 SESSION_LINK = re.compile(rb'href="([^"]*/(?:news|page)/[^"]*/)"')
 
