@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import islice
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
@@ -44,9 +45,11 @@ DENY = (
 PAGE_NUMBER = re.compile(r"/page/\d+/?$|[?&]paged?=\d+")
 PAGINATION = ", ".join(('link[rel="next"]::attr(href)', 'a[rel="next"]::attr(href)', "a.next::attr(href)"))
 ANCHOR = re.compile(rb"<a[\s>]", re.IGNORECASE)
-# Where an XML document begins, looked for in the first XML_START_WITHIN bytes of a body.
+# Where an XML or JSON document begins, looked for in the first DOCUMENT_START_WITHIN bytes or
+# characters of a body: past the PHP notices a site that shows its errors prints before it.
 XML_START = re.compile(rb"<\?xml\b|<(?:urlset|sitemapindex|rss|feed|rdf:RDF)\b")
-XML_START_WITHIN = 64 * 1024
+JSON_START = re.compile(r"^[\[{]", re.MULTILINE)  # each notice ends its line
+DOCUMENT_START_WITHIN = 64 * 1024
 XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
 
 
@@ -73,7 +76,7 @@ def from_document_start(body: bytes) -> bytes:
     """An XML body from where its document begins. A PHP site that shows its errors prints
     its warnings and notices before the sitemap or feed it writes, and lxml read that HTML
     fragment as the document: the sitemap or feed named nothing."""
-    start = XML_START.search(body, 0, XML_START_WITHIN)
+    start = XML_START.search(body, 0, DOCUMENT_START_WITHIN)
     return body[start.start() :] if start is not None and start.start() > 0 else body
 
 
@@ -124,12 +127,21 @@ def feed_links(response: TextResponse) -> list[str]:
 
 def api_links(response: TextResponse) -> list[str] | None:
     """The post links of a page of /wp-json/wp/v2/posts; None when the answer is not JSON."""
-    posts = read_json(response.text)
+    posts = json_after_notices(response.text)
     if posts is None:
         return None
     if not isinstance(posts, list):
         return []
     return [p["link"] for p in posts if isinstance(p, dict) and isinstance(p.get("link"), str) and p["link"]]
+
+
+def json_after_notices(text: str) -> Any | None:
+    """The JSON an answer holds, if need be from the first line that begins one: PHP prints its
+    notices before the REST API's JSON too, and the answer read as no API at all."""
+    data = read_json(text)
+    if data is None and (start := JSON_START.search(text, 1, DOCUMENT_START_WITHIN)) is not None:
+        return read_json(text[start.start() :])
+    return data
 
 
 def api_pages(response: Response) -> int:

@@ -138,6 +138,13 @@ def test_the_rest_api_names_its_posts_and_pages_and_an_answer_not_json_is_no_api
     assert discovery.api_links(TextResponse(ROOT, body=json.dumps({"code": "x"}).encode(), encoding="utf-8")) == []
 
 
+def test_an_api_answer_after_php_warnings_names_its_posts() -> None:
+    posts = [{"link": f"{ROOT}?p=1"}, {"link": f"{ROOT}?p=2"}]
+    body = PHP_NOTICES + json.dumps(posts).encode()
+    response = TextResponse(f"{ROOT}wp-json/wp/v2/posts", body=body, encoding="utf-8")
+    assert discovery.api_links(response) == [f"{ROOT}?p=1", f"{ROOT}?p=2"]
+
+
 def test_an_api_answer_nested_past_what_python_parses_is_no_api_and_a_bad_page_count_is_one() -> None:
     nested = TextResponse(f"{ROOT}wp-json/wp/v2/posts", body=b"[" * 2000 + b"]" * 2000, encoding="utf-8")
     assert discovery.api_links(nested) is None
