@@ -135,8 +135,7 @@ class StrictRobotsTxt(RobotsTxtMiddleware):
             self._unreachable(f"HTTP {response.status}", netloc)
             response = response.replace(body=DISALLOW_ALL)
         elif self._is_the_sites_own(netloc):
-            head, _ = robots_head(response.body, self.crawler.settings.getint(ROBOTS_SETTING))
-            self.fetched[netloc] = response.replace(body=head)
+            self.fetched[netloc] = response  # the spider reads its head, as the parser does
         await super()._parse_robots(response, netloc, request)
         parser = self._parsers[netloc]
         if parser is not None and not isinstance(parser, Deferred):
