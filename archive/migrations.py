@@ -267,3 +267,10 @@ def keep_attachments(db: Database) -> None:
         "insert into attachments_fts(rowid, text) values (new.rowid, new.text); end"
     )
     db.table("crawl_runs").add_column("attachments", str)  # JSON: fetched, unchanged, failed, bytes...
+
+
+@migrations()
+def index_article_texts(db: Database) -> None:
+    """Finds the articles of a site that hold a text (archive/store.py `taken_text`: a page a
+    site serves at every address is not archived as each article's new version)."""
+    db.table("articles").create_index(["site", "sha256"])

@@ -118,6 +118,26 @@ class ArchiveWriter:
             )
         return (before[1], before[2]) != (fields["sha256"], fields["title"])
 
+    def taken_text(self, record: dict[str, Any]) -> str | None:
+        """Another article whose title and text an archived article's page now holds, one the
+        two never shared: that article's URL; None for a new address or a text of its own.
+
+        A maintenance, block or not-found page that a site answers at every address extracts
+        to one title and text, and became each article's current version. An article published
+        at two addresses (twins, their texts alike in every version) may still change alike.
+        """
+        sql = """
+            select other.url from articles own join articles other
+              on other.site = own.site and other.sha256 = ? and other.title = ? and other.url != own.url
+            where own.url = ? and (own.sha256, own.title) != (?, ?)
+              and not exists (select 1 from article_versions twin where twin.article_url = other.url
+                              and twin.sha256 = own.sha256 and twin.title = own.title)
+            limit 1
+        """
+        sha256, title = body_hash(record["body"]), record["title"]
+        found = self.db.execute(sql, [sha256, title, record["url"], sha256, title]).fetchone()
+        return found[0] if found else None
+
     def _touch(self, row: dict[str, Any]) -> None:
         keep = ("fetched_at", "http_status", "etag", "last_modified", "crawl_run")
         self.db.table("articles").update(row["url"], {k: row.get(k) for k in keep} | {"removed_at": None})

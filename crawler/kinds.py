@@ -23,6 +23,11 @@ EXTRACTION = "extraction"
 VALIDATION = "validation"
 UNREADABLE = "unreadable"  # an attachment kept as fetched whose text could not be read
 BAD_URL = "bad_url"  # an address no request can be made for, named by a sitemap, feed or the API
+# An archived article's address answering 200 with what is not the article: the title and text
+# of another article (a maintenance, block or not-found page served in place of many), or a
+# listing or another page.
+SAME_PAGE = "same_page"
+NOT_ARTICLE_NOW = "not_article_now"
 OTHER = "other"
 FINISHED = "finished"  # Scrapy's finish reason for a crawl that ran out of requests
 DISK_FULL = "disk_full"  # a crawl's finish reason when the archive's disk filled up

@@ -28,7 +28,7 @@ from crawler.attachments import ATTACHMENT
 from crawler.encoding import read_body
 from crawler.header_bound import headers_too_large
 from crawler.kinds import CORRUPT, OFFSITE_REDIRECT, REDIRECT_LOOP, TOO_MANY_REDIRECTS, bound_counter
-from crawler.outcomes import Refused, address_key
+from crawler.outcomes import Refused, address_key, source_url
 from crawler.web_address import WEB_SCHEMES
 
 log = logging.getLogger(__name__)
@@ -281,10 +281,17 @@ class AccountableRedirects(BaseRedirectMiddleware):
                 raise Refused(OFFSITE_REDIRECT, f"off-site redirect to {host}: not followed")
             redirected.meta["allow_offsite"] = True  # past Scrapy's offsite filter too
         try:
-            return super()._redirect(redirected, request, reason)
+            followed = super()._redirect(redirected, request, reason)
         except IgnoreRequest as error:
             reason_text = f"too many redirects: more than {self.max_redirect_times}"
             raise Refused(TOO_MANY_REDIRECTS, reason_text, "REDIRECT_MAX_TIMES") from error
+        is_known = getattr(getattr(spider, "revisits", None), "is_known", None)
+        if is_known is not None and is_known(source_url(request)):
+            # An archived article sent where others were sent (the home page, a login, a notice)
+            # is judged by what it finds there (crawler/spiders/base.py parse_page), not dropped
+            # unrecorded by the duplicate filter as a page fetched already.
+            followed.dont_filter = True
+        return followed
 
 
 def _asks_for_the_rules(request: Request) -> bool:

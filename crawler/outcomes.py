@@ -195,3 +195,12 @@ def unreadable_reason(response: Response) -> tuple[str, str] | None:
     if b"\x00" in response.body[:BINARY_SNIFF_BYTES]:
         return NOT_HTML, f"not HTML: binary bytes served as {content_type or 'text'}"
     return None
+
+
+def no_longer_article(final_url: str) -> str:
+    """Why an archived article's address was not archived again: it answers with a page that is
+    not an article (the archived version is kept, and the next run asks again)."""
+    return (
+        f"an archived article's address now answers with a page that is not an article ({final_url}): "
+        "a maintenance, block, login or not-found page, or the post was taken down; the archived version is kept"
+    )

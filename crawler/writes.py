@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from archive.store import ArchiveWriter
 from crawler.items import Article, Attachment, AttachmentFailed, AttachmentUnchanged, NotArchived, NotModified
-from crawler.kinds import UNREADABLE, bound_counter
+from crawler.kinds import SAME_PAGE, UNREADABLE, bound_counter
 
 AttachmentResult = Attachment | AttachmentUnchanged | AttachmentFailed
 Written = Article | NotModified | NotArchived | AttachmentResult  # what the archive takes
@@ -27,7 +27,16 @@ def write_item(writer: ArchiveWriter, item: Written) -> list[str]:
     if isinstance(item, NotModified):
         writer.not_modified(item.url, item.fetched_at, item.crawl_run)
         return ["govarchive/articles_unchanged"]
-    change = writer.write_article(item.record())
+    record = item.record()
+    holder = writer.taken_text(record)
+    if holder is not None:
+        reason = (
+            f"now answers with the title and text of another article, {holder}: a page the site serves "
+            "at many addresses (maintenance, blocked, not found); the archived version is kept"
+        )
+        writer.record_failure(item.source_url, reason, item.site, item.http_status, SAME_PAGE, item.crawl_run)
+        return ["govarchive/failures", f"govarchive/failed/{SAME_PAGE}"]
+    change = writer.write_article(record)
     if item.attachments or change != "new":  # a new article without files has no links to replace
         writer.link_attachments(item.url, item.attachments)
     return [f"govarchive/articles_{change}"]

@@ -29,16 +29,16 @@ from crawler.discovery import DENY, ROUTES, USUAL_SITEMAPS, WP_API_POSTS
 from crawler.extract import ExtractionRules
 from crawler.incremental import Revisits
 from crawler.items import FetchedPage, NotArchived, NotModified, headers_of
-from crawler.kinds import (
-    BAD_URL,
-    FINISHED,
-    KNOWN,
-    NOT_ARTICLE,
-    NOT_HTML,
-    OFFSITE,
-    TOO_LARGE,
+from crawler.kinds import BAD_URL, FINISHED, KNOWN, NOT_ARTICLE, NOT_ARTICLE_NOW, NOT_HTML, OFFSITE, TOO_LARGE
+from crawler.outcomes import (
+    CANDIDATE_ROUTES,
+    Ledger,
+    no_longer_article,
+    storable,
+    unreadable_reason,
+    unrequestable,
+    url_key,
 )
-from crawler.outcomes import CANDIDATE_ROUTES, Ledger, storable, unreadable_reason, unrequestable, url_key
 from crawler.outcomes import source_url as outcome_source
 from crawler.pagetype import kind_of
 from crawler.robots import ROBOTS_SETTING, robots_head
@@ -381,7 +381,10 @@ class NewsSpider(AccountingSpider):
                 crawl_run=self.crawl_run,
             )
             return
-        self.count_skip(NOT_ARTICLE)
+        if self.revisits.is_known(source_url):
+            yield self.not_archived(source_url, NOT_ARTICLE_NOW, no_longer_article(response.url), response.status)
+        else:
+            self.count_skip(NOT_ARTICLE)
         if kind == "listing":
             yield from self.parse_listing(response)
 

@@ -1,0 +1,128 @@
+"""An archived article whose address answers 200 with some other page (a maintenance, block,
+login or not-found page; the home page it was sent to) keeps its text, and the run says so."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from sqlite_utils import Database
+
+from archive.store import ArchiveWriter
+from crawler.items import Article
+from crawler.kinds import NOT_ARTICLE_NOW, SAME_PAGE
+from crawler.writes import write_item
+from mirror.server import serving
+from mirror.site import MirrorSite, Response
+from tests.conftest import read_fixture, rows, run_cli
+
+Replacement = Callable[[str], Response]  # the site's root URL -> what every article's address answers
+MAINTENANCE = read_fixture("plain", "maintenance.html").encode()
+
+
+class ReplacedSite(MirrorSite):
+    """The mirror, with every article's address answering `replacement` once it is set."""
+
+    replacement: Replacement | None = None
+
+    def render(self, target: str, root: str) -> Response:
+        if self.replacement is not None and self._article_at(urlsplit(target).path) is not None:
+            return self.replacement(root)
+        return super().render(target, root)
+
+
+def maintenance_page(root: str) -> Response:
+    return Response(200, "text/html; charset=utf-8", MAINTENANCE)
+
+
+def sent_home(root: str) -> Response:
+    return Response(302, "text/html", b"", {"Location": root})
+
+
+@pytest.fixture(scope="module")
+def first_crawl(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An archive of the mirror as it was: a folder with the archive and its captures."""
+    folder = tmp_path_factory.mktemp("archived")
+    with serving(ReplacedSite("cdd-mirror")) as base_url:
+        run_cli("crawl", "--url", base_url, "--db", str(folder / "archive.db"), "--routes", "sitemap")
+    return folder
+
+
+def crawl_replaced(first_crawl: Path, tmp_path: Path, replacement: Replacement) -> tuple[Path, int]:
+    """A refresh of the archived site (served at the same address) while every article's
+    address answers `replacement`: the archive, and the run's exit status."""
+    folder = tmp_path / "archive"
+    shutil.copytree(first_crawl, folder)
+    db = folder / "archive.db"
+    site = ReplacedSite("cdd-mirror")
+    site.replacement = replacement
+    port = urlsplit(rows(db, "select url from articles limit 1")[0][0]).port
+    with serving(site, port) as base_url:
+        result = run_cli("crawl", "--url", base_url, "--db", str(db), "--routes", "sitemap", "--refresh", check=False)
+    return db, result.returncode
+
+
+def current_texts(db: Path) -> list[tuple[str, str, int]]:
+    return rows(db, "select url, sha256, version from articles order by url")
+
+
+@pytest.mark.parametrize("replacement", [maintenance_page, sent_home], ids=["maintenance", "sent-home"])
+def test_every_article_keeps_its_text_and_each_is_recorded(
+    replacement: Replacement, first_crawl: Path, tmp_path: Path
+) -> None:
+    before = current_texts(first_crawl / "archive.db")
+    db, status = crawl_replaced(first_crawl, tmp_path, replacement)
+    assert current_texts(db) == before
+    recorded = rows(db, "select url from failures where kind = ?", (NOT_ARTICLE_NOW,))
+    assert sorted(url for (url,) in recorded) == [url for url, _, _ in before]
+    assert status == 1  # every article failed: the run did too
+
+
+def article(url: str, title: str, body: str) -> Article:
+    return Article(
+        url=url,
+        site="x.go.th",
+        agency="x",
+        title=title,
+        body=body,
+        source_url=url,
+        http_status=200,
+        fetched_at="2026-12-07T00:00:00+00:00",
+        extractor="test",
+    )
+
+
+def test_an_article_answering_with_another_articles_text_is_not_archived(memory_db: Database) -> None:
+    """A site whose article pages are told by their address alone (a site module's
+    article_url_pattern) makes its maintenance page an "article": the first address to answer
+    it takes its text, the rest are refused."""
+    writer = ArchiveWriter(memory_db)
+    for n in (1, 2):
+        write_item(writer, article(f"https://x.go.th/news/{n}", f"ข่าว {n}", f"เนื้อข่าว {n}"))
+    write_item(writer, article("https://x.go.th/news/1", "ปิดปรับปรุงระบบ", "ขออภัย"))
+    counters = write_item(writer, article("https://x.go.th/news/2", "ปิดปรับปรุงระบบ", "ขออภัย"))
+    assert f"govarchive/failed/{SAME_PAGE}" in counters
+    assert rows_of(memory_db, "select title, version from articles where url like '%/2'") == [("ข่าว 2", 1)]
+    (reason,) = rows_of(memory_db, "select reason from failures where kind = ?", SAME_PAGE)[0]
+    assert "https://x.go.th/news/1" in str(reason)
+
+
+def test_an_article_published_at_two_addresses_may_change_at_both(memory_db: Database) -> None:
+    writer = ArchiveWriter(memory_db)
+    for url in ("https://x.go.th/?p=7", "https://x.go.th/news/7"):
+        write_item(writer, article(url, "ข่าว 7", "เนื้อข่าว"))
+    for url in ("https://x.go.th/?p=7", "https://x.go.th/news/7"):
+        assert write_item(writer, article(url, "ข่าว 7", "เนื้อข่าว แก้ไขแล้ว")) == ["govarchive/articles_updated"]
+
+
+def test_a_new_address_with_an_archived_text_is_archived(memory_db: Database) -> None:
+    writer = ArchiveWriter(memory_db)
+    write_item(writer, article("https://x.go.th/news/7", "ข่าว 7", "เนื้อข่าว"))
+    assert write_item(writer, article("https://x.go.th/?p=7", "ข่าว 7", "เนื้อข่าว")) == ["govarchive/articles_new"]
+
+
+def rows_of(db: Database, sql: str, *params: str) -> list[tuple[object, ...]]:
+    return db.execute(sql, list(params)).fetchall()
