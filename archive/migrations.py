@@ -270,7 +270,9 @@ def keep_attachments(db: Database) -> None:
 
 
 @migrations()
-def index_article_texts(db: Database) -> None:
-    """Finds the articles of a site that hold a text (archive/store.py `taken_text`: a page a
-    site serves at every address is not archived as each article's new version)."""
+def index_article_identities(db: Database) -> None:
+    """Finds an article by where it was last served and by its text (archive/store.py
+    `article_of`: an article that moved stays one article; `taken_text`: a page a site serves
+    at every address is not archived as each article's new version)."""
+    db.table("articles").create_index(["final_url"])
     db.table("articles").create_index(["site", "sha256"])

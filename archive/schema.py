@@ -19,7 +19,7 @@ class Column(NamedTuple):
 
 # What one crawl of a page stores in `articles`, as the first release defined it.
 ARTICLE_COLUMNS: dict[str, Column] = {
-    "url": Column(str, "Canonical URL of the article (the key)"),
+    "url": Column(str, "Canonical URL of the article when first archived (the key; an article that moves keeps it)"),
     "site": Column(str, "Registered site id, or the host for sites crawled with --url"),
     "agency": Column(str, "The publishing agency"),
     "title": Column(str, "Headline"),

@@ -118,6 +118,31 @@ class ArchiveWriter:
             )
         return (before[1], before[2]) != (fields["sha256"], fields["title"])
 
+    def article_of(self, record: dict[str, Any]) -> str:
+        """Which archived article a fetched page is (its key, `url`): the one at the page's own
+        canonical URL; else the one at the address fetched, or last served where the page now
+        says it lives (the article moved: a site gone to https, to a new host name or permalink
+        structure, redirects its old addresses); else one of the same title, text and
+        publication date (the same post named at its new address). None: a new article.
+
+        Without the last two, a site that moved its articles had each archived a second time.
+        Not the row last *fetched* at the address: one address may serve many articles in turn
+        (a "random post" link redirects to a different one each time).
+        """
+        site, url = record["site"], record["url"]
+        if self.db.execute("select 1 from articles where url = ?", [url]).fetchone():
+            return url
+        found = self.db.execute(
+            "select url from articles where site = ? and (url = ? or final_url = ?) limit 1",
+            [site, record.get("source_url") or url, url],
+        ).fetchone()
+        if found is None and record.get("published"):
+            found = self.db.execute(
+                "select url from articles where site = ? and sha256 = ? and title = ? and published = ? limit 1",
+                [site, body_hash(record["body"]), record["title"], record["published"]],
+            ).fetchone()
+        return found[0] if found else url
+
     def taken_text(self, record: dict[str, Any]) -> str | None:
         """Another article whose title and text an archived article's page now holds, one the
         two never shared: that article's URL; None for a new address or a text of its own.
@@ -139,7 +164,7 @@ class ArchiveWriter:
         return found[0] if found else None
 
     def _touch(self, row: dict[str, Any]) -> None:
-        keep = ("fetched_at", "http_status", "etag", "last_modified", "crawl_run")
+        keep = ("source_url", "final_url", "fetched_at", "http_status", "etag", "last_modified", "crawl_run")
         self.db.table("articles").update(row["url"], {k: row.get(k) for k in keep} | {"removed_at": None})
 
     def not_modified(self, url: str, fetched_at: str, crawl_run: int | None = None) -> bool:

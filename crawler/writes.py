@@ -28,6 +28,7 @@ def write_item(writer: ArchiveWriter, item: Written) -> list[str]:
         writer.not_modified(item.url, item.fetched_at, item.crawl_run)
         return ["govarchive/articles_unchanged"]
     record = item.record()
+    record["url"] = url = writer.article_of(record)
     holder = writer.taken_text(record)
     if holder is not None:
         reason = (
@@ -38,7 +39,7 @@ def write_item(writer: ArchiveWriter, item: Written) -> list[str]:
         return ["govarchive/failures", f"govarchive/failed/{SAME_PAGE}"]
     change = writer.write_article(record)
     if item.attachments or change != "new":  # a new article without files has no links to replace
-        writer.link_attachments(item.url, item.attachments)
+        writer.link_attachments(url, item.attachments)
     return [f"govarchive/articles_{change}"]
 
 

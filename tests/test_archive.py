@@ -92,7 +92,7 @@ def test_migrations_are_named_and_idempotent(tmp_path) -> None:
         "index_two_character_terms",
         "ingest_from_a_shared_frontier",
         "keep_attachments",
-        "index_article_texts",
+        "index_article_identities",
     ]
     assert db.journal_mode == "wal"
 

@@ -1,5 +1,6 @@
-"""An archived article whose address answers 200 with some other page (a maintenance, block,
-login or not-found page; the home page it was sent to) keeps its text, and the run says so."""
+"""An archived article whose address answers with some other page (a maintenance, block, login
+or not-found page; the home page it was sent to) keeps its text, and the run says so; one whose
+address sends it to its new home (a site gone to https, a new permalink) stays one article."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from mirror.server import serving
 from mirror.site import MirrorSite, Response
 from tests.conftest import read_fixture, rows, run_cli
 
-Replacement = Callable[[str], Response]  # the site's root URL -> what every article's address answers
+Replacement = Callable[[str, str], Response]  # (the site's root URL, path) -> what an article's address answers
 MAINTENANCE = read_fixture("plain", "maintenance.html").encode()
 
 
@@ -29,16 +30,17 @@ class ReplacedSite(MirrorSite):
     replacement: Replacement | None = None
 
     def render(self, target: str, root: str) -> Response:
-        if self.replacement is not None and self._article_at(urlsplit(target).path) is not None:
-            return self.replacement(root)
+        path = urlsplit(target).path
+        if self.replacement is not None and self._article_at(path) is not None:
+            return self.replacement(root, path)
         return super().render(target, root)
 
 
-def maintenance_page(root: str) -> Response:
+def maintenance_page(root: str, path: str) -> Response:
     return Response(200, "text/html; charset=utf-8", MAINTENANCE)
 
 
-def sent_home(root: str) -> Response:
+def sent_home(root: str, path: str) -> Response:
     return Response(302, "text/html", b"", {"Location": root})
 
 
@@ -81,14 +83,26 @@ def test_every_article_keeps_its_text_and_each_is_recorded(
     assert status == 1  # every article failed: the run did too
 
 
-def article(url: str, title: str, body: str) -> Article:
+def test_articles_that_moved_to_another_address_stay_one_article_each(first_crawl: Path, tmp_path: Path) -> None:
+    before = rows(first_crawl / "archive.db", "select url, version from articles order by url")
+    with serving(ReplacedSite("cdd-mirror")) as new_home:
+        moved = lambda root, path: Response(301, "text/html", b"", {"Location": new_home + path.lstrip("/")})  # noqa: E731
+        db, status = crawl_replaced(first_crawl, tmp_path, moved)
+    assert status == 0
+    assert rows(db, "select url, version from articles order by url") == before
+    assert {urlsplit(url).port for (url,) in rows(db, "select final_url from articles")} == {urlsplit(new_home).port}
+
+
+def article(url: str, title: str, body: str, published: str | None = None, source_url: str | None = None) -> Article:
     return Article(
         url=url,
         site="x.go.th",
         agency="x",
         title=title,
         body=body,
-        source_url=url,
+        source_url=source_url or url,
+        final_url=url,
+        published=published,
         http_status=200,
         fetched_at="2026-12-07T00:00:00+00:00",
         extractor="test",
@@ -126,3 +140,36 @@ def test_a_new_address_with_an_archived_text_is_archived(memory_db: Database) ->
 
 def rows_of(db: Database, sql: str, *params: str) -> list[tuple[object, ...]]:
     return db.execute(sql, list(params)).fetchall()
+
+
+def test_an_article_fetched_at_its_new_address_is_the_archived_one(memory_db: Database) -> None:
+    """A site gone to https: a known address redirects, the sitemap names the new ones."""
+    writer = ArchiveWriter(memory_db)
+    for n in (7, 8):
+        write_item(writer, article(f"http://x.go.th/news/{n}", f"ข่าว {n}", "เนื้อข่าว", "2023-05-01"))
+    redirected = article("https://x.go.th/news/7", "ข่าว 7", "เนื้อข่าว", "2023-05-01", "http://x.go.th/news/7")
+    assert write_item(writer, redirected) == ["govarchive/articles_unchanged"]
+    named_anew = article("https://x.go.th/news/8", "ข่าว 8", "เนื้อข่าว", "2023-05-01")
+    assert write_item(writer, named_anew) == ["govarchive/articles_unchanged"]
+    edited = article("https://x.go.th/news/8", "ข่าว 8", "เนื้อข่าว แก้ไขแล้ว", "2023-05-01")
+    assert write_item(writer, edited) == ["govarchive/articles_updated"]
+    assert rows_of(memory_db, "select url, version from articles order by url") == [
+        ("http://x.go.th/news/7", 1),
+        ("http://x.go.th/news/8", 2),
+    ]
+
+
+def test_two_posts_alike_on_different_days_stay_two(memory_db: Database) -> None:
+    writer = ArchiveWriter(memory_db)
+    for n, day in ((1, "2023-05-01"), (2, "2024-05-01")):
+        assert write_item(writer, article(f"https://x.go.th/news/{n}", "ภาพกิจกรรม", "ภาพกิจกรรม", day)) == [
+            "govarchive/articles_new"
+        ]
+
+
+def test_an_address_serving_one_post_then_another_archives_both(memory_db: Database) -> None:
+    """A "random post" link redirects to a different post each time: not one article moving."""
+    writer = ArchiveWriter(memory_db)
+    for n in (1, 2):
+        page = article(f"https://x.go.th/news/{n}", f"ข่าว {n}", f"เนื้อข่าว {n}", "2023-05-01", "https://x.go.th/random")
+        assert write_item(writer, page) == ["govarchive/articles_new"]

@@ -18,7 +18,7 @@ MAX_BATCH, MAX_DELAY = 64, 0.1
 
 
 def article(n: int) -> Article:
-    fields = record(url=f"https://x.go.th/{n}", extractor="test")
+    fields = record(url=f"https://x.go.th/{n}", title=f"ข่าว {n}", extractor="test")
     return Article(**{k: v for k, v in fields.items() if k in Article.__dataclass_fields__})
 
 
