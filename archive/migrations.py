@@ -274,5 +274,5 @@ def index_article_identities(db: Database) -> None:
     """Finds an article by where it was last served and by its text (archive/store.py
     `article_of`: an article that moved stays one article; `taken_text`: a page a site serves
     at every address is not archived as each article's new version)."""
-    db.table("articles").create_index(["final_url"])
+    db.table("articles").create_index(["site", "final_url"])
     db.table("articles").create_index(["site", "sha256"])

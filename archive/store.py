@@ -133,8 +133,9 @@ class ArchiveWriter:
         if self.db.execute("select 1 from articles where url = ?", [url]).fetchone():
             return url
         found = self.db.execute(
-            "select url from articles where site = ? and (url = ? or final_url = ?) limit 1",
-            [site, record.get("source_url") or url, url],
+            "select url from articles where url = ? and site = ? "
+            "union all select url from articles where site = ? and final_url = ? limit 1",
+            [record.get("source_url") or url, site, site, url],
         ).fetchone()
         if found is None and record.get("published"):
             found = self.db.execute(
