@@ -32,13 +32,18 @@ from crawler.spiders.base import NewsSpider
 from crawler.spiders.cms import UrlNewsSpider
 from crawler.traps import Trap
 
-# failures / (articles + failures) above this fails the run; bounds and dead links on listings do not count
+# failures (or removals) / (articles + them) above this fails the run; bounds, dead links on listings do not count
 FAILURE_RATE_LIMIT = 0.2
 NO_ARTICLE = (  # a news site's crawl that reached no article, archived or new: the site moved, or its routes
     "no article found among the {pages} pages fetched (the log says which routes gave nothing): "
     "check the address and the site's routes (--routes)"
 )
 NOTHING_ALLOWED = "no article found, and robots.txt forbids {forbidden} of the pages and routes the crawl would fetch"
+TOO_MANY_FAILED = "{count} of {total} articles failed (more than {limit:.0%} fails a run)"
+TOO_MANY_REMOVED = (  # a site answering 404 at every address (a broken deployment) marks every known article removed
+    "{count} of {total} archived articles answered 404/410 (more than {limit:.0%} fails a run): "
+    "a site that answers so everywhere is likely broken; they are marked removed until they answer again"
+)
 SHUTDOWN = "shutdown"  # Scrapy's finish reason after SIGTERM or SIGINT
 log = logging.getLogger("govarchive.run")
 
@@ -333,8 +338,9 @@ def judge(reason: str, figures: dict[str, int]) -> tuple[str, str]:
     done = figures["articles_new"] + figures["articles_updated"] + figures["articles_unchanged"]
     done += figures["known"]  # archived before and not due: as good as unchanged (articles_unchanged has 304s)
     faults = figures["failures"] - figures["bounded"] - figures["dead_links"]
-    if faults and faults / (done + faults) > FAILURE_RATE_LIMIT:
-        return "failed", f"{faults} failures for {done} articles (over {FAILURE_RATE_LIMIT:.0%})"
+    for count, message in ((faults, TOO_MANY_FAILED), (figures["removed"], TOO_MANY_REMOVED)):
+        if count and count / (done + count) > FAILURE_RATE_LIMIT:
+            return "failed", message.format(count=count, total=done + count, limit=FAILURE_RATE_LIMIT)
     if reason == FINISHED and not (done or figures["failures"] or figures["removed"]):
         if figures["robots"]:
             return "failed", NOTHING_ALLOWED.format(forbidden=figures["robots"])

@@ -88,7 +88,8 @@ def crawl(
     Exit status:
       0   every site was crawled
       1   a site failed: unreachable, aborted, out of disk, stopped by SIGTERM, more
-          than 20% of its pages failed, or no article found at all
+          than 20% of its pages failed (or of its archived articles answered 404/410),
+          or no article found at all
       2   usage error
       75  another crawl of the same site into the same archive is running
     \b
