@@ -71,6 +71,9 @@ def version_row(row: dict[str, Any], number: int) -> dict[str, Any]:
 class ArchiveWriter:
     def __init__(self, db: Database) -> None:
         self.db = db
+        # (crawl run, site, sha256, title) of a page found served at many addresses -> an address
+        # of it: `withdraw_version` leaves no article holding it for the next address to match.
+        self.served_everywhere: dict[tuple[Any, ...], str] = {}
 
     def write_article(self, record: dict[str, Any]) -> ArticleChange:
         """Insert or update by canonical URL; a changed text becomes a new version.
@@ -151,7 +154,13 @@ class ArchiveWriter:
         A maintenance, block or not-found page that a site answers at every address extracts
         to one title and text, and became each article's current version. An article published
         at two addresses (twins, their texts alike in every version) may still change alike.
+        A text found so is remembered for the run: once withdrawn, no article holds it.
         """
+        sha256, title, url = body_hash(record["body"]), record["title"], record["url"]
+        key = (record.get("crawl_run"), record["site"], sha256, title)
+        if key in self.served_everywhere:
+            own = "select 1 from articles where url = ? and (sha256, title) != (?, ?)"
+            return self.served_everywhere[key] if self.db.execute(own, [url, sha256, title]).fetchone() else None
         sql = """
             select other.url from articles own join articles other
               on other.site = own.site and other.sha256 = ? and other.title = ? and other.url != own.url
@@ -160,9 +169,38 @@ class ArchiveWriter:
                               and twin.sha256 = own.sha256 and twin.title = own.title)
             limit 1
         """
-        sha256, title = body_hash(record["body"]), record["title"]
-        found = self.db.execute(sql, [sha256, title, record["url"], sha256, title]).fetchone()
+        found = self.db.execute(sql, [sha256, title, url, sha256, title]).fetchone()
+        if found is not None:
+            self.served_everywhere[key] = found[0]
         return found[0] if found else None
+
+    def withdraw_version(self, url: str, crawl_run: int | None) -> bool:
+        """Put an article's previous text back when its current version, taken in this run, is
+        found to be a page the site serves at many addresses (`taken_text` refused the next
+        address to answer with it). Returns whether a version was withdrawn.
+
+        The first address to answer with a maintenance page had nothing to compare it with and
+        took it as a new version. The version's row goes; its capture stays in its WARC file.
+        """
+        with self.db.atomic():
+            taken = self.db.execute(
+                "select v.id, v.version from articles a join article_versions v"
+                " on v.article_url = a.url and v.version = a.version"
+                " where a.url = ? and a.version > 1 and v.crawl_run is ?",
+                [url, crawl_run],
+            ).fetchone()
+            if crawl_run is None or taken is None:
+                return False
+            version_id, number = taken
+            previous = self.db.execute(
+                f"select {', '.join(REWRITTEN)} from article_versions where article_url = ? and version = ?",
+                [url, number - 1],
+            ).fetchone()
+            row = to_row({**dict(zip(REWRITTEN, previous, strict=True)), "url": url})
+            fields = {k: row[k] for k in (*REWRITTEN, *PERIOD_COLUMNS)} | {"version": number - 1}
+            self.db.table("articles").update(url, fields)
+            self.db.execute("delete from article_versions where id = ?", [version_id])
+        return True
 
     def _touch(self, row: dict[str, Any]) -> None:
         keep = ("source_url", "final_url", "fetched_at", "http_status", "etag", "last_modified", "crawl_run")

@@ -31,12 +31,7 @@ def write_item(writer: ArchiveWriter, item: Written) -> list[str]:
     record["url"] = url = writer.article_of(record)
     holder = writer.taken_text(record)
     if holder is not None:
-        reason = (
-            f"now answers with the title and text of another article, {holder}: a page the site serves "
-            "at many addresses (maintenance, blocked, not found); the archived version is kept"
-        )
-        writer.record_failure(item.source_url, reason, item.site, item.http_status, SAME_PAGE, item.crawl_run)
-        return ["govarchive/failures", f"govarchive/failed/{SAME_PAGE}"]
+        return refuse_same_page(writer, item, holder)
     change = writer.write_article(record)
     if item.attachments or change != "new":  # a new article without files has no links to replace
         writer.link_attachments(url, item.attachments)
@@ -58,3 +53,19 @@ def write_attachment_item(writer: ArchiveWriter, item: AttachmentResult) -> list
     reason = f"attachment unreadable: {item.text_note}"
     writer.record_failure(item.url, reason, item.site, item.http_status, UNREADABLE, item.crawl_run)
     return ["govarchive/attachments/failed"]
+
+
+def refuse_same_page(writer: ArchiveWriter, item: Article, holder: str) -> list[str]:
+    """`item`, an archived article's page, answers with the title and text `holder` holds: a page
+    the site serves at many addresses. Neither keeps it: `holder` gives back a version it took in
+    this run (the first address to answer with it had nothing to compare it with)."""
+    refused = [(item.source_url, holder)]
+    if writer.withdraw_version(holder, item.crawl_run):
+        refused.append((holder, item.source_url))
+    for address, other in refused:
+        reason = (
+            f"answered with the same title and text as {other}: a page the site serves at many addresses "
+            "(maintenance, blocked, not found); the archived version is kept"
+        )
+        writer.record_failure(address, reason, item.site, item.http_status, SAME_PAGE, item.crawl_run)
+    return ["govarchive/failures", f"govarchive/failed/{SAME_PAGE}"] * len(refused)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -125,6 +126,20 @@ def article(url: str, title: str, body: str, published: str | None = None, sourc
         fetched_at="2026-12-07T00:00:00+00:00",
         extractor="test",
     )
+
+
+def test_the_first_article_to_take_a_page_served_everywhere_gives_it_back(memory_db: Database) -> None:
+    """Nothing to compare the first address with: it takes the page, until the next answers it."""
+    writer = ArchiveWriter(memory_db)
+    for n in (1, 2, 3, 4, 5):
+        write_item(writer, replace(article(f"https://x.go.th/news/{n}", f"ข่าว {n}", f"เนื้อข่าว {n}"), crawl_run=1))
+    for n in (1, 2, 3, 4, 5):
+        write_item(writer, replace(article(f"https://x.go.th/news/{n}", "ปิดปรับปรุงระบบ", "ขออภัย"), crawl_run=2))
+    assert rows_of(memory_db, "select title, version from articles order by url") == [
+        (f"ข่าว {n}", 1) for n in (1, 2, 3, 4, 5)
+    ]
+    assert rows_of(memory_db, "select count(*) from article_versions") == [(5,)]
+    assert rows_of(memory_db, "select count(*) from failures where kind = ?", SAME_PAGE) == [(5,)]
 
 
 def test_an_article_answering_with_another_articles_text_is_not_archived(memory_db: Database) -> None:
