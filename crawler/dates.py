@@ -107,7 +107,10 @@ def parse_date(text: str | None, tz: tzinfo = BANGKOK) -> datetime | None:
     if parsed.tzinfo is None or not _usable_offset(parsed):
         parsed = parsed.replace(tzinfo=tz)
     if common_era_year(parsed.year) != parsed.year:  # a BE year that reached dateutil in ISO form
-        parsed = parsed.replace(year=common_era_year(parsed.year))
+        try:
+            parsed = parsed.replace(year=common_era_year(parsed.year))
+        except ValueError:  # 29 February of a BE year whose CE year is no leap year: no such day
+            return None
     return parsed
 
 

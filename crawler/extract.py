@@ -314,7 +314,10 @@ def _plain_rules(selectors: tuple[str, ...]) -> _PlainRules:
 
 def _htmldate(page: Selector, tz: ZoneInfo) -> datetime | None:
     """htmldate's reading of machine-readable markup we do not know (no guessing from text)."""
-    found = find_date(page.root, extensive_search=False, original_date=True, outputformat="%Y-%m-%dT%H:%M:%S")
+    try:
+        found = find_date(page.root, extensive_search=False, original_date=True, outputformat="%Y-%m-%dT%H:%M:%S")
+    except ValueError:  # htmldate compares a date whose offset no zone has ("+24:00") and raises
+        return None
     return parse_date(found, tz)
 
 

@@ -64,6 +64,10 @@ def test_machine_and_english_dates_keep_or_get_an_offset(text: str, expected: st
     assert parsed is not None and parsed.isoformat() == expected
 
 
+def test_a_buddhist_era_29_february_of_a_common_year_is_no_date() -> None:
+    assert parse_date("2512-02-29T00:00:00") is None  # 1969 had no 29 February (found by hypothesis)
+
+
 def test_unreadable_date_is_none() -> None:
     assert parse_date("sometime last week") is None
     assert parse_date(None) is None

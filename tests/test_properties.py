@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlite_utils import Database
 
@@ -137,7 +137,12 @@ attribute_values = st.one_of(st.text(max_size=30), machine_dates, thai_dates, st
 )
 
 
+NO_SLOTS = dict.fromkeys(("lang", "published", "modified", "image", "author", "canonical", "link", "visible_date"), "")
+
+
 @EXAMPLES
+@example({**NO_SLOTS, "title": "0", "jsonld": '"1995-01-01T00:00:00+24:00"'})  # htmldate raised
+@example({**NO_SLOTS, "title": "0", "modified": "2512;2;29T00", "jsonld": "null"})  # BE 29 Feb of 1969
 @given(
     st.fixed_dictionaries(
         {
