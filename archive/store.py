@@ -63,6 +63,13 @@ def to_row(record: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+def text_columns(url: str, derived: dict[str, Any]) -> dict[str, Any]:
+    """A version's text and metadata (REWRITTEN's fields) as the article row holds them, with
+    the hash and the publication period computed: re-extraction and a withdrawn version."""
+    row = to_row({**derived, "url": url})
+    return {k: v for k, v in row.items() if k in REWRITTEN or k in PERIOD_COLUMNS}
+
+
 def version_row(row: dict[str, Any], number: int) -> dict[str, Any]:
     version = {k: row.get(k) for k in ARTICLE_VERSIONS if k not in ("id", "article_url", "version")}
     return {**version, "article_url": row["url"], "version": number}
@@ -105,9 +112,8 @@ class ArchiveWriter:
 
         The article row follows when this is its current version. Returns whether the text changed.
         """
-        row = to_row({**extracted, "url": url})
-        fields = {k: v for k, v in row.items() if k in REWRITTEN}
-        article_fields = fields | {k: row[k] for k in PERIOD_COLUMNS}
+        article_fields = text_columns(url, extracted)
+        fields = {k: v for k, v in article_fields.items() if k in REWRITTEN}
         with self.db.atomic():
             before = self.db.execute(
                 "select id, sha256, title from article_versions where article_url = ? and version = ?", [url, number]
@@ -182,22 +188,23 @@ class ArchiveWriter:
         The first address to answer with a maintenance page had nothing to compare it with and
         took it as a new version. The version's row goes; its capture stays in its WARC file.
         """
+        if crawl_run is None:
+            return False
         with self.db.atomic():
             taken = self.db.execute(
                 "select v.id, v.version from articles a join article_versions v"
                 " on v.article_url = a.url and v.version = a.version"
-                " where a.url = ? and a.version > 1 and v.crawl_run is ?",
+                " where a.url = ? and a.version > 1 and v.crawl_run = ?",
                 [url, crawl_run],
             ).fetchone()
-            if crawl_run is None or taken is None:
+            if taken is None:
                 return False
             version_id, number = taken
             previous = self.db.execute(
                 f"select {', '.join(REWRITTEN)} from article_versions where article_url = ? and version = ?",
                 [url, number - 1],
             ).fetchone()
-            row = to_row({**dict(zip(REWRITTEN, previous, strict=True)), "url": url})
-            fields = {k: row[k] for k in (*REWRITTEN, *PERIOD_COLUMNS)} | {"version": number - 1}
+            fields = text_columns(url, dict(zip(REWRITTEN, previous, strict=True))) | {"version": number - 1}
             self.db.table("articles").update(url, fields)
             self.db.execute("delete from article_versions where id = ?", [version_id])
         return True
