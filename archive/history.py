@@ -4,21 +4,35 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from sqlite_utils import Database
 
-from archive.warc import Pointer
+from archive.warc import Original, Pointer
 
 
 @dataclass(frozen=True)
 class KnownPage:
-    """What a re-crawl needs to decide whether, and how, to fetch a page again."""
+    """What a re-crawl needs to decide whether, and how, to fetch a page again, and the capture
+    behind the page's current version, which the fetch may answer again byte for byte."""
 
     url: str
     fetched_at: str
     etag: str | None
     last_modified: str | None
+    original: Original | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> KnownPage:
+        """As to_dict made it (a shared frontier keeps known pages in Redis as JSON)."""
+        original = data.get("original")
+        if original is not None:
+            original = Original(**{**original, "pointer": Pointer(**original["pointer"])})
+        return cls(**{**data, "original": original})
 
 
 @dataclass(frozen=True)
@@ -48,18 +62,41 @@ class OnlyOneVersionError(LookupError):
 def known_pages(db: Database, site: str) -> dict[str, KnownPage]:
     """Every archived article of `site`, under its canonical and its fetched URL."""
     known: dict[str, KnownPage] = {}
-    sql = "select url, source_url, final_url, fetched_at, etag, last_modified from articles where site = ?"
-    for url, source_url, final_url, fetched_at, etag, last_modified in db.execute(sql, [site]).fetchall():
-        page = KnownPage(source_url or url, fetched_at, etag, last_modified)
+    sql = """
+        select a.url, a.source_url, a.final_url, a.fetched_at, a.etag, a.last_modified,
+            coalesce(v.final_url, v.source_url, a.url), v.fetched_at, v.payload_digest,
+            v.warc_file, v.warc_offset, v.warc_length
+        from articles a left join article_versions v on v.article_url = a.url and v.version = a.version
+        where a.site = ?
+    """
+    for url, source_url, final_url, fetched_at, etag, last_modified, *capture in db.execute(sql, [site]).fetchall():
+        page = KnownPage(source_url or url, fetched_at, etag, last_modified, original_of(*capture))
         for key in {url, source_url, final_url} - {None}:
             known[key] = page
     return known
 
 
+def original_of(
+    url: str, fetched_at: str | None, digest: str | None, file: str | None, offset: int | None, length: int | None
+) -> Original | None:
+    """The version's capture, when it has one and its digest is known (versions archived before
+    digests were kept have none: a re-fetch of them is captured whole)."""
+    if fetched_at is None or digest is None or file is None or offset is None or length is None:
+        return None
+    return Original(url, fetched_at, digest, Pointer(file, offset, length))
+
+
 def known_attachments(db: Database, site: str) -> dict[str, KnownPage]:
     """Every archived file of `site`, by the URL articles link it with."""
-    sql = "select url, fetched_at, etag, last_modified from attachments where site = ?"
-    return {url: KnownPage(url, *validators) for url, *validators in db.execute(sql, [site]).fetchall()}
+    sql = """
+        select url, fetched_at, etag, last_modified,
+            coalesce(final_url, url), fetched_at, payload_digest, warc_file, warc_offset, warc_length
+        from attachments where site = ?
+    """
+    return {
+        url: KnownPage(url, fetched_at, etag, last_modified, original_of(*capture))
+        for url, fetched_at, etag, last_modified, *capture in db.execute(sql, [site]).fetchall()
+    }
 
 
 def owed_attachments(db: Database, site: str) -> list[tuple[str, str]]:

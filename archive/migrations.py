@@ -276,3 +276,11 @@ def index_article_identities(db: Database) -> None:
     at every address is not archived as each article's new version)."""
     db.table("articles").create_index(["site", "final_url"])
     db.table("articles").create_index(["site", "sha256"])
+
+
+@migrations()
+def add_payload_digests(db: Database) -> None:
+    """The body's digest beside each capture's pointer: a re-fetch answering the same bytes is
+    written as a revisit record referring to the capture (archive/warc.py), not a second copy."""
+    db.table("article_versions").add_column("payload_digest", str)
+    db.table("attachments").add_column("payload_digest", str)

@@ -56,6 +56,7 @@ CAPTURE_COLUMNS: dict[str, Column] = {
     "warc_file": Column(str, "WARC file holding the raw response, relative to the archive's folder"),
     "warc_offset": Column(int, "Byte offset of its record"),
     "warc_length": Column(int, "Length of its record in bytes"),
+    "payload_digest": Column(str, "WARC-Payload-Digest of the body: a re-fetch of these bytes is a revisit record"),
 }
 ARTICLES: dict[str, Column] = {**ARTICLE_COLUMNS, **ARTICLE_STATE_COLUMNS, **PERIOD_COLUMNS}
 ARTICLE_VERSIONS: dict[str, Column] = {

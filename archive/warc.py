@@ -4,6 +4,11 @@ One gzipped WARC file per crawl run and site, in `warc/` beside the archive file
 fetched article response (status line, headers, body bytes as received after transfer
 decoding) becomes a `response` record; its (file, offset, length) is stored with the version
 so the exact bytes can be read back, re-extracted, or replayed with tools such as pywb.
+
+A re-fetch that answers with the very bytes of the capture behind the current version (a site
+that sends no validators, so no 304) becomes a `revisit` record instead (WARC's
+identical-payload-digest profile): when and where the page was fetched again and its headers,
+a few hundred bytes, not a second copy of the page.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import errno
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
 from importlib.metadata import version
@@ -57,6 +62,30 @@ class Capture:
     body: bytes
 
 
+@dataclass(frozen=True)
+class Original:
+    """The capture behind an article's current version, which a re-fetch may repeat byte for
+    byte: its target URI, when it was fetched, its payload digest and where its record lies."""
+
+    url: str
+    fetched_at: str
+    payload_digest: str
+    pointer: Pointer
+
+
+@dataclass(frozen=True)
+class Record:
+    """One WARC record, gzipped, ready for WarcFile.append; `revisit` when it repeats an
+    Original's payload (the version's bytes are then the Original's record)."""
+
+    data: bytes = field(repr=False)
+    payload_digest: str | None = None
+    revisit: bool = False
+
+
+NO_RECORD = Record(b"")
+
+
 def warc_dir(db_path: str | Path) -> Path:
     return Path(db_path).resolve().parent / WARC_DIR
 
@@ -88,7 +117,7 @@ class WarcFile:
         return file
 
     def write(self, capture: Capture, fetched_at: str) -> Pointer:
-        return self.append(response_record(capture, fetched_at))
+        return self.append(response_record(capture, fetched_at).data)
 
     def append(self, record: bytes) -> Pointer:
         """A record made by response_record (in whichever process holds the page), at the end."""
@@ -102,24 +131,32 @@ class WarcFile:
             self.file.close()
 
 
-def response_record(capture: Capture, fetched_at: str) -> bytes:
+def response_record(capture: Capture, fetched_at: str, original: Original | None = None) -> Record:
     """One `response` record, digests computed and gzipped as its own member, ready for
     WarcFile.append: the crawl builds it in the worker process that extracts the page, off its
-    reactor (about 0.3 ms of digests and compression a page)."""
+    reactor (about 0.3 ms of digests and compression a page). A `revisit` record when the body
+    is the `original`'s, byte for byte."""
     writer = WARCWriter(BytesIO(), gzip=False)
     headers = [(k, v) for k, v in capture.headers if k.lower() not in TRANSFER_HEADERS]
     headers.append(("Content-Length", str(len(capture.body))))
     http_headers = StatusAndHeaders(f"{capture.status} {_reason(capture.status)}", headers, protocol="HTTP/1.1")
     http_headers.compute_headers_buffer(writer.header_filter)
+    digests = _digests(http_headers.headers_buff, capture.body)
+    payload_digest = digests["WARC-Payload-Digest"]
+    date = {"WARC-Date": _warc_date(fetched_at)}
+    if original is not None and original.payload_digest == payload_digest:
+        refers_to = (original.url, _warc_date(original.fetched_at))
+        revisit = writer.create_revisit_record(capture.url, payload_digest, *refers_to, http_headers, date)
+        return Record(gzip_member(revisit, writer), payload_digest, revisit=True)
     record = writer.create_warc_record(
         capture.url,
         "response",
         payload=BytesIO(capture.body),
         length=len(capture.body),
         http_headers=http_headers,
-        warc_headers_dict={"WARC-Date": _warc_date(fetched_at), **_digests(http_headers.headers_buff, capture.body)},
+        warc_headers_dict={**date, **digests},
     )
-    return gzip_member(record, writer)
+    return Record(gzip_member(record, writer), payload_digest)
 
 
 def _digests(http_head: bytes, body: bytes) -> dict[str, str]:

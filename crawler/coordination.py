@@ -169,7 +169,7 @@ def publish_run(
     meta = {"site": request.site, "spider_kwargs": request.spider_kwargs, "refresh": request.refresh}
     with redis.pipeline(transaction=False) as pipe:
         pipe.set(keys.key("meta"), json.dumps(meta | {"revisit_days": revisit_days}))
-        items = [(url, json.dumps(asdict(page))) for url, page in known.items()]
+        items = [(url, json.dumps(page.to_dict())) for url, page in known.items()]
         for start in range(0, len(items), PUBLISH_CHUNK):
             pipe.hset(keys.key("known"), mapping=dict(items[start : start + PUBLISH_CHUNK]))
         if traps:
@@ -199,7 +199,7 @@ def join_run(redis: Redis, keys: RunKeys, worker: str, alive_seconds: float) -> 
         pipe.set(keys.alive(worker), 1, px=int(alive_seconds * 1000))
         pipe.execute()
     meta = json.loads(redis.get(keys.key("meta")) or "{}")
-    known = {text(url): KnownPage(**json.loads(page)) for url, page in redis.hgetall(keys.key("known")).items()}
+    known = {text(url): KnownPage.from_dict(json.loads(page)) for url, page in redis.hgetall(keys.key("known")).items()}
     traps = {text(p): Trap(*json.loads(found)) for p, found in redis.hgetall(keys.key("traps")).items()}
     return JoinedRun(keys, meta["site"], meta["spider_kwargs"], meta["refresh"], meta["revisit_days"], known, traps)
 

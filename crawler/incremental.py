@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from archive.history import KnownPage
+from archive.warc import Original
 from crawler.dates import parse_date
 from crawler.visit_ids import without_visit_ids
 
@@ -42,6 +43,16 @@ class Revisits:
         """Archived before; a listing's link may carry a session identifier the archive's
         address does not (crawler/visit_ids.py)."""
         return url in self.known or without_visit_ids(url) in self.known
+
+    def original(self, url: str) -> Original | None:
+        """The capture behind the current version of the article at `url`, if archived."""
+        page = self.known.get(url) or self.known.get(without_visit_ids(url))
+        return page.original if page else None
+
+    def original_file(self, url: str) -> Original | None:
+        """The capture of the file archived at `url`, if any."""
+        page = self.attachments.get(url)
+        return page.original if page else None
 
     def decide_attachment(self, url: str) -> Decision:
         """A file archived before is fetched again only on a refresh or when due, and then

@@ -187,7 +187,7 @@ class Ingest:
         assert result.capture is not None
         warc = self.warcs.get(result.site) or self.warcs.setdefault(result.site, WarcFile(self.db_path, result.site))
         pointer = warc.append(result.capture)
-        if isinstance(result, Article | Attachment):
+        if isinstance(result, Article | Attachment) and result.warc_file is None:  # else a revisit's original
             point_at(result, pointer)
 
     def _commit_counts(self, counts: Counter[tuple[int, str]]) -> None:

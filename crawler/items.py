@@ -37,6 +37,7 @@ class FetchedPage:
     warc_file: str | None = None  # set by ExtractPipeline
     warc_offset: int | None = None
     warc_length: int | None = None
+    payload_digest: str | None = None
 
     def header(self, name: str) -> str | None:
         return header(self.headers, name)
@@ -69,6 +70,7 @@ class Article:
     warc_file: str | None = None
     warc_offset: int | None = None
     warc_length: int | None = None
+    payload_digest: str | None = None
     # The WARC record itself, on its way to a writer in another process (a distributed crawl,
     # crawler/handoff.py), which appends it and sets the pointer above. Not a column.
     capture: bytes | None = field(default=None, repr=False)
@@ -143,6 +145,7 @@ class Attachment:
     warc_file: str | None = None
     warc_offset: int | None = None
     warc_length: int | None = None
+    payload_digest: str | None = None
     capture: builtins.bytes | None = field(default=None, repr=False)  # as Article.capture (`bytes` is a column)
 
     def record(self) -> dict[str, object]:

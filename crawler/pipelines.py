@@ -16,10 +16,11 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 
-from archive.warc import Capture, WarcFile, point_at, response_record
+from archive.warc import Capture, Original, Record, WarcFile, point_at, response_record
 from crawler.attachment_requests import AttachmentRequests
 from crawler.documents import Limits, ReadOnce, media_type
 from crawler.extract import ExtractionRules
+from crawler.incremental import Revisits
 from crawler.items import (
     Article,
     Attachment,
@@ -95,9 +96,13 @@ class ExtractPipeline:
         capture = Capture(item.final_url, item.http_status, item.headers, item.body)
         # In-process, on the reactor's thread, a page has no CPU bound (crawler/page_bounds.py).
         seconds = self.page_seconds if self.pool else 0
-        job = PageJob(capture, item.fetched_at, rules, bool(files and files.roles), seconds, self.max_text)
+        revisits: Revisits | None = getattr(spider, "revisits", None)
+        original = revisits.original(item.source_url) if revisits else None
+        job = PageJob(
+            capture, item.fetched_at, rules, bool(files and files.roles), seconds, self.max_text, original=original
+        )
         record, result = await self.pool.capture_and_extract(job) if self.pool else capture_and_extract(job)
-        for_writer = self.keep(record, item)
+        for_writer = self.keep(record, item, original)
         outcome, value = result
         if outcome != "ok":
             if self.stats:
@@ -123,27 +128,43 @@ class ExtractPipeline:
         return article
 
     async def read_attachment(self, item: FetchedAttachment) -> Attachment:
+        revisits: Revisits | None = getattr(self.crawler.spider, "revisits", None)
+        original = revisits.original_file(item.url) if revisits else None
         async with self.readers:
-            record, attachment, again = await asyncio.to_thread(attachment_from, item, self.limits, self.read)
+            read = await asyncio.to_thread(attachment_from, item, self.limits, self.read, original)
+        record, attachment, again = read
         if again and self.stats:
             self.stats.inc_value("govarchive/attachments/same_bytes")
-        attachment.capture = self.keep(record, attachment)
+        attachment.capture = self.keep(record, attachment, original)
         return attachment
 
-    def keep(self, record: bytes, holder: FetchedPage | Attachment) -> bytes | None:
+    def keep(self, record: Record, holder: FetchedPage | Attachment, original: Original | None = None) -> bytes | None:
         """The record appended to this run's WARC file, `holder` pointed at it; or, when another
-        process appends it (crawler/handoff.py), the record to hand on with the result."""
+        process appends it (crawler/handoff.py), the record to hand on with the result. A
+        revisit record points nowhere: the page's bytes are the original's, and so is its pointer."""
+        holder.payload_digest = record.payload_digest
+        if record.revisit:
+            assert original is not None
+            point_at(holder, original.pointer)
+            if self.stats:
+                self.stats.inc_value("govarchive/same_bytes_again")
         if self.warc is None:
-            return record
-        point_at(holder, self.warc.append(record))
+            return record.data
+        pointer = self.warc.append(record.data)
+        if not record.revisit:
+            point_at(holder, pointer)
         return None
 
 
-def attachment_from(item: FetchedAttachment, limits: Limits, read: ReadOnce) -> tuple[bytes, Attachment, bool]:
-    """The file's WARC record, its row, and whether its bytes were read before under another
-    URL; a file whose text cannot be read is kept all the same, the reason in text_note (the
-    writer records it as an `unreadable` failure too)."""
-    record = response_record(Capture(item.final_url, item.http_status, item.headers, item.body), item.fetched_at)
+def attachment_from(
+    item: FetchedAttachment, limits: Limits, read: ReadOnce, original: Original | None = None
+) -> tuple[Record, Attachment, bool]:
+    """The file's WARC record (a revisit when its bytes are the `original`'s), its row, and
+    whether its bytes were read before under another URL; a file whose text cannot be read is
+    kept all the same, the reason in text_note (the writer records it as an `unreadable`
+    failure too)."""
+    capture = Capture(item.final_url, item.http_status, item.headers, item.body)
+    record = response_record(capture, item.fetched_at, original)
     kind = media_type(item.body, item.header("Content-Type"))
     sha256 = hashlib.sha256(item.body).hexdigest()
     document, again = read.read(sha256, item.body, kind, limits)
@@ -186,6 +207,7 @@ def article_from(page: FetchedPage, fields: dict[str, Any]) -> Article:
         warc_file=page.warc_file,
         warc_offset=page.warc_offset,
         warc_length=page.warc_length,
+        payload_digest=page.payload_digest,
         **fields,
     )
 

@@ -44,7 +44,7 @@ from crawler.page_bounds import (
 )
 
 if TYPE_CHECKING:  # imported on first use: start_forkserver() runs before trafilatura loads
-    from archive.warc import Capture
+    from archive.warc import Capture, Original, Record
     from crawler.extract import ExtractionRules
 
 EXTRACTION_MODULE = "crawler.extract"
@@ -125,18 +125,23 @@ class PageJob:
     seconds: float = 0
     max_text: int = 0
     record: bool = True  # False: the page is archived already (reextract), no WARC record made
+    original: Original | None = None  # the capture a re-fetch may repeat (archive/warc.py)
 
 
-def capture_and_extract(job: PageJob) -> tuple[bytes, ExtractionResult]:
+def capture_and_extract(job: PageJob) -> tuple[Record, ExtractionResult]:
     """The page's WARC record (archive.warc.response_record) and its extraction, made in one
     trip to a worker: the page's bytes cross once, it is parsed once, and the digests and
     compression of the record run beside extraction, not on the crawl's reactor."""
-    from archive.warc import response_record
-
     capture = job.capture
     content_type = header(capture.headers, "Content-Type")
     result = extract_page(capture.body, content_type, capture.url, job.rules, job.find_files, job.seconds, job.max_text)
-    return (response_record(capture, job.fetched_at) if job.record else b""), result
+    return record_of(job), result
+
+
+def record_of(job: PageJob) -> Record:
+    from archive.warc import NO_RECORD, response_record
+
+    return response_record(job.capture, job.fetched_at, job.original) if job.record else NO_RECORD
 
 
 def worker_count(setting: str) -> int:
@@ -189,8 +194,8 @@ def exit_with_parent() -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
-Waiting = tuple[PageJob, "asyncio.Future[tuple[bytes, ExtractionResult]]"]
-Answer = list[tuple[bytes, ExtractionResult]]
+Waiting = tuple[PageJob, "asyncio.Future[tuple[Record, ExtractionResult]]"]
+Answer = list[tuple["Record", ExtractionResult]]
 
 
 def capture_and_extract_all(jobs: list[PageJob]) -> Answer:
@@ -315,13 +320,13 @@ class ExtractionPool:
         self.waiting: list[Waiting] = []
         self.trips: set[asyncio.Task[None]] = set()  # sent and not back
 
-    async def capture_and_extract(self, job: PageJob) -> tuple[bytes, ExtractionResult]:
-        future: asyncio.Future[tuple[bytes, ExtractionResult]] = asyncio.get_running_loop().create_future()
+    async def capture_and_extract(self, job: PageJob) -> tuple[Record, ExtractionResult]:
+        future: asyncio.Future[tuple[Record, ExtractionResult]] = asyncio.get_running_loop().create_future()
         self.waiting.append((job, future))
         self._send()
         return await future
 
-    async def gather(self, jobs: list[PageJob]) -> list[tuple[bytes, ExtractionResult]]:
+    async def gather(self, jobs: list[PageJob]) -> list[tuple[Record, ExtractionResult]]:
         """Every page of `jobs`, in order, handed over at once (reextract's chunks)."""
         return await asyncio.gather(*map(self.capture_and_extract, jobs))
 
@@ -357,7 +362,7 @@ class ExtractionPool:
         self.idle.append(worker)
         self._send()
 
-    async def _alone(self, worker: Worker, job: PageJob) -> tuple[bytes, ExtractionResult]:
+    async def _alone(self, worker: Worker, job: PageJob) -> tuple[Record, ExtractionResult]:
         """One at a time: a page that kills its worker again takes no other page's try with it.
         A page that held its worker past the wall bound twice is past a bound of ours."""
         for _ in range(ATTEMPTS - 1):
@@ -367,9 +372,7 @@ class ExtractionPool:
                 result: ExtractionResult = "bound", (CPU_SETTING, f"extraction: {error}, {ATTEMPTS} times")
             except WorkerDiedError:
                 result = "error", f"extraction worker died {ATTEMPTS} times on this page"
-        from archive.warc import response_record
-
-        return response_record(job.capture, job.fetched_at), result
+        return record_of(job), result
 
     async def _run(self, worker: Worker, jobs: list[PageJob]) -> Answer:
         return await asyncio.get_running_loop().run_in_executor(self.threads, worker.run, jobs)

@@ -72,6 +72,7 @@ class MirrorSite:
         self.declares_sitemap = True  # robots.txt names the sitemap (False: it is only at its usual place)
         self.serves_robots_txt = True  # False: /robots.txt is not found
         self.not_found_status = 404  # 200: a "soft 404", as sites that answer any address do
+        self.sends_validators = True  # False: no ETag, so no 304 (as WordPress serves its pages)
         self.cache: dict[str, Response] | None = None  # set to {} to render each page once (benchmarks)
         self.lock = threading.Lock()
         self.env = jinja2.Environment(
@@ -113,7 +114,7 @@ class MirrorSite:
             if self.delay and self._article_at(path) is not None:
                 time.sleep(self.delay)
             etag = '"' + hashlib.sha1(response.body).hexdigest()[:20] + '"'
-            if response.status == 200:
+            if response.status == 200 and self.sends_validators:
                 response.headers["ETag"] = etag
                 if if_none_match == etag:
                     response = Response(304, response.content_type, b"", {"ETag": etag})

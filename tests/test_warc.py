@@ -33,7 +33,7 @@ def warcio_own_digests(capture: Capture) -> dict[str, str]:
 
 
 def test_a_response_record_carries_the_digests_warcio_computes_and_reads_back_checked() -> None:
-    stored = BytesIO(response_record(CAPTURE, "2023-05-02T09:00:00+07:00"))
+    stored = BytesIO(response_record(CAPTURE, "2023-05-02T09:00:00+07:00").data)
     read = [
         (record.rec_headers, record.content_stream().read())
         for record in ArchiveIterator(stored, check_digests="raise")
