@@ -20,6 +20,7 @@ from twisted.python.failure import Failure
 
 from crawler.kinds import BOUND_KINDS, DISK_FULL, ROBOTS
 from crawler.outcomes import is_disk_full
+from crawler.writes import WITHDRAWN
 
 log = logging.getLogger("govarchive.progress")
 COUNTERS = (
@@ -37,6 +38,7 @@ BAR_INTERVAL = 0.5  # seconds between redraws of a progress bar
 def summary(stats: dict[str, Any]) -> dict[str, int]:
     """The crawl's figures, from Scrapy stats."""
     figures = {name: int(stats.get(f"govarchive/{name}", 0) or 0) for name in COUNTERS}
+    figures["articles_updated"] -= int(stats.get(WITHDRAWN, 0) or 0)
     figures["bounded"] = sum(int(stats.get(f"govarchive/failed/{kind}", 0) or 0) for kind in BOUND_KINDS)
     figures["known"] = int(stats.get("govarchive/skipped/known", 0) or 0)
     figures["robots"] = int(stats.get(f"govarchive/skipped/{ROBOTS}", 0) or 0)  # pages and routes it forbids

@@ -13,6 +13,7 @@ from crawler.kinds import SAME_PAGE, UNREADABLE, bound_counter
 
 AttachmentResult = Attachment | AttachmentUnchanged | AttachmentFailed
 Written = Article | NotModified | NotArchived | AttachmentResult  # what the archive takes
+WITHDRAWN = "govarchive/versions_withdrawn"  # taken as an update, then given back (refuse_same_page)
 
 
 def write_item(writer: ArchiveWriter, item: Written) -> list[str]:
@@ -59,13 +60,14 @@ def refuse_same_page(writer: ArchiveWriter, item: Article, holder: str) -> list[
     """`item`, an archived article's page, answers with the title and text `holder` holds: a page
     the site serves at many addresses. Neither keeps it: `holder` gives back a version it took in
     this run (the first address to answer with it had nothing to compare it with)."""
-    refused = [(item.source_url, holder)]
+    refused, withdrawn = [(item.source_url, holder)], []
     if writer.withdraw_version(holder, item.crawl_run):
         refused.append((holder, item.source_url))
+        withdrawn.append(WITHDRAWN)  # counted updated when it took the page: no longer
     for address, other in refused:
         reason = (
             f"answered with the same title and text as {other}: a page the site serves at many addresses "
             "(maintenance, blocked, not found); the archived version is kept"
         )
         writer.record_failure(address, reason, item.site, item.http_status, SAME_PAGE, item.crawl_run)
-    return ["govarchive/failures", f"govarchive/failed/{SAME_PAGE}"] * len(refused)
+    return ["govarchive/failures", f"govarchive/failed/{SAME_PAGE}"] * len(refused) + withdrawn

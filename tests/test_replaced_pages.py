@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -19,6 +20,7 @@ from archive.db import open_archive
 from archive.store import ArchiveWriter
 from crawler.items import Article
 from crawler.kinds import NOT_ARTICLE_NOW, SAME_PAGE
+from crawler.progress import summary
 from crawler.writes import write_item
 from mirror.server import serving
 from mirror.site import MirrorSite, Response
@@ -133,8 +135,11 @@ def test_the_first_article_to_take_a_page_served_everywhere_gives_it_back(memory
     writer = ArchiveWriter(memory_db)
     for n in (1, 2, 3, 4, 5):
         write_item(writer, replace(article(f"https://x.go.th/news/{n}", f"ข่าว {n}", f"เนื้อข่าว {n}"), crawl_run=1))
+    counters: Counter[str] = Counter()
     for n in (1, 2, 3, 4, 5):
-        write_item(writer, replace(article(f"https://x.go.th/news/{n}", "ปิดปรับปรุงระบบ", "ขออภัย"), crawl_run=2))
+        maintenance = replace(article(f"https://x.go.th/news/{n}", "ปิดปรับปรุงระบบ", "ขออภัย"), crawl_run=2)
+        counters.update(write_item(writer, maintenance))
+    assert summary(dict(counters))["articles_updated"] == 0  # the run's figures: none updated, 5 failures
     assert rows_of(memory_db, "select title, version from articles order by url") == [
         (f"ข่าว {n}", 1) for n in (1, 2, 3, 4, 5)
     ]
