@@ -137,3 +137,10 @@ def test_a_capture_of_other_bytes_is_a_response_record() -> None:
     assert (earlier.revisit, changed.revisit, same.revisit) == (False, False, True)
     (revisit,) = ArchiveIterator(BytesIO(same.data), check_digests="raise")
     assert revisit.rec_type == "revisit" and revisit.content_stream().read() == b""
+
+
+def test_a_known_pages_capture_crosses_redis_as_json_unchanged() -> None:
+    """Workers of a shared crawl learn the known pages through Redis (crawler/coordination.py)."""
+    original = Original("http://127.0.0.1/a/", FETCHED_AT, "sha1:ABC", Pointer("warc/a.warc.gz", 120, 3456))
+    page = KnownPage("http://127.0.0.1/a/", FETCHED_AT, '"v1"', None, original)
+    assert KnownPage.from_dict(json.loads(json.dumps(page.to_dict()))) == page
