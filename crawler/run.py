@@ -20,11 +20,12 @@ from archive.db import open_archive
 from archive.history import known_attachments, known_pages, known_traps, owed_attachments
 from archive.store import ArchiveWriter
 from crawler import header_bound
-from crawler.budget import BUDGET_STOPS
+from crawler.budget import BUDGET_STOPS, PAGE_BUDGET_STOP
 from crawler.incremental import Revisits
 from crawler.kinds import BUDGET, CONNECTION, DISK_FULL, FINISHED, OTHER, ROBOTS, STOPPED, WRITER_GONE, bound_counter
 from crawler.locks import AlreadyRunningError, SiteLock
 from crawler.outcomes import is_disk_full
+from crawler.pending import PAST_BUDGET
 from crawler.progress import bar_logging, summary
 from crawler.robots import ROBOTS_UNREACHABLE
 from crawler.site_down import SITE_DOWN
@@ -192,6 +193,8 @@ def _finish(writer: ArchiveWriter, job: SiteCrawl) -> SiteResult:
     assert job.crawler is not None and job.run_id is not None and job.lock is not None
     stats = job.crawler.stats.get_stats() if job.crawler.stats else {}
     reason = str(stats.get("finish_reason", "not started"))
+    if reason == FINISHED and stats.get(PAST_BUDGET):  # it ended as its budget would have stopped it
+        reason = PAGE_BUDGET_STOP
     spider = job.crawler.spider
     unsettled: list[str] = []
     traps: dict[str, tuple[str, str]] = {}
@@ -295,6 +298,7 @@ def _account_for_unfetched(
 ) -> None:
     """Pages a route named that the run ended without fetching: each recorded with why, and
     counted in the run's figures."""
+    writer.replace_left_pages(site, BUDGET, run_id)
     if not unsettled:
         return
     setting = BUDGET_STOPS.get(reason)
@@ -308,9 +312,7 @@ def _account_for_unfetched(
     else:  # the crawl ended without an answer for it: a fault of ours, never silently
         kind, why = OTHER, f"not fetched: the crawl ended ({reason}) without an answer for it"
         _add(stats, "govarchive/lost", len(unsettled))
-    with writer.db.atomic():
-        for url in unsettled:
-            writer.record_failure(url, why, site, None, kind, run_id)
+    writer.record_unfetched(unsettled, why, site, kind, run_id)
     _add(stats, "govarchive/failures", len(unsettled))
     _add(stats, f"govarchive/failed/{kind}", len(unsettled))
 

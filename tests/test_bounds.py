@@ -4,17 +4,20 @@ URL shows or by what a listing keeps yielding (crawler/budget.py, crawler/traps.
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from crawler.traps import Trap, TrapDetector, TrapRules, url_shape, url_trap
 from mirror.server import serving
-from mirror.site import MirrorSite
-from tests.conftest import rows, run_cli
+from mirror.site import SITES, MirrorSite
+from tests.conftest import rows, run_cli, site_articles
 
 RULES = TrapRules()
+LARGE_SITE = 3000
 NOW = datetime(2026, 12, 4)
 
 
@@ -34,6 +37,59 @@ def test_a_site_budget_stops_the_crawl_and_records_what_it_left(
     left = rows(db, "select count(*) from failures where kind = 'budget'")[0][0]
     assert left > 0 and json.loads(bounds)[stopped_by] >= left
     assert rows(db, "select count(*) from articles")[0][0] < 23
+
+
+@pytest.fixture(scope="module")
+def large_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The mirror with 3,000 articles in its sitemap: far more than the runs below may fetch."""
+    folder = tmp_path_factory.mktemp("large") / "site"
+    shutil.copytree(SITES / "cdd-mirror", folder)
+    first = site_articles(folder)[0]
+    many = [
+        {
+            **first,
+            "id": 10_000 + n,
+            "slug": f"news-{n:04d}",
+            "title": f"{first['title']} ({n})",
+            "paragraphs": [f"ข่าวที่ {n}", *first["paragraphs"]],
+        }
+        for n in range(LARGE_SITE)
+    ]
+    (folder / "articles.json").write_text(json.dumps(many, ensure_ascii=False), encoding="utf-8")
+    return folder
+
+
+def crawl_within_budget(large_site: Path, db: Path, port: int = 0) -> tuple[str, set[str]]:
+    """A run of 20 pages whose memory queue holds 30 requests: the log it wrote, and the
+    addresses of the site's articles."""
+    site = MirrorSite(large_site, frozenset({"sitemap"}))
+    with serving(site, port) as base_url:
+        budget = ("--routes", "sitemap", "--max-pages", "20")
+        log = run_cli("crawl", "--url", base_url, "--db", str(db), *budget, GOVARCHIVE_QUEUE_MEMORY="30").stderr
+    return log, {base_url + site.article_path(a).lstrip("/") for a in site.articles}
+
+
+def test_a_run_queues_no_more_pages_than_its_budget_can_fetch(large_site: Path, tmp_path: Path) -> None:
+    """A sitemap naming a million pages held a run of 300 for minutes while it queued them all."""
+    log, articles = crawl_within_budget(large_site, tmp_path / "a.db")
+    assert "waited on disk" not in log  # 2,980 would have, past the memory queue's 30
+    ((status, stop_reason),) = rows(tmp_path / "a.db", "select status, stop_reason from crawl_runs")
+    assert status == "ok" and stop_reason.startswith("stopped at CLOSESPIDER_PAGECOUNT: "), stop_reason
+    left = {url for (url,) in rows(tmp_path / "a.db", "select url from failures where kind = 'budget'")}
+    archived = {url for (url,) in rows(tmp_path / "a.db", "select url from articles")}
+    assert 0 < len(archived) <= 20 and articles <= left | archived  # every article named is accounted for
+
+
+def test_what_a_budget_left_is_replaced_by_the_next_runs_account(large_site: Path, tmp_path: Path) -> None:
+    """Each run names the pages again: only the latest run's rows say what is still owed."""
+    crawl_within_budget(large_site, tmp_path / "a.db")
+    (url,) = rows(tmp_path / "a.db", "select url from articles limit 1")[0]
+    _, articles = crawl_within_budget(large_site, tmp_path / "a.db", urlsplit(url).port or 0)  # the same site
+    left = rows(tmp_path / "a.db", "select distinct crawl_run from failures where kind = 'budget'")
+    archived = {url for (url,) in rows(tmp_path / "a.db", "select url from articles")}
+    assert left == [(2,)] and len(archived) > 20  # the second run fetched more of the site
+    owed = {url for (url,) in rows(tmp_path / "a.db", "select url from failures where kind = 'budget'")}
+    assert articles - archived <= owed
 
 
 def test_the_wall_time_budget_stops_a_slow_site(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from archive.store import GONE_STATUSES
 from crawler.items import NotArchived
 from crawler.kinds import DUPLICATE, FRUITLESS, KNOWN_TRAP, OTHER, ROBOTS, TRAP, bound_counter
 from crawler.outcomes import Ledger, Verdict, classify, source_url
+from crawler.pending import PAST_BUDGET
 from crawler.traps import FRUITLESS_SETTING, Trap, TrapDetector
 
 ERROR_CHARS = 200  # of an exception's message in a failure's reason
@@ -43,6 +44,11 @@ class AccountingSpider(scrapy.Spider):
         self, url: str, kind: str, reason: str, status: int | None = None, bound: str | None = None
     ) -> NotArchived:
         return NotArchived(url, self.site_id, reason, kind, status, bound, self.crawl_run)
+
+    def frontier_full(self) -> bool:
+        """The run has queued as many requests as its page budget can answer
+        (crawler/pending.py): a page named now is left for the next run, unrequested."""
+        return bool(self.crawler.stats and self.crawler.stats.get_value(PAST_BUDGET))
 
     def count_skip(self, kind: str, count: int = 1) -> None:
         if self.crawler.stats is not None:

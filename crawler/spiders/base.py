@@ -330,6 +330,8 @@ class NewsSpider(AccountingSpider):
         if not first:  # skipped as known, until a sitemap's lastmod said it changed
             self.known_skipped.discard(key)
             self.count_skip(KNOWN, -1)
+        if self.frontier_full():  # named, so left to the next run, as the budget stops this one first
+            return
         trap = self.traps.check(url)
         if trap is not None:
             yield from self.refuse(url, trap)
