@@ -42,7 +42,10 @@ LOG_LEVELS = {QUIET: ("ERROR", "ERROR"), VERBOSE: ("INFO", "INFO"), DEBUG: ("DEB
 @click.option(
     "--max-pages",
     type=click.IntRange(min=0),
-    help="Stop each site after this many responses (default GOVARCHIVE_MAX_PAGES, 100,000; 0: no limit).",
+    help=(
+        "Stop each site after this many responses (default GOVARCHIVE_MAX_PAGES, 100,000; 0: no limit). "
+        "Pages named past it are never queued: each is left for the next run as a `budget` failure."
+    ),
 )
 @click.option(
     "--max-seconds",
