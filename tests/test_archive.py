@@ -93,6 +93,7 @@ def test_migrations_are_named_and_idempotent(tmp_path) -> None:
         "ingest_from_a_shared_frontier",
         "keep_attachments",
         "index_article_identities",
+        "add_payload_digests",
     ]
     assert db.journal_mode == "wal"
 
