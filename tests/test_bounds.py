@@ -69,27 +69,40 @@ def crawl_within_budget(large_site: Path, db: Path, port: int = 0) -> tuple[str,
     return log, {base_url + site.article_path(a).lstrip("/") for a in site.articles}
 
 
-def test_a_run_queues_no_more_pages_than_its_budget_can_fetch(large_site: Path, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def two_budgeted_runs(large_site: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Two runs of 20 pages of the large site, served at one address; the first one's figures
+    as it left them."""
+    db = tmp_path_factory.mktemp("budgeted") / "a.db"
+    log, articles = crawl_within_budget(large_site, db)
+    first = {
+        "log": log,
+        "run": rows(db, "select status, stop_reason from crawl_runs")[0],
+        "left": {url for (url,) in rows(db, "select url from failures where kind = 'budget'")},
+        "archived": {url for (url,) in rows(db, "select url from articles")},
+    }
+    crawl_within_budget(large_site, db, urlsplit(min(first["archived"])).port or 0)
+    return {"db": db, "articles": articles, "first": first}
+
+
+def test_a_run_queues_no_more_pages_than_its_budget_can_fetch(two_budgeted_runs: dict) -> None:
     """A sitemap naming a million pages held a run of 300 for minutes while it queued them all."""
-    log, articles = crawl_within_budget(large_site, tmp_path / "a.db")
-    assert "waited on disk" not in log  # 2,980 would have, past the memory queue's 30
-    ((status, stop_reason),) = rows(tmp_path / "a.db", "select status, stop_reason from crawl_runs")
+    first = two_budgeted_runs["first"]
+    assert "waited on disk" not in first["log"]  # 2,980 would have, past the memory queue's 30
+    status, stop_reason = first["run"]
     assert status == "ok" and stop_reason.startswith("stopped at CLOSESPIDER_PAGECOUNT: "), stop_reason
-    left = {url for (url,) in rows(tmp_path / "a.db", "select url from failures where kind = 'budget'")}
-    archived = {url for (url,) in rows(tmp_path / "a.db", "select url from articles")}
-    assert 0 < len(archived) <= 20 and articles <= left | archived  # every article named is accounted for
+    archived = first["archived"]
+    assert 0 < len(archived) <= 20 and two_budgeted_runs["articles"] <= first["left"] | archived  # all accounted for
 
 
-def test_what_a_budget_left_is_replaced_by_the_next_runs_account(large_site: Path, tmp_path: Path) -> None:
+def test_what_a_budget_left_is_replaced_by_the_next_runs_account(two_budgeted_runs: dict) -> None:
     """Each run names the pages again: only the latest run's rows say what is still owed."""
-    crawl_within_budget(large_site, tmp_path / "a.db")
-    (url,) = rows(tmp_path / "a.db", "select url from articles limit 1")[0]
-    _, articles = crawl_within_budget(large_site, tmp_path / "a.db", urlsplit(url).port or 0)  # the same site
-    left = rows(tmp_path / "a.db", "select distinct crawl_run from failures where kind = 'budget'")
-    archived = {url for (url,) in rows(tmp_path / "a.db", "select url from articles")}
-    assert left == [(2,)] and len(archived) > 20  # the second run fetched more of the site
-    owed = {url for (url,) in rows(tmp_path / "a.db", "select url from failures where kind = 'budget'")}
-    assert articles - archived <= owed
+    db = two_budgeted_runs["db"]
+    left = rows(db, "select distinct crawl_run from failures where kind = 'budget'")
+    archived = {url for (url,) in rows(db, "select url from articles")}
+    assert left == [(2,)] and len(archived) > len(two_budgeted_runs["first"]["archived"])  # it fetched more
+    owed = {url for (url,) in rows(db, "select url from failures where kind = 'budget'")}
+    assert two_budgeted_runs["articles"] - archived <= owed
 
 
 def test_the_wall_time_budget_stops_a_slow_site(tmp_path: Path) -> None:
