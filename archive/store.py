@@ -70,6 +70,21 @@ def text_columns(url: str, derived: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in row.items() if k in REWRITTEN or k in PERIOD_COLUMNS}
 
 
+def failure_row(
+    url: str, reason: str, site: str | None, status: int | None, kind: str | None, crawl_run: int | None, time: str
+) -> dict[str, Any]:
+    """One `failures` row (record_failure, record_unfetched)."""
+    return {
+        "url": url,
+        "site": site,
+        "reason": reason,
+        "http_status": status,
+        "time": time,
+        "kind": kind,
+        "crawl_run": crawl_run,
+    }
+
+
 def version_row(row: dict[str, Any], number: int) -> dict[str, Any]:
     version = {k: row.get(k) for k in ARTICLE_VERSIONS if k not in ("id", "article_url", "version")}
     return {**version, "article_url": row["url"], "version": number}
@@ -258,9 +273,8 @@ class ArchiveWriter:
 
         Returns whether an archived article was marked removed.
         """
-        failure = {"url": url, "site": site, "reason": reason, "http_status": http_status, "time": utc_now()}
         with self.db.atomic():
-            self.db.table("failures").insert(failure | {"kind": kind, "crawl_run": crawl_run})
+            self.db.table("failures").insert(failure_row(url, reason, site, http_status, kind, crawl_run, utc_now()))
             if http_status not in GONE_STATUSES:
                 return False
             cursor = self.db.execute(
@@ -272,10 +286,8 @@ class ArchiveWriter:
     def record_unfetched(self, urls: list[str], reason: str, site: str, kind: str, crawl_run: int) -> None:
         """Pages a run named and ended without fetching, in one insert: a budget can leave
         hundreds of thousands (one insert each took a minute for 850,000)."""
-        rows = (
-            {"url": url, "site": site, "reason": reason, "time": utc_now(), "kind": kind, "crawl_run": crawl_run}
-            for url in urls
-        )
+        now = utc_now()
+        rows = (failure_row(url, reason, site, None, kind, crawl_run, now) for url in urls)
         with self.db.atomic():
             self.db.table("failures").insert_all(rows, batch_size=1000)
 

@@ -116,9 +116,6 @@ class WarcFile:
         self.file = file
         return file
 
-    def write(self, capture: Capture, fetched_at: str) -> Pointer:
-        return self.append(response_record(capture, fetched_at).data)
-
     def append(self, record: bytes) -> Pointer:
         """A record made by response_record (in whichever process holds the page), at the end."""
         file = self.file or self._open()

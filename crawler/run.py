@@ -193,8 +193,6 @@ def _finish(writer: ArchiveWriter, job: SiteCrawl) -> SiteResult:
     assert job.crawler is not None and job.run_id is not None and job.lock is not None
     stats = job.crawler.stats.get_stats() if job.crawler.stats else {}
     reason = str(stats.get("finish_reason", "not started"))
-    if reason == FINISHED and stats.get(PAST_BUDGET):  # it ended as its budget would have stopped it
-        reason = PAGE_BUDGET_STOP
     spider = job.crawler.spider
     unsettled: list[str] = []
     traps: dict[str, tuple[str, str]] = {}
@@ -217,6 +215,8 @@ def close_run(
 ) -> SiteResult:
     """Record a run's end: the traps it found, the pages it named and never fetched (each with
     why), its figures and its verdict. One-host and distributed runs (crawler/ingest.py) alike."""
+    if reason == FINISHED and stats.get(PAST_BUDGET):  # it ended as its page budget would have stopped it
+        reason = PAGE_BUDGET_STOP
     writer.record_traps(site, traps, run_id)
     _account_for_unfetched(writer, site, run_id, unsettled, reason, stats)
     figures = summary(stats)
