@@ -10,9 +10,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from redis import Redis
+
+from crawler.coordination import requests_key, site_key
+from crawler.settings import GOVARCHIVE_REDIS_NAMESPACE as NAMESPACE
 from tests.conftest import GOVARCHIVE
 
 QUIET = 2.0  # GOVARCHIVE_REDIS_QUIET_SECONDS in these tests
+# A writer started once a worker has asked for a run ends this long after the run's close.
+IDLE_EXIT = 1.0
 LEASE = 3.0  # GOVARCHIVE_REDIS_LEASE_SECONDS
 ENV = {
     "GOVARCHIVE_REDIS_QUIET_SECONDS": str(QUIET),
@@ -49,7 +55,12 @@ class Crawl:
         self.workers: list[Started] = []
         self.started = 0
 
-    def writer(self, idle_exit: float = 6.0) -> Started:
+    def writer(self, idle_exit: float = IDLE_EXIT) -> Started:
+        """Started once the workers started before it have asked for a run (or one is open):
+        a writer with nothing to do yet would be idle, and its short idle_exit could end it
+        before the first worker has imported Scrapy."""
+        if self.workers:
+            self._wait_for_a_run()
         args = ["ingest", "--redis", self.redis_url, "--db", str(self.db), "--exit-when-idle", str(idle_exit)]
         return self._start(args)
 
@@ -58,6 +69,14 @@ class Crawl:
         process = self._start(["crawl", "--redis", self.redis_url, "--url", self.base_url, "--db", str(cache)], env)
         self.workers.append(process)
         return process
+
+    def _wait_for_a_run(self, timeout: float = 60) -> None:
+        redis = Redis.from_url(self.redis_url)
+        deadline = time.monotonic() + timeout
+        while not (redis.exists(requests_key(NAMESPACE)) or redis.keys(site_key(NAMESPACE, "*"))):
+            assert all(w.poll() is None for w in self.workers), "a worker exited before asking for a run"
+            assert time.monotonic() < deadline, f"no worker asked for a run within {timeout} s"
+            time.sleep(0.05)
 
     def _start(self, args: list[str], env: dict[str, str] = ENV) -> Started:
         self.started += 1
@@ -84,7 +103,7 @@ def finish(process: Started, timeout: float = 180) -> Done:
 
 
 def crawl_with(crawl: Crawl, workers: int = 3) -> list[Done]:
-    writer = crawl.writer()
     for _ in range(workers):
         crawl.worker()
+    writer = crawl.writer()
     return [finish(w) for w in crawl.workers] + [finish(writer)]

@@ -141,8 +141,8 @@ def test_a_second_shared_run_fetches_no_article_again(shared_and_single: dict) -
 
 def test_a_worker_killed_mid_crawl_loses_no_article(crawl: Callable[[str], Crawl]) -> None:
     run = crawl("killed-worker")
-    writer = run.writer()
     victim, *others = run.worker(), run.worker(), run.worker()
+    writer = run.writer()
     run.wait_for_articles(40)
     victim.send_signal(signal.SIGKILL)
     victim.wait()
@@ -155,8 +155,8 @@ def test_a_worker_killed_mid_crawl_loses_no_article(crawl: Callable[[str], Crawl
 
 def test_the_writer_killed_and_restarted_loses_nothing_and_writes_nothing_twice(crawl: Callable[[str], Crawl]) -> None:
     run = crawl("killed-writer")
-    writer = run.writer()
     workers = [run.worker() for _ in range(3)]
+    writer = run.writer()
     run.wait_for_articles(40)
     writer.send_signal(signal.SIGKILL)
     writer.wait()
@@ -236,9 +236,9 @@ def test_workers_share_one_delay_per_site_so_three_never_triple_the_load(frontie
     with serving(site) as base_url:
         run = Crawl(frontier, base_url, tmp_path)
         polite = {**ENV, "GOVARCHIVE_UNTHROTTLED_HOSTS": "", "GOVARCHIVE_DOWNLOAD_DELAY": str(delay)}
-        writer = run.writer()
         for _ in range(3):
             run.worker(polite)
+        writer = run.writer()
         assert all(finish(w).returncode == 0 for w in run.workers)
         assert finish(writer).returncode == 0
     times = sorted(answer.at for answer in site.log)
@@ -257,9 +257,9 @@ def test_workers_keep_robots_txts_crawl_delay_between_them(frontier: str, tmp_pa
     site.crawl_delay = crawl_delay
     with serving(site) as base_url:
         run = Crawl(frontier, base_url, tmp_path)
-        writer = run.writer()
         for _ in range(3):
             run.worker()
+        writer = run.writer()
         assert all(finish(w).returncode == 0 for w in run.workers)
         assert finish(writer).returncode == 0
     times = sorted(answer.at for answer in site.log if answer.path != "/robots.txt")
@@ -272,8 +272,8 @@ def test_workers_keep_robots_txts_crawl_delay_between_them(frontier: str, tmp_pa
 def test_workers_pause_while_the_writer_is_behind_and_lose_nothing(crawl: Callable[[str], Crawl]) -> None:
     bound = 300_000
     run = crawl("paused-writer")
-    writer = run.writer()
     workers = [run.worker({**ENV, "GOVARCHIVE_REDIS_BACKLOG_BYTES": str(bound)}) for _ in range(3)]
+    writer = run.writer()
     run.wait_for_articles(20)
     writer.send_signal(signal.SIGSTOP)
     redis = Redis.from_url(run.redis_url)
@@ -291,14 +291,16 @@ def test_workers_pause_while_the_writer_is_behind_and_lose_nothing(crawl: Callab
 def test_redis_killed_and_restarted_from_its_journal_resumes_the_run(redis_url: str, site: str, tmp_path: Path) -> None:
     server = RedisServer(tmp_path, journal=True)
     run = Crawl(server.start(), site, tmp_path / "run")
-    writer, workers = run.writer(), [run.worker() for _ in range(2)]
+    workers = [run.worker() for _ in range(2)]
+    writer = run.writer()
     run.wait_for_articles(40)
     server.stop(kill=True)
     stopped = [finish(p, timeout=30) for p in [*workers, writer]]
     assert [done.returncode for done in stopped] == [1, 1, 1]
     assert all("again once Redis is back" in done.output for done in stopped)
     server.start()
-    writer, worker = run.writer(), run.worker()
+    worker = run.worker()
+    writer = run.writer()
     assert finish(worker).returncode == 0
     assert finish(writer).returncode == 0
     server.stop()
@@ -313,7 +315,8 @@ def test_workers_and_the_writer_speak_tls_to_redis(redis_url: str, tmp_path: Pat
     try:
         with serving(MirrorSite("cdd-mirror")) as base_url:
             run = Crawl(url, base_url, tmp_path / "run")
-            writer, worker = run.writer(), run.worker()
+            worker = run.worker()
+            writer = run.writer()
             assert finish(worker).returncode == 0
             assert finish(writer).returncode == 0
     finally:

@@ -93,8 +93,9 @@ def test_a_shared_crawl_of_a_site_that_stops_answering_ends_its_run_failed_too(f
     worker's `site_down` must fail the run, with the queued pages left for the next one."""
     with site_that_stops() as (base_url, _):
         crawl = Crawl(frontier, base_url, tmp_path)
+        worker = crawl.worker({**ENV, **QUICKLY_DOWN})
         writer = crawl.writer()
-        worker_done, writer_done = finish(crawl.worker({**ENV, **QUICKLY_DOWN})), finish(writer)
+        worker_done, writer_done = finish(worker), finish(writer)
     assert worker_done.returncode != 0 and "the site stopped answering" in worker_done.output
     assert writer_done.returncode != 0
     ((status, reason),) = rows(crawl.db, "select status, stop_reason from crawl_runs")
