@@ -196,7 +196,7 @@ def test_a_site_that_asks_to_wait_gets_no_request_until_then(tmp_path: Path) -> 
             "--max-pages",
             "40",
             GOVARCHIVE_UNTHROTTLED_HOSTS="",
-            GOVARCHIVE_DOWNLOAD_DELAY="0.2",
+            GOVARCHIVE_DOWNLOAD_DELAY="0.1",
         )
     asked = next(a.at for a in site.log if a.status == 429)
     during = [a.path for a in site.log if asked < a.at < asked + WAIT_ASKED - 0.1]
