@@ -13,12 +13,15 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
+from redis import Redis
 from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.history import KnownPage
-from archive.warc import Capture, Original, Pointer, read_capture, response_record
-from crawler import settings
+from archive.warc import Capture, Original, Pointer, point_at, read_capture, response_record
+from crawler import settings, wire
+from crawler.handoff import results_key
+from crawler.ingest import Ingest
 from crawler.items import Article, FetchedPage
 from crawler.pipelines import ExtractPipeline
 from crawler.spiders.cms import UrlNewsSpider
@@ -144,3 +147,31 @@ def test_a_known_pages_capture_crosses_redis_as_json_unchanged() -> None:
     original = Original("http://127.0.0.1/a/", FETCHED_AT, "sha1:ABC", Pointer("warc/a.warc.gz", 120, 3456))
     page = KnownPage("http://127.0.0.1/a/", FETCHED_AT, '"v1"', None, original)
     assert KnownPage.from_dict(json.loads(json.dumps(page.to_dict()))) == page
+
+
+def test_the_writer_of_a_shared_crawl_leaves_a_revisit_pointing_at_the_original(frontier: str, tmp_path: Path) -> None:
+    """In a shared crawl a worker hands the WARC record to `govarchive ingest` with the result:
+    the writer appends a revisit record but keeps the version's pointer at the original's
+    bytes (set by the worker); a response record is pointed at where it was appended."""
+    url = "http://127.0.0.1/2023/05/02/an-article/"
+    capture = Capture(url, 200, [("Content-Type", "text/html; charset=utf-8")], PAGE)
+    first = response_record(capture, FETCHED_AT)
+    redis = Redis.from_url(frontier)
+    ingest = Ingest(redis, "test", str(tmp_path / "archive.db"), quiet=1.0, revisit_days=30)
+    handed = Article(url, "site", "Agency", "A title", "The text.", url, 200, FETCHED_AT, "x", capture=first.data)
+    redis.xadd(results_key("test"), wire.encode_result(handed))  # type: ignore[arg-type]
+    assert ingest.ingest_batch() == 1
+    pointers = "select warc_file, warc_offset, warc_length from article_versions order by version"
+    ((warc_file, offset, length),) = rows(tmp_path / "archive.db", pointers)
+    where = Pointer(warc_file, offset, length)
+    again = response_record(
+        capture, "2026-12-02T09:00:00+07:00", Original(url, FETCHED_AT, first.payload_digest or "", where)
+    )
+    mended = replace(handed, body="The text, read again by mended rules.", capture=again.data)
+    point_at(mended, where)
+    redis.xadd(results_key("test"), wire.encode_result(mended))  # type: ignore[arg-type]
+    assert ingest.ingest_batch() == 1
+    ingest.close()
+    assert rows(tmp_path / "archive.db", pointers) == [(warc_file, offset, length)] * 2
+    assert read_capture(tmp_path / "archive.db", where).body == PAGE
+    assert [r["WARC-Type"] for r in records(tmp_path / warc_file)] == ["warcinfo", "response", "revisit"]
