@@ -71,12 +71,12 @@ class Crawl:
         return process
 
     def _wait_for_a_run(self, timeout: float = 60) -> None:
-        redis = Redis.from_url(self.redis_url)
         deadline = time.monotonic() + timeout
-        while not (redis.exists(requests_key(NAMESPACE)) or redis.keys(site_key(NAMESPACE, "*"))):
-            assert all(w.poll() is None for w in self.workers), "a worker exited before asking for a run"
-            assert time.monotonic() < deadline, f"no worker asked for a run within {timeout} s"
-            time.sleep(0.05)
+        with Redis.from_url(self.redis_url) as redis:
+            while not (redis.exists(requests_key(NAMESPACE)) or redis.keys(site_key(NAMESPACE, "*"))):
+                assert all(w.poll() is None for w in self.workers), "a worker exited before asking for a run"
+                assert time.monotonic() < deadline, f"no worker asked for a run within {timeout} s"
+                time.sleep(0.05)
 
     def _start(self, args: list[str], env: dict[str, str] = ENV) -> Started:
         self.started += 1
