@@ -39,6 +39,7 @@ HALVES = ("tuning", "held-out")
 TARGET_MARGIN = 0.02  # issue 19: shingle F1 at least trafilatura's default + this
 Extractor = Callable[[str, str], str]
 TOKEN = re.compile(r"\w+")
+PROCESSES = os.cpu_count() or 1  # extracting at once, each an n-th of the pages
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,7 @@ def summarise(scores: Iterable[PageScore]) -> Summary:
     )
 
 
-def measure(corpus: Path, processes: int = os.cpu_count() or 1) -> tuple[list[Page], dict[str, Run]]:
+def measure(corpus: Path, processes: int = PROCESSES) -> tuple[list[Page], dict[str, Run]]:
     """Every page through every extractor, `processes` at once (each takes every n-th page):
     the CPU seconds of all of them are summed, so the rates stay per core while the section
     takes half the wall time on two cores."""
@@ -280,7 +281,7 @@ def run(corpus: Path = DEFAULT_CORPUS) -> str:
         f"{len(data)} real pages with human-made reference texts (`../shared/corpus`: the scrapinghub "
         "article-extraction-benchmark sample, WCXB's government and development article pages), scored on "
         "4-token shingles as the Article Extraction Benchmark does; word F1 is WCXB's metric. Ours runs with "
-        f"generic rules (no site module). Pages per second: per CPU second, the pages shared by {os.cpu_count()} "
+        f"generic rules (no site module). Pages per second: per CPU second, the pages shared by {PROCESSES} "
         "processes extracting at once, each extractor taking turns with the other page by page.",
         "",
         "| extractor | pages/s per core |",

@@ -15,12 +15,13 @@ from crawler.attachments import ATTACHMENT
 from crawler.kinds import BUDGET
 from crawler.outcomes import Refused
 
+PAGE_BUDGET = "CLOSESPIDER_PAGECOUNT"  # responses a site's run may have: GOVARCHIVE_MAX_PAGES, --max-pages
 PAGE_BUDGET_STOP = "closespider_pagecount"  # Scrapy's CloseSpider reason for the page budget
 # A crawl's finish reason when a budget stopped it -> the setting that set the budget.
 BUDGET_STOPS = {
     "budget_requests": "GOVARCHIVE_MAX_REQUESTS",
     "budget_bytes": "GOVARCHIVE_MAX_BYTES",
-    PAGE_BUDGET_STOP: "CLOSESPIDER_PAGECOUNT",  # GOVARCHIVE_MAX_PAGES, --max-pages
+    PAGE_BUDGET_STOP: PAGE_BUDGET,
     "closespider_timeout": "CLOSESPIDER_TIMEOUT",  # GOVARCHIVE_MAX_SECONDS, --max-seconds
     "closespider_itemcount": "CLOSESPIDER_ITEMCOUNT",  # govarchive record --pages
 }

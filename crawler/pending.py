@@ -28,10 +28,10 @@ from scrapy.crawler import Crawler
 from twisted.internet.defer import Deferred
 
 from crawler.attachments import ATTACHMENT
+from crawler.budget import PAGE_BUDGET
 from crawler.locks import site_stem
 
 MEMORY_SETTING = "GOVARCHIVE_QUEUE_MEMORY"
-PAGE_BUDGET = "CLOSESPIDER_PAGECOUNT"
 PAST_BUDGET = "govarchive/past_page_budget"  # requests not queued: the page budget would stop the run first
 
 log = logging.getLogger(__name__)
