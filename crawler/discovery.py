@@ -19,7 +19,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
-from w3lib.encoding import html_body_declared_encoding, resolve_encoding
+from w3lib.encoding import resolve_encoding
 
 from crawler import markup
 from crawler.encoding import read_body
@@ -51,6 +51,8 @@ XML_START = re.compile(rb"<\?xml\b|<(?:urlset|sitemapindex|rss|feed|rdf:RDF)\b")
 JSON_START = re.compile(r"^[\[{]", re.MULTILINE)  # each notice ends its line
 DOCUMENT_START_WITHIN = 64 * 1024
 XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
+# The encoding an XML declaration names (after a UTF-8 byte order mark, if any), as lxml reads it.
+XML_DECLARED_ENCODING = re.compile(rb"""^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?\sencoding\s*=\s*["']([^"']+)["']""")
 
 
 @dataclass(frozen=True)
@@ -85,13 +87,21 @@ def in_its_encoding(body: bytes) -> bytes:
     not in (a UTF-8 sitemap declared TIS-620 or UTF-16: Thai addresses read as mojibake, or
     nothing read at all) is given as UTF-8 without the declaration. Checked only for a
     declaration other than UTF-8, which lxml reads as UTF-8 anyway."""
-    declared = html_body_declared_encoding(body)
+    declared = xml_declared_encoding(body)
     if declared is None or resolve_encoding(declared) == "utf-8":
         return body
     encoding, text = read_body(body)
     if resolve_encoding(encoding) == resolve_encoding(declared):
         return body
     return XML_DECLARATION.sub("", text if text is not None else body.decode(encoding, "replace"), count=1).encode()
+
+
+def xml_declared_encoding(body: bytes) -> str | None:
+    """What the XML declaration says, as lxml believes it. Not w3lib's reading of a declared
+    encoding, which is the HTML standard's: since w3lib 2.6 it takes `UTF-16` on ASCII bytes
+    for UTF-8, while lxml still reads such a sitemap as UTF-16 and finds nothing in it."""
+    match = XML_DECLARED_ENCODING.match(body)
+    return match.group(1).decode("ascii", "replace") if match else None
 
 
 def page_location(sitemap_url: str, loc: str) -> str:
