@@ -108,8 +108,9 @@ GOVARCHIVE_ATTACHMENT_READERS = int(os.environ.get("GOVARCHIVE_ATTACHMENT_READER
 # Incremental crawls: known articles are not fetched again unless --refresh, a sitemap
 # lastmod newer than our copy, or this many days since we fetched them.
 GOVARCHIVE_REVISIT_DAYS = float(os.environ.get("GOVARCHIVE_REVISIT_DAYS", "30"))
-# Discovery pages (sitemaps, feeds, listings) are revalidated with conditional requests
-# through Scrapy's RFC 2616 cache; run.py puts it beside the archive (HTTPCACHE_DIR).
+# Pages that are no articles (sitemaps, feeds, listings, about pages) are revalidated with
+# conditional requests through Scrapy's RFC 2616 cache (crawler/page_cache.py); run.py puts it
+# beside the archive (HTTPCACHE_DIR).
 HTTPCACHE_ENABLED = True
 HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
 HTTPCACHE_STORAGE = "scrapy.extensions.httpcache.FilesystemCacheStorage"
@@ -135,6 +136,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.CheckedDecompression": 590,
     # Responses pass down the numbers: after decompression (590), which would undo the check
     "crawler.middlewares.EncodingFixMiddleware": 585,
+    "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
+    "crawler.page_cache.PageCache": 900,  # Scrapy's place for it: stores bodies as they came
     "crawler.middlewares.NetworkStats": 990,  # closest to the network: sees real 200s and 304s
     "crawler.recording.RecorderMiddleware": 995,  # only when GOVARCHIVE_RECORD_DIR is set
 }

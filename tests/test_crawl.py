@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import json
+import pickle
 import re
 from pathlib import Path
 
@@ -100,6 +102,24 @@ def test_second_crawl_adds_and_changes_nothing(full_crawl) -> None:
     assert "23 new" in first
     assert "0 downloaded" in second and "0 new, 0 updated" in second
     assert archived(db) == before
+
+
+def cached_urls(db: Path) -> set[str]:
+    """The addresses Scrapy's HTTP cache beside the archive holds (FilesystemCacheStorage, gzipped)."""
+    return {pickle.loads(gzip.decompress(meta.read_bytes()))["url"] for meta in db.parent.rglob("pickled_meta")}
+
+
+@pytest.mark.parametrize("route", ["sitemap", "listings"])  # WordPress's sitemaps name its pages and categories
+def test_a_recrawl_revalidates_every_page_that_is_no_article_whichever_route_named_it(route: str, tmp_path) -> None:
+    """The pages a sitemap named were downloaded again on every run, so a page both a sitemap
+    and a listing name was, or not, by which route came first."""
+    db = tmp_path / "archive.db"
+    with serving(MirrorSite("cdd-mirror", frozenset({route}))) as base_url:
+        crawl(base_url, db, "--routes", route)
+        second = crawl(base_url, db, "--routes", route)
+    assert "(0 downloaded," in second
+    assert {base_url + "about/", base_url + "contact/"} <= cached_urls(db)
+    assert cached_urls(db).isdisjoint(expected_urls(base_url))  # an article's capture is its WARC record
 
 
 @pytest.mark.parametrize("route", sorted(ROUTES))

@@ -31,7 +31,6 @@ from crawler.incremental import Revisits
 from crawler.items import FetchedPage, NotArchived, NotModified, headers_of
 from crawler.kinds import BAD_URL, FINISHED, KNOWN, NOT_ARTICLE, NOT_ARTICLE_NOW, NOT_HTML, OFFSITE, TOO_LARGE
 from crawler.outcomes import (
-    CANDIDATE_ROUTES,
     Ledger,
     no_longer_article,
     storable,
@@ -40,6 +39,7 @@ from crawler.outcomes import (
     url_key,
 )
 from crawler.outcomes import source_url as outcome_source
+from crawler.page_cache import PAGE, not_article
 from crawler.pagetype import kind_of
 from crawler.robots import ROBOTS_SETTING, robots_head
 from crawler.spiders.accounting import AccountingSpider
@@ -336,11 +336,7 @@ class NewsSpider(AccountingSpider):
         if trap is not None:
             yield from self.refuse(url, trap)
             return
-        # Pages named by a feed, sitemap or the API are articles: their capture goes to WARC,
-        # not to the HTTP cache. Links from listings may be anything (about, contact, tags):
-        # cached, so a re-crawl revalidates them with a 304 instead of downloading them again.
-        candidate = route in CANDIDATE_ROUTES
-        meta: dict[str, Any] = {"dont_cache": candidate}
+        meta: dict[str, Any] = {PAGE: True}  # cached only if it is no article (crawler/page_cache.py)
         headers = {}
         if decision == "conditional":
             headers = self.revisits.conditional_headers(url)
@@ -364,6 +360,7 @@ class NewsSpider(AccountingSpider):
             kind, reason = unreadable
             if kind == NOT_HTML and not self.ledger.is_candidate(source_url):
                 self.count_skip(NOT_HTML)  # a listing's link to a file: not an article, nothing lost
+                self.crawler.signals.send_catch_log(not_article, response=response)
                 return
             yield self.not_archived(source_url, kind, reason, response.status)
             return
@@ -387,6 +384,7 @@ class NewsSpider(AccountingSpider):
             yield self.not_archived(source_url, NOT_ARTICLE_NOW, no_longer_article(response.url), response.status)
         else:
             self.count_skip(NOT_ARTICLE)
+            self.crawler.signals.send_catch_log(not_article, response=response)
         if kind == "listing":
             yield from self.parse_listing(response)
 
