@@ -8,6 +8,7 @@ prove that each route alone finds every article.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import math
@@ -73,6 +74,7 @@ class MirrorSite:
         self.serves_robots_txt = True  # False: /robots.txt is not found
         self.not_found_status = 404  # 200: a "soft 404", as sites that answer any address do
         self.sends_validators = True  # False: no ETag, so no 304 (as WordPress serves its pages)
+        self.compresses = False  # True: every 200 answer gzipped, as most servers send pages
         self.cache: dict[str, Response] | None = None  # set to {} to render each page once (benchmarks)
         self.lock = threading.Lock()
         self.env = jinja2.Environment(
@@ -118,6 +120,9 @@ class MirrorSite:
                 response.headers["ETag"] = etag
                 if if_none_match == etag:
                     response = Response(304, response.content_type, b"", {"ETag": etag})
+            if response.status == 200 and self.compresses:
+                gzipped = {**response.headers, "Content-Encoding": "gzip"}
+                response = Response(200, response.content_type, gzip.compress(response.body), gzipped)
         with self.lock:
             self.log.append(Answer(path, response.status, hashlib.sha256(response.body).hexdigest(), time.monotonic()))
         return response

@@ -114,10 +114,13 @@ def test_a_recrawl_revalidates_every_page_that_is_no_article_whichever_route_nam
     """The pages a sitemap named were downloaded again on every run, so a page both a sitemap
     and a listing name was, or not, by which route came first."""
     db = tmp_path / "archive.db"
-    with serving(MirrorSite("cdd-mirror", frozenset({route}))) as base_url:
-        crawl(base_url, db, "--routes", route)
+    mirror = MirrorSite("cdd-mirror", frozenset({route}))
+    mirror.compresses = True  # so the cache holds a page read, not the bytes on the wire
+    with serving(mirror) as base_url:
+        first = crawl(base_url, db, "--routes", route)
         second = crawl(base_url, db, "--routes", route)
     assert "(0 downloaded," in second
+    assert re.findall(r"\d+ failures", second) == re.findall(r"\d+ failures", first)  # read from the cache as well
     assert {base_url + "about/", base_url + "contact/"} <= cached_urls(db)
     assert cached_urls(db).isdisjoint(expected_urls(base_url))  # an article's capture is its WARC record
 
