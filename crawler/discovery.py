@@ -51,6 +51,10 @@ XML_START = re.compile(rb"<\?xml\b|<(?:urlset|sitemapindex|rss|feed|rdf:RDF)\b")
 JSON_START = re.compile(r"^[\[{]", re.MULTILINE)  # each notice ends its line
 DOCUMENT_START_WITHIN = 64 * 1024
 XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
+# A sitemap of at least this many pages that gives them all one lastmod (the time it was
+# written: some CMSs date every entry so) says nothing of what changed: believed, it had every
+# known article fetched again on every run. Its lastmods are dropped.
+ONE_LASTMOD_ENTRIES = 3
 # The encoding an XML declaration names (after a UTF-8 byte order mark, if any), as lxml reads it.
 XML_DECLARED_ENCODING = re.compile(rb"""^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?\sencoding\s*=\s*["']([^"']+)["']""")
 
@@ -71,7 +75,16 @@ def sitemap_entries(body: bytes, max_size: int, max_entries: int) -> SitemapEntr
     sitemap = Sitemap(in_its_encoding(from_document_start(xml)))
     entries = [(entry.get("loc", "").strip(), entry.get("lastmod")) for entry in islice(sitemap, max_entries + 1)]
     locations = [(loc, lastmod) for loc, lastmod in entries[:max_entries] if loc]
-    return SitemapEntries(sitemap.type == "sitemapindex", locations, len(entries) > max_entries)
+    return SitemapEntries(sitemap.type == "sitemapindex", telling_lastmods(locations), len(entries) > max_entries)
+
+
+def telling_lastmods(locations: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
+    """The locations, without their lastmods when one date is given to every page
+    (ONE_LASTMOD_ENTRIES): the known ones then wait until they are due for a revisit."""
+    lastmods = {lastmod for _, lastmod in locations}
+    if len(locations) < ONE_LASTMOD_ENTRIES or len(lastmods) != 1 or None in lastmods:
+        return locations
+    return [(loc, None) for loc, _ in locations]
 
 
 def from_document_start(body: bytes) -> bytes:

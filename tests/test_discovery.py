@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,17 @@ def test_a_sitemap_index_names_sitemaps_and_a_urlset_names_pages_with_their_last
     pages = discovery.sitemap_entries(formats.urlset(named).encode(), 10_000, 50)
     assert (index.index, index.locations) == (True, [(f"{ROOT}post-sitemap.xml", None)])
     assert (pages.index, pages.locations) == (False, named)
+
+
+def test_a_sitemap_that_gives_every_page_one_lastmod_says_nothing_of_what_changed() -> None:
+    """As a sitemap dated with the time it was written: believed, every known article was
+    fetched again on every run. Two pages may well have changed together."""
+    today = discovery.ONE_LASTMOD_ENTRIES * [f"{datetime.now(UTC):%Y-%m-%d}"]
+    named = [(f"{ROOT}news-{n}/", lastmod) for n, lastmod in enumerate(today)]
+    read = discovery.sitemap_entries(formats.urlset(named).encode(), 10_000, 50)
+    assert read.locations == [(loc, None) for loc, _ in named]
+    two = discovery.sitemap_entries(formats.urlset(named[:2]).encode(), 10_000, 50)
+    assert two.locations == named[:2]
 
 
 def test_a_gzipped_sitemap_reads_as_the_plain_one_and_is_cut_at_the_size_bound() -> None:
