@@ -55,6 +55,11 @@ class RunKeys:
         """A counter of the frontier's changes: a request queued, taken, finished or re-queued."""
         return self.key("activity")
 
+    @property
+    def past_budget(self) -> str:
+        """The addresses of pages named once the run had queued its budget (crawler/frontier.py)."""
+        return self.key("past-budget")
+
     def leases(self, worker: str) -> str:
         return self.key(f"leases:{worker}")
 

@@ -17,6 +17,10 @@ request fingerprints. What it lacks, for a crawl where nothing may be lost, is a
   requests, any worker holds a lease, or the frontier changed in the last QUIET seconds;
   then every worker exits on its own. (scrapy-redis alone ends a worker as soon as the
   shared queue is momentarily empty.)
+- **A bound.** No more requests are queued for a run than its page budget could answer, however
+  many workers name them, as a one-host run (crawler/pending.py): a sitemap naming millions of
+  pages would have filled Redis. The pages named past it are remembered by address only, and
+  the writer records them as left for the next run, with those still queued.
 - **Per-run keys**, named by `coordination.RunKeys`, which the run's writer creates and removes.
 """
 
@@ -40,8 +44,13 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from twisted.internet import task
 
 from crawler import wire
+from crawler.attachments import ATTACHMENT
+from crawler.budget import PAGE_BUDGET
 from crawler.coordination import QuietWatch, RunKeys, report_worker_end, text
 from crawler.kinds import KNOWN
+from crawler.outcomes import source_url
+from crawler.page_cache import PAGE
+from crawler.pending import PAST_BUDGET
 
 log = logging.getLogger(__name__)
 WORKER_COUNTERS = ("response_received_count",)  # Scrapy's own counters a run's figures use
@@ -57,24 +66,40 @@ redis.call('ZADD', KEYS[2], best[2], best[1])
 redis.call('INCR', KEYS[3])
 return best[1]
 """
-# Mark a request seen (unless ARGV[1], its fingerprint, is empty: not filtered) and queue it.
+# Mark a request seen (unless ARGV[1], its fingerprint, is empty: not filtered) and queue it,
+# unless the run has queued ARGV[4] requests (0: no bound), counted in KEYS[4]; then a page's
+# address (ARGV[5], '' for other requests) joins those left past the budget (KEYS[5]).
 SEE_AND_QUEUE = """
-if ARGV[1] ~= '' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+if ARGV[1] ~= '' and redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 0 end
+local budget = tonumber(ARGV[4])
+if budget > 0 and tonumber(redis.call('GET', KEYS[4]) or '0') >= budget then
+  if ARGV[5] ~= '' then redis.call('SADD', KEYS[5], ARGV[5]) end
+  return 2
+end
+if ARGV[1] ~= '' then redis.call('SADD', KEYS[1], ARGV[1]) end
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
 redis.call('INCR', KEYS[3])
+if budget > 0 then redis.call('INCR', KEYS[4]) end
 return 1
 """
+QUEUED, PAST = 1, 2  # what SEE_AND_QUEUE did with a request not seen before
 
 
 def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def queue_unless_seen(script: Script, keys: RunKeys, request: Request, spider: Spider | None, fingerprint: str) -> bool:
+def queue_unless_seen(
+    script: Script, keys: RunKeys, request: Request, spider: Spider | None, fingerprint: str, budget: int = 0
+) -> int:
     """Queues the request unless its fingerprint is in the seen-set (`fingerprint` empty: it is
-    queued anyway), both in one step (SEE_AND_QUEUE). False: seen before."""
+    queued anyway) or the run has queued `budget` requests, in one step (SEE_AND_QUEUE): 0 seen
+    before, QUEUED, or PAST the budget. A file an article holds is not bounded, as on one host."""
     member = wire.dumps(request.to_dict(spider=spider))
-    return bool(script(keys=[keys.seen, keys.queue, keys.activity], args=[fingerprint, -request.priority, member]))
+    bounded = 0 if ATTACHMENT in request.meta else budget
+    page = source_url(request) if request.meta.get(PAGE) else ""
+    queue_keys = [keys.seen, keys.queue, keys.activity, keys.key("queued"), keys.past_budget]
+    return int(script(keys=queue_keys, args=[fingerprint, -request.priority, member, bounded, page]))
 
 
 def requeue_dead_workers(redis: Redis, keys: RunKeys) -> int:
@@ -124,6 +149,7 @@ class LeasedScheduler:
         self.lease_seconds = crawler.settings.getfloat("GOVARCHIVE_REDIS_LEASE_SECONDS")
         self.pop = redis.register_script(POP_AND_LEASE)
         self.see_and_queue = redis.register_script(SEE_AND_QUEUE)
+        self.budget = crawler.settings.getint(PAGE_BUDGET)
         self.held: dict[Request, str] = {}  # requests taken and not finished -> lease id
         self.members: dict[str, bytes] = {}  # lease id -> the queued form, to remove it
         self.flushed: dict[str, int] = {}  # this worker's counters as last added to the run's
@@ -176,12 +202,15 @@ class LeasedScheduler:
             return False
 
     def enqueue(self, request: Request) -> bool:
+        """A request past the run's budget is taken and let go, as on one host (crawler/pending.py)."""
         replaces = request.meta.pop(LEASE, None)
         fingerprint = "" if request.dont_filter else self.fingerprint(request)
-        queued = queue_unless_seen(self.see_and_queue, self.keys, request, self.spider, fingerprint)
+        done = queue_unless_seen(self.see_and_queue, self.keys, request, self.spider, fingerprint, self.budget)
+        if done == PAST and self.crawler.stats is not None:
+            self.crawler.stats.inc_value(PAST_BUDGET)
         if replaces:  # the follow-up is queued, or was already: the request it came from is done
             self.release(replaces)
-        return queued
+        return done in (QUEUED, PAST)
 
     def next_request(self) -> Request | None:
         try:

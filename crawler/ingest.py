@@ -51,6 +51,7 @@ from crawler.handoff import backlog_key, results_key
 from crawler.items import Article, Attachment, NotArchived
 from crawler.kinds import FINISHED
 from crawler.locks import AlreadyRunningError, SiteLock
+from crawler.page_cache import PAGE
 from crawler.run import SHUTDOWN, SITE_ENDS, SiteResult, close_run
 from crawler.writes import write_item
 
@@ -60,7 +61,6 @@ BATCH = 256  # results per transaction at most
 BLOCK_MS = 500  # how long one read waits for new results
 LOST = "govarchive/lost"
 Captured = Article | NotArchived | Attachment  # results that carry a WARC record for the writer to append
-PAGE_CALLBACK = "parse_page"  # requests for possible articles (crawler/spiders/base.py)
 
 
 class WriterRunningError(RuntimeError):
@@ -261,7 +261,7 @@ class Ingest:
         keys = run.keys
         stats = self._run_stats(run_id, keys)
         reason = run_reason({text(r) for r in self.redis.hvals(keys.key("reasons"))})
-        unsettled = _queued_pages(self.redis, keys)
+        unsettled = _unfetched_pages(self.redis, keys)
         found = self.redis.hgetall(keys.key("traps-found")).items()
         traps = {text(p): (bound, why) for p, t in found for bound, why in [json.loads(t)]}
         result = close_run(self.writer, run_id, run.site, reason, stats, unsettled, traps)
@@ -296,14 +296,16 @@ def run_reason(reasons: set[str]) -> str:
     return FINISHED if reasons else SHUTDOWN
 
 
-def _queued_pages(redis: Redis, keys: RunKeys) -> list[str]:
-    """Possible articles still queued when the run ended (a budget stopped every worker)."""
-    pages = []
+def _unfetched_pages(redis: Redis, keys: RunKeys) -> list[str]:
+    """Possible articles named and never fetched: still queued when the run ended (a budget
+    stopped every worker), or named past the run's budget and never queued."""
+    pages = {text(url) for url in redis.smembers(keys.past_budget)}
     for member in redis.zrange(keys.queue, 0, -1):
         request = wire.loads(cast(bytes, member))
-        if request.get("callback") == PAGE_CALLBACK:
-            pages.append(str((request.get("meta") or {}).get("redirect_urls", [request["url"]])[0]))
-    return pages
+        meta = request.get("meta") or {}
+        if meta.get(PAGE):
+            pages.add(str(meta.get("redirect_urls", [request["url"]])[0]))
+    return sorted(pages)
 
 
 def _after(entry_id: str) -> str:

@@ -102,8 +102,8 @@ def finish(process: Started, timeout: float = 180) -> Done:
     return Done(process.returncode, process.log.read_text("utf-8", errors="replace"), time.monotonic())
 
 
-def crawl_with(crawl: Crawl, workers: int = 3) -> list[Done]:
+def crawl_with(crawl: Crawl, workers: int = 3, env: dict[str, str] = ENV) -> list[Done]:
     for _ in range(workers):
-        crawl.worker()
+        crawl.worker(env)
     writer = crawl.writer()
     return [finish(w) for w in crawl.workers] + [finish(writer)]

@@ -27,7 +27,7 @@ from crawler.items import Article, NotArchived
 from crawler.locks import SiteLock
 from crawler.pace import RESERVE
 from mirror.server import serving
-from mirror.site import MirrorSite
+from mirror.site import UPLOADS, MirrorSite
 from tests.conftest import rows, run_cli, site_articles
 from tests.shared_crawl import ENV, QUIET, Crawl, crawl_with, finish
 
@@ -36,6 +36,7 @@ PAGES = 200
 # alone could crawl within it (PAGES x this / 16 requests at once: 8 s) may leave the others
 # nothing, as a fast host once did (parts [0, 526, 0]). Real sites are slower still.
 SLOW_ARTICLE_SECONDS = 0.64
+BUDGET = 30  # pages a budgeted run may fetch, of its PAGES
 HEARTBEAT = 5.0  # Scrapy's engine looks at an idle worker's scheduler this often
 SAME_TEXT = "url, title, sha256, published, modified, authors, categories, tags, language, image, version"
 
@@ -151,6 +152,25 @@ def test_a_worker_killed_mid_crawl_loses_no_article(crawl: Callable[[str], Crawl
     assert run.articles() == PAGES
     assert rows(run.db, "select count(*) from failures where kind not in ('http_error')") == [(0,)]
     assert rows(run.db, "select status, lost from crawl_runs") == [("ok", 0)]
+
+
+def test_a_shared_run_queues_no_more_than_its_page_budget_and_records_what_it_left(
+    served: tuple[MirrorSite, str], crawl: Callable[[str], Crawl]
+) -> None:
+    """As a one-host run does (tests/test_bounds.py). Each worker queued every page it read of,
+    so a sitemap naming millions of pages would have filled Redis."""
+    answers, base_url = served
+    before = len(answers.log)
+    run = crawl("budget")
+    done = crawl_with(run, workers=2, env={**ENV, "GOVARCHIVE_MAX_PAGES": str(BUDGET)})
+    assert all(d.returncode == 0 for d in done), done
+    asked = [a.path for a in answers.log[before:] if a.path != "/robots.txt" and not a.path.startswith(UPLOADS)]
+    assert len(asked) <= BUDGET, asked  # the files articles hold have budgets of their own
+    archived = {url for (url,) in rows(run.db, "select url from articles")}
+    left = {url for (url,) in rows(run.db, "select url from failures where kind = 'budget'")}
+    assert archived and {base_url + answers.article_path(a).lstrip("/") for a in answers.articles} <= archived | left
+    ((status, stop_reason),) = rows(run.db, "select status, stop_reason from crawl_runs")
+    assert status == "ok" and stop_reason.startswith("stopped at CLOSESPIDER_PAGECOUNT: "), stop_reason
 
 
 def test_the_writer_killed_and_restarted_loses_nothing_and_writes_nothing_twice(crawl: Callable[[str], Crawl]) -> None:

@@ -19,6 +19,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from archive.store import GONE_STATUSES
+from crawler.coordination import RunKeys
 from crawler.items import NotArchived
 from crawler.kinds import DUPLICATE, FRUITLESS, KNOWN_TRAP, OTHER, ROBOTS, TRAP, bound_counter
 from crawler.outcomes import Ledger, Verdict, classify, source_url
@@ -34,6 +35,7 @@ class AccountingSpider(scrapy.Spider):
     ledger: Ledger
     traps: TrapDetector
     crawl_run: int | None
+    frontier_keys: RunKeys | None = None  # a worker's run on a shared frontier (crawler/distributed.py)
 
     @property
     def site_id(self) -> str:
@@ -47,7 +49,10 @@ class AccountingSpider(scrapy.Spider):
 
     def frontier_full(self) -> bool:
         """The run has queued as many requests as its page budget can answer
-        (crawler/pending.py): a page named now is left for the next run, unrequested."""
+        (crawler/pending.py): a page named now is left for the next run, unrequested. Never
+        on a shared frontier, which remembers the pages it refuses (crawler/frontier.py)."""
+        if self.frontier_keys is not None:
+            return False
         return bool(self.crawler.stats and self.crawler.stats.get_value(PAST_BUDGET))
 
     def count_skip(self, kind: str, count: int = 1) -> None:
