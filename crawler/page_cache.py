@@ -6,6 +6,11 @@ downloaded again. Articles are not cached: their capture goes to WARC, and a kno
 revalidated from the archive's own validators (crawler/incremental.py), so caching them would
 store each one twice.
 
+A cached page is never fresh (`Revalidating`): each run asks the site again, conditionally.
+RFC 2616 caching would have a crawl take a sitemap, feed or listing sent with `Cache-Control:
+max-age`, `Expires` or an old `Last-Modified` from the cache without asking, for hours or days,
+and miss the articles published meanwhile.
+
 Whether a page is an article is known only once the spider has read it, after the cache has
 seen the response; so a page's first-hand response is not stored on its way in, and the spider
 hands back the ones that are no article (`keep`). Deciding by the route that named the page
@@ -20,6 +25,7 @@ from typing import Any
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.httpcache import HttpCacheMiddleware
+from scrapy.extensions.httpcache import RFC2616Policy
 from scrapy.http import Response
 
 PAGE = "govarchive_page"  # request meta: a page that may be an article (NewsSpider.page_request)
@@ -47,3 +53,10 @@ class PageCache(HttpCacheMiddleware):
             return
         if self.policy.should_cache_response(response, request):
             self.storage.store_response(self.crawler.spider, request, response)
+
+
+class Revalidating(RFC2616Policy):
+    """RFC 2616 caching in which a stored page is stale at once, so always revalidated."""
+
+    def _compute_freshness_lifetime(self, response: Response, request: Request, now: float) -> float:
+        return 0.0

@@ -112,7 +112,7 @@ GOVARCHIVE_REVISIT_DAYS = float(os.environ.get("GOVARCHIVE_REVISIT_DAYS", "30"))
 # conditional requests through Scrapy's RFC 2616 cache (crawler/page_cache.py); run.py puts it
 # beside the archive (HTTPCACHE_DIR).
 HTTPCACHE_ENABLED = True
-HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
+HTTPCACHE_POLICY = "crawler.page_cache.Revalidating"
 HTTPCACHE_STORAGE = "scrapy.extensions.httpcache.FilesystemCacheStorage"
 HTTPCACHE_GZIP = True
 

@@ -75,6 +75,7 @@ class MirrorSite:
         self.not_found_status = 404  # 200: a "soft 404", as sites that answer any address do
         self.sends_validators = True  # False: no ETag, so no 304 (as WordPress serves its pages)
         self.compresses = False  # True: every 200 answer gzipped, as most servers send pages
+        self.cache_control = ""  # a Cache-Control header for every 200 answer ("max-age=86400")
         self.cache: dict[str, Response] | None = None  # set to {} to render each page once (benchmarks)
         self.lock = threading.Lock()
         self.env = jinja2.Environment(
@@ -115,16 +116,26 @@ class MirrorSite:
             response = self._render_cached(target, root)
             if self.delay and self._article_at(path) is not None:
                 time.sleep(self.delay)
-            etag = '"' + hashlib.sha1(response.body).hexdigest()[:20] + '"'
-            if response.status == 200 and self.sends_validators:
-                response.headers["ETag"] = etag
-                if if_none_match == etag:
-                    response = Response(304, response.content_type, b"", {"ETag": etag})
-            if response.status == 200 and self.compresses:
-                gzipped = {**response.headers, "Content-Encoding": "gzip"}
-                response = Response(200, response.content_type, gzip.compress(response.body), gzipped)
+            response = self._as_sent(response, if_none_match)
         with self.lock:
             self.log.append(Answer(path, response.status, hashlib.sha256(response.body).hexdigest(), time.monotonic()))
+        return response
+
+    def _as_sent(self, response: Response, if_none_match: str | None) -> Response:
+        """A page as the server sends it: its ETag (a 304 when it matches), then the caching and
+        compression headers this site is set to send."""
+        if response.status != 200:
+            return response
+        if self.sends_validators:
+            etag = '"' + hashlib.sha1(response.body).hexdigest()[:20] + '"'
+            if if_none_match == etag:
+                return Response(304, response.content_type, b"", {"ETag": etag})
+            response.headers["ETag"] = etag
+        if self.cache_control:
+            response.headers["Cache-Control"] = self.cache_control
+        if self.compresses:
+            gzipped = {**response.headers, "Content-Encoding": "gzip"}
+            return Response(200, response.content_type, gzip.compress(response.body), gzipped)
         return response
 
     def render(self, target: str, root: str) -> Response:

@@ -125,6 +125,20 @@ def test_a_recrawl_revalidates_every_page_that_is_no_article_whichever_route_nam
     assert cached_urls(db).isdisjoint(expected_urls(base_url))  # an article's capture is its WARC record
 
 
+def test_a_recrawl_asks_again_for_the_pages_a_site_says_to_keep_for_a_day(tmp_path) -> None:
+    """RFC 2616 caching took a sitemap sent with max-age from the cache without asking, and so
+    missed what was published meanwhile."""
+    db = tmp_path / "archive.db"
+    mirror = MirrorSite("cdd-mirror", frozenset({"sitemap"}))
+    mirror.cache_control = "max-age=86400"
+    with serving(mirror) as base_url:
+        crawl(base_url, db, "--routes", "sitemap")
+        asked = len(mirror.log)
+        second = crawl(base_url, db, "--routes", "sitemap")
+    assert {a.path for a in mirror.log[asked:]} >= {"/wp-sitemap.xml", "/wp-sitemap-posts-post-1.xml", "/about/"}
+    assert "(0 downloaded," in second  # each answered 304
+
+
 @pytest.mark.parametrize("route", sorted(ROUTES))
 def test_each_discovery_route_alone_finds_every_article(route: str, serve, tmp_path: Path) -> None:
     base_url = serve("cdd-mirror", routes=frozenset({route}))
