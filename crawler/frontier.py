@@ -48,8 +48,7 @@ from crawler.attachments import ATTACHMENT
 from crawler.budget import PAGE_BUDGET
 from crawler.coordination import QuietWatch, RunKeys, report_worker_end, text
 from crawler.kinds import KNOWN
-from crawler.outcomes import source_url
-from crawler.page_cache import PAGE
+from crawler.outcomes import PAGE, source_url
 from crawler.pending import PAST_BUDGET
 
 log = logging.getLogger(__name__)

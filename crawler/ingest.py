@@ -51,7 +51,7 @@ from crawler.handoff import backlog_key, results_key
 from crawler.items import Article, Attachment, NotArchived
 from crawler.kinds import FINISHED
 from crawler.locks import AlreadyRunningError, SiteLock
-from crawler.page_cache import PAGE
+from crawler.outcomes import PAGE
 from crawler.run import SHUTDOWN, SITE_ENDS, SiteResult, close_run
 from crawler.writes import write_item
 

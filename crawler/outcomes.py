@@ -48,6 +48,7 @@ from crawler.visit_ids import without_visit_ids
 # The bound each kind hit when it has no more precise one, by its setting's name.
 BOUND_SETTINGS = {TIMEOUT: "DOWNLOAD_TIMEOUT", TOO_LARGE: "DOWNLOAD_MAXSIZE", TOO_MANY_REDIRECTS: "REDIRECT_MAX_TIMES"}
 CANDIDATE_ROUTES = ("sitemap", "feed", "api")  # routes that name articles, not just links
+PAGE = "govarchive_page"  # request meta: a page named as a possible article (NewsSpider.page_request)
 BINARY_SNIFF_BYTES = 1024  # a NUL byte here: not text, whatever the Content-Type says
 URL_KEYS_CACHED = 2**14  # URLs whose key is kept: a page is keyed again soon after it is named
 

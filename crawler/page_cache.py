@@ -28,11 +28,15 @@ from scrapy.downloadermiddlewares.httpcache import HttpCacheMiddleware
 from scrapy.extensions.httpcache import RFC2616Policy
 from scrapy.http import Response
 
-PAGE = "govarchive_page"  # request meta: a page that may be an article (NewsSpider.page_request)
+from crawler.outcomes import PAGE
+
 not_article = object()  # signal, sent with `response`: a page the spider found is no article
 
 
 class PageCache(HttpCacheMiddleware):
+    """Scrapy's cache middleware, storing a page's first-hand response only once the spider has
+    found it no article (`keep`); everything else as Scrapy does."""
+
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PageCache:
         middleware = super().from_crawler(crawler)

@@ -31,6 +31,7 @@ from crawler.incremental import Revisits
 from crawler.items import FetchedPage, NotArchived, NotModified, headers_of
 from crawler.kinds import BAD_URL, FINISHED, KNOWN, NOT_ARTICLE, NOT_ARTICLE_NOW, NOT_HTML, OFFSITE, TOO_LARGE
 from crawler.outcomes import (
+    PAGE,
     Ledger,
     no_longer_article,
     storable,
@@ -39,7 +40,7 @@ from crawler.outcomes import (
     url_key,
 )
 from crawler.outcomes import source_url as outcome_source
-from crawler.page_cache import PAGE, not_article
+from crawler.page_cache import not_article
 from crawler.pagetype import kind_of
 from crawler.robots import ROBOTS_SETTING, robots_head
 from crawler.spiders.accounting import AccountingSpider
