@@ -89,13 +89,20 @@ def worker_id() -> str:
 
 
 def queue_unless_seen(
-    script: Script, keys: RunKeys, request: Request, spider: Spider | None, fingerprint: str, budget: int = 0
+    script: Script,
+    keys: RunKeys,
+    request: Request,
+    spider: Spider | None,
+    fingerprint: str,
+    budget: int = 0,
+    full: bool = False,
 ) -> int:
     """Queues the request unless its fingerprint is in the seen-set (`fingerprint` empty: it is
     queued anyway) or the run has queued `budget` requests, in one step (SEE_AND_QUEUE): 0 seen
-    before, QUEUED, or PAST the budget. A file an article holds is not bounded, as on one host."""
-    member = wire.dumps(request.to_dict(spider=spider))
+    before, QUEUED, or PAST the budget. A file an article holds is not bounded, as on one host.
+    Once the run is `full` (its count only grows), a bounded request is not serialized at all."""
     bounded = 0 if ATTACHMENT in request.meta else budget
+    member = b"" if full and bounded else wire.dumps(request.to_dict(spider=spider))
     page = source_url(request) if request.meta.get(PAGE) else ""
     queue_keys = [keys.seen, keys.queue, keys.activity, keys.key("queued"), keys.past_budget]
     return int(script(keys=queue_keys, args=[fingerprint, -request.priority, member, bounded, page]))
@@ -149,6 +156,7 @@ class LeasedScheduler:
         self.pop = redis.register_script(POP_AND_LEASE)
         self.see_and_queue = redis.register_script(SEE_AND_QUEUE)
         self.budget = crawler.settings.getint(PAGE_BUDGET)
+        self.full = False  # the run has queued its budget: nothing bounded is queued any more
         self.held: dict[Request, str] = {}  # requests taken and not finished -> lease id
         self.members: dict[str, bytes] = {}  # lease id -> the queued form, to remove it
         self.flushed: dict[str, int] = {}  # this worker's counters as last added to the run's
@@ -204,7 +212,10 @@ class LeasedScheduler:
         """A request past the run's budget is taken and let go, as on one host (crawler/pending.py)."""
         replaces = request.meta.pop(LEASE, None)
         fingerprint = "" if request.dont_filter else self.fingerprint(request)
-        done = queue_unless_seen(self.see_and_queue, self.keys, request, self.spider, fingerprint, self.budget)
+        done = queue_unless_seen(
+            self.see_and_queue, self.keys, request, self.spider, fingerprint, self.budget, self.full
+        )
+        self.full = self.full or done == PAST
         if done == PAST and self.crawler.stats is not None:
             self.crawler.stats.inc_value(PAST_BUDGET)
         if replaces:  # the follow-up is queued, or was already: the request it came from is done
