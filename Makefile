@@ -20,8 +20,11 @@ $(STAMP): pyproject.toml
 demo: install
 	$(BIN)/python -m mirror.demo --db data/demo.db
 
+# One pytest worker per CPU, each taking whole files: a file's module fixtures (the hostile site's
+# crawl, the shared run of workers and a writer) are built once, and its tests wait on the same
+# crawl rather than on each other. Most of the suite waits on sockets and child processes.
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --numprocesses auto --dist loadfile
 
 lint: install
 	$(BIN)/ruff check .
