@@ -168,7 +168,8 @@ def test_a_shared_run_queues_no_more_than_its_page_budget_and_records_what_it_le
     assert len(asked) <= BUDGET, asked  # the files articles hold have budgets of their own
     archived = {url for (url,) in rows(run.db, "select url from articles")}
     left = {url for (url,) in rows(run.db, "select url from failures where kind = 'budget'")}
-    assert archived and {base_url + answers.article_path(a).lstrip("/") for a in answers.articles} <= archived | left
+    assert archived, (asked, done[-1].output[-3000:])  # the writer's log says when it ended the run
+    assert {base_url + answers.article_path(a).lstrip("/") for a in answers.articles} <= archived | left
     ((status, stop_reason),) = rows(run.db, "select status, stop_reason from crawl_runs")
     assert status == "ok" and stop_reason.startswith("stopped at CLOSESPIDER_PAGECOUNT: "), stop_reason
 
