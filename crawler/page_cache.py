@@ -16,20 +16,32 @@ seen the response; so a page's first-hand response is not stored on its way in, 
 hands back the ones that are no article (`keep`). Deciding by the route that named the page
 instead made the cache depend on which route came first: a page a sitemap and a listing both
 name was downloaded again on some re-crawls and not on others.
+
+A page no run has asked for in HTTPCACHE_EXPIRATION_SECS leaves the cache (`PageStore`):
+Scrapy's storage only ignores an expired entry and never deletes one, so calendar pages fetched
+before a trap was found, listings of a section the site removed, addresses with a nonce, all
+stayed on disk for good, for as long as cron crawls the site.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
+import shutil
+import time
+from pathlib import Path
 from typing import Any
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.httpcache import HttpCacheMiddleware
-from scrapy.extensions.httpcache import RFC2616Policy
+from scrapy.extensions.httpcache import FilesystemCacheStorage, RFC2616Policy
 from scrapy.http import Response
 
 from crawler.outcomes import PAGE
 
+log = logging.getLogger(__name__)
 not_article = object()  # signal, sent with `response`: a page the spider found is no article
 
 
@@ -64,3 +76,35 @@ class Revalidating(RFC2616Policy):
 
     def _compute_freshness_lifetime(self, response: Response, request: Request, now: float) -> float:
         return 0.0
+
+
+class PageStore(FilesystemCacheStorage):
+    """Scrapy's file-system storage, in which an entry a run reads is renewed, and the entries
+    no run has read or stored for the expiration time are removed when a run ends. Scrapy
+    dates an entry by when it was stored, and a 304 does not store it again: without the
+    renewal, a listing revalidated every day would expire all the same."""
+
+    def retrieve_response(self, spider: Spider, request: Request) -> Response | None:
+        response = super().retrieve_response(spider, request)
+        if response is not None:
+            with contextlib.suppress(OSError):  # read-only or removed meanwhile: only not renewed
+                os.utime(Path(self._get_request_path(spider, request), "pickled_meta"))
+        return response
+
+    def close_spider(self, spider: Spider) -> None:
+        if self.expiration_secs > 0:
+            removed = remove_unused(Path(self.cachedir, spider.name), time.time() - self.expiration_secs)
+            if removed:
+                log.info("cache: %d pages no run asked for in %g days removed", removed, self.expiration_secs / 86400)
+
+
+def remove_unused(folder: Path, before: float) -> int:
+    """Removes the entries (Scrapy's <fingerprint prefix>/<fingerprint> folders) last read or
+    stored before `before`; returns how many."""
+    removed = 0
+    for meta in folder.glob("*/*/pickled_meta"):
+        with contextlib.suppress(FileNotFoundError):
+            if meta.stat().st_mtime < before:
+                shutil.rmtree(meta.parent, ignore_errors=True)
+                removed += 1
+    return removed

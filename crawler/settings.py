@@ -113,7 +113,10 @@ GOVARCHIVE_REVISIT_DAYS = float(os.environ.get("GOVARCHIVE_REVISIT_DAYS", "30"))
 # beside the archive (HTTPCACHE_DIR).
 HTTPCACHE_ENABLED = True
 HTTPCACHE_POLICY = "crawler.page_cache.Revalidating"
-HTTPCACHE_STORAGE = "scrapy.extensions.httpcache.FilesystemCacheStorage"
+HTTPCACHE_STORAGE = "crawler.page_cache.PageStore"
+# A cached page no run has asked for in this long is removed when a run ends (and, as in
+# Scrapy, fetched whole if asked for again).
+HTTPCACHE_EXPIRATION_SECS = 60 * 24 * 3600
 HTTPCACHE_GZIP = True
 
 SPIDER_MIDDLEWARES = {

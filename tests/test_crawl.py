@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import pickle
 import re
+import shutil
+import time
 from pathlib import Path
 
 import pytest
 
 from archive.text import normalize_text
+from crawler.settings import HTTPCACHE_EXPIRATION_SECS as KEEP_SECONDS
 from mirror.server import serving
 from mirror.site import ROUTES, MirrorSite
 from tests.conftest import rows, run_cli, site_articles
 
 ALL_ARTICLES = site_articles("cdd-mirror")
+DAY = 24 * 3600
 
 
 def clean_text(article: dict) -> str:
@@ -137,6 +142,25 @@ def test_a_recrawl_asks_again_for_the_pages_a_site_says_to_keep_for_a_day(tmp_pa
         second = crawl(base_url, db, "--routes", "sitemap")
     assert {a.path for a in mirror.log[asked:]} >= {"/wp-sitemap.xml", "/wp-sitemap-posts-post-1.xml", "/about/"}
     assert "(0 downloaded," in second  # each answered 304
+
+
+def test_the_cache_keeps_the_pages_runs_ask_for_and_lets_go_of_those_none_asked_for_in_its_time(tmp_path) -> None:
+    """Scrapy's storage ignored an expired entry but never removed it: pages a site no longer
+    names stayed on disk for as long as cron crawled it. An entry a run reads is renewed."""
+    db = tmp_path / "archive.db"
+    mirror = MirrorSite("cdd-mirror", frozenset({"sitemap"}))
+    with serving(mirror) as base_url:
+        crawl(base_url, db, "--routes", "sitemap")
+        entries = [meta.parent for meta in db.parent.rglob("pickled_meta")]
+        gone = entries[0].with_name("f" * len(entries[0].name))  # a page no longer named
+        shutil.copytree(entries[0], gone)
+        for entry, age in [*((e, KEEP_SECONDS - DAY) for e in entries), (gone, KEEP_SECONDS + DAY)]:
+            then = time.time() - age
+            os.utime(entry / "pickled_meta", (then, then))
+        second = crawl(base_url, db, "--routes", "sitemap")
+    assert "(0 downloaded," in second  # each asked for again within the keep time: revalidated
+    assert not gone.exists()
+    assert all(time.time() - (e / "pickled_meta").stat().st_mtime < DAY for e in entries)
 
 
 @pytest.mark.parametrize("route", sorted(ROUTES))
