@@ -109,9 +109,14 @@ def test_second_crawl_adds_and_changes_nothing(full_crawl) -> None:
     assert archived(db) == before
 
 
+def cache_entries(db: Path) -> list[Path]:
+    """The entries of Scrapy's HTTP cache beside the archive (FilesystemCacheStorage's folders)."""
+    return [meta.parent for meta in db.parent.rglob("pickled_meta")]
+
+
 def cached_urls(db: Path) -> set[str]:
-    """The addresses Scrapy's HTTP cache beside the archive holds (FilesystemCacheStorage, gzipped)."""
-    return {pickle.loads(gzip.decompress(meta.read_bytes()))["url"] for meta in db.parent.rglob("pickled_meta")}
+    """The addresses the cache holds (its metadata gzipped)."""
+    return {pickle.loads(gzip.decompress((entry / "pickled_meta").read_bytes()))["url"] for entry in cache_entries(db)}
 
 
 @pytest.mark.parametrize("route", ["sitemap", "listings"])  # WordPress's sitemaps name its pages and categories
@@ -151,7 +156,7 @@ def test_the_cache_keeps_the_pages_runs_ask_for_and_lets_go_of_those_none_asked_
     mirror = MirrorSite("cdd-mirror", frozenset({"sitemap"}))
     with serving(mirror) as base_url:
         crawl(base_url, db, "--routes", "sitemap")
-        entries = [meta.parent for meta in db.parent.rglob("pickled_meta")]
+        entries = cache_entries(db)
         gone = entries[0].with_name("f" * len(entries[0].name))  # a page no longer named
         shutil.copytree(entries[0], gone)
         for entry, age in [*((e, KEEP_SECONDS - DAY) for e in entries), (gone, KEEP_SECONDS + DAY)]:
