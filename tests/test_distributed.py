@@ -29,7 +29,7 @@ from crawler.pace import RESERVE
 from mirror.server import serving
 from mirror.site import UPLOADS, MirrorSite
 from tests.conftest import rows, run_cli, site_articles
-from tests.shared_crawl import ENV, QUIET, Crawl, crawl_with, finish
+from tests.shared_crawl import ENV, QUIET, Crawl, Done, crawl_with, finish
 
 PAGES = 200
 # An idle worker looks at the shared queue again on Scrapy's 5 s heartbeat: a site one worker
@@ -168,10 +168,18 @@ def test_a_shared_run_queues_no_more_than_its_page_budget_and_records_what_it_le
     assert len(asked) <= BUDGET, asked  # the files articles hold have budgets of their own
     archived = {url for (url,) in rows(run.db, "select url from articles")}
     left = {url for (url,) in rows(run.db, "select url from failures where kind = 'budget'")}
-    assert archived, (asked, done[-1].output[-3000:])  # the writer's log says when it ended the run
+    assert archived, what_happened(run, done, asked)  # failed so once in ~11 runs: see its message
     assert {base_url + answers.article_path(a).lstrip("/") for a in answers.articles} <= archived | left
     ((status, stop_reason),) = rows(run.db, "select status, stop_reason from crawl_runs")
     assert status == "ok" and stop_reason.startswith("stopped at CLOSESPIDER_PAGECOUNT: "), stop_reason
+
+
+def what_happened(run: Crawl, done: list[Done], asked: list[str]) -> str:
+    """The site's answers, the run's row and every process's log, for a failure seen too
+    rarely to reproduce at will."""
+    outcome = rows(run.db, "select status, stop_reason, pages, downloads, new, failures, failure_kinds from crawl_runs")
+    logs = "\n".join(f"--- exit {d.returncode}:\n{d.output[-2000:]}" for d in done)
+    return f"asked {asked}\nruns {outcome}\n{logs}"
 
 
 def test_the_writer_killed_and_restarted_loses_nothing_and_writes_nothing_twice(crawl: Callable[[str], Crawl]) -> None:
