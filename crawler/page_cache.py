@@ -20,7 +20,8 @@ name was downloaded again on some re-crawls and not on others.
 A page no run has asked for in HTTPCACHE_EXPIRATION_SECS leaves the cache (`PageStore`):
 Scrapy's storage only ignores an expired entry and never deletes one, so calendar pages fetched
 before a trap was found, listings of a section the site removed, addresses with a nonce, all
-stayed on disk for good, for as long as cron crawls the site.
+stayed on disk for good, for as long as cron crawls the site. An entry a killed run left
+half-written is a miss, and is removed.
 """
 
 from __future__ import annotations
@@ -85,11 +86,22 @@ class PageStore(FilesystemCacheStorage):
     renewal, a listing revalidated every day would expire all the same."""
 
     def retrieve_response(self, spider: Spider, request: Request) -> Response | None:
-        response = super().retrieve_response(spider, request)
+        entry = Path(self._get_request_path(spider, request))
+        try:
+            response = super().retrieve_response(spider, request)
+        except Exception as error:  # whatever a torn file raises: EOFError, pickle's, zlib's
+            self._unreadable(entry, request, error)
+            return None
         if response is not None:
             with contextlib.suppress(OSError):  # read-only or removed meanwhile: only not renewed
-                os.utime(Path(self._get_request_path(spider, request), "pickled_meta"))
+                os.utime(entry / "pickled_meta")
         return response
+
+    def _unreadable(self, entry: Path, request: Request, error: Exception) -> None:
+        """An entry a killed run left half-written is a miss, said in one line (Scrapy's
+        middleware logs a traceback), and goes: the page, fetched again, is stored whole."""
+        log.warning("cache: unreadable entry for %s (%s: %s): fetched again", request.url, type(error).__name__, error)
+        shutil.rmtree(entry, ignore_errors=True)
 
     def close_spider(self, spider: Spider) -> None:
         if self.expiration_secs > 0:

@@ -168,6 +168,22 @@ def test_the_cache_keeps_the_pages_runs_ask_for_and_lets_go_of_those_none_asked_
     assert all(time.time() - (e / "pickled_meta").stat().st_mtime < DAY for e in entries)
 
 
+def test_a_cache_entry_torn_by_a_killed_run_is_fetched_again_with_a_one_line_warning(tmp_path) -> None:
+    """A run killed while storing a page leaves half an entry: Scrapy read it as a miss, but
+    printed a traceback into cron's mail for it."""
+    db = tmp_path / "archive.db"
+    mirror = MirrorSite("cdd-mirror", frozenset({"sitemap"}))
+    with serving(mirror) as base_url:
+        crawl(base_url, db, "--routes", "sitemap")
+        torn = cache_entries(db)[0] / "response_body"
+        torn.write_bytes(torn.read_bytes()[: torn.stat().st_size // 2])
+        second = run_cli("crawl", "--url", base_url, "--db", str(db), "--routes", "sitemap")
+    assert "(1 downloaded," in second.stdout
+    assert "Traceback" not in second.stderr
+    assert re.search(r"WARNING: cache: unreadable entry for \S+ \(.+\): fetched again", second.stderr)
+    assert all(gzip.decompress((entry / "response_body").read_bytes()) for entry in cache_entries(db))  # whole again
+
+
 @pytest.mark.parametrize("route", sorted(ROUTES))
 def test_each_discovery_route_alone_finds_every_article(route: str, serve, tmp_path: Path) -> None:
     base_url = serve("cdd-mirror", routes=frozenset({route}))
