@@ -21,6 +21,7 @@ from archive.history import known_attachments, known_pages, known_traps, owed_at
 from archive.store import ArchiveWriter
 from crawler import header_bound
 from crawler.budget import BUDGET_STOPS, PAGE_BUDGET_STOP
+from crawler.discovery import USUAL_SITEMAPS
 from crawler.incremental import Revisits
 from crawler.kinds import BUDGET, CONNECTION, DISK_FULL, FINISHED, OTHER, ROBOTS, STOPPED, WRITER_GONE, bound_counter
 from crawler.locks import AlreadyRunningError, SiteLock
@@ -29,7 +30,7 @@ from crawler.pending import PAST_BUDGET
 from crawler.progress import bar_logging, summary
 from crawler.robots import ROBOTS_UNREACHABLE
 from crawler.site_down import SITE_DOWN
-from crawler.spiders.base import NewsSpider
+from crawler.spiders.base import SITEMAPS_NAMING, SITEMAPS_SOUGHT, NewsSpider
 from crawler.spiders.cms import UrlNewsSpider
 from crawler.traps import Trap
 
@@ -217,6 +218,9 @@ def close_run(
     why), its figures and its verdict. One-host and distributed runs (crawler/ingest.py) alike."""
     if reason == FINISHED and stats.get(PAST_BUDGET):  # it ended as its page budget would have stopped it
         reason = PAGE_BUDGET_STOP
+    if reason == FINISHED and stats.get(SITEMAPS_SOUGHT) and not stats.get(SITEMAPS_NAMING):
+        usual = ", ".join(USUAL_SITEMAPS)
+        log.warning("%s: no sitemap found: robots.txt's Sitemap: lines, else %s: none named a page", site, usual)
     writer.record_traps(site, traps, run_id)
     _account_for_unfetched(writer, site, run_id, unsettled, reason, stats)
     figures = summary(stats)

@@ -200,6 +200,15 @@ def test_the_writer_killed_and_restarted_loses_nothing_and_writes_nothing_twice(
     assert rows(run.db, "select status, new from crawl_runs") == [("ok", PAGES)]
 
 
+def test_a_shared_run_without_a_sitemap_says_so_once_from_the_writer(frontier: str, tmp_path: Path) -> None:
+    """Whether a sitemap named a page is the run's fact, not a worker's: each worker said none
+    was found when another had read them all, as in a run sharing them out."""
+    with serving(MirrorSite("cdd-mirror", frozenset({"feed"}))) as base_url:  # no sitemap anywhere
+        *workers, writer = crawl_with(Crawl(frontier, base_url, tmp_path), workers=2)
+    assert [w.output.count("no sitemap found") for w in workers] == [0, 0], [w.output for w in workers]
+    assert writer.output.count("no sitemap found") == 1, writer.output
+
+
 def test_a_worker_without_a_writer_says_what_to_start(frontier: str, site: str, tmp_path: Path) -> None:
     result = run_cli(
         "crawl",

@@ -29,7 +29,7 @@ from crawler.discovery import DENY, ROUTES, USUAL_SITEMAPS, WP_API_POSTS
 from crawler.extract import ExtractionRules
 from crawler.incremental import Revisits
 from crawler.items import FetchedPage, NotArchived, NotModified, headers_of
-from crawler.kinds import BAD_URL, FINISHED, KNOWN, NOT_ARTICLE, NOT_ARTICLE_NOW, NOT_HTML, OFFSITE, TOO_LARGE
+from crawler.kinds import BAD_URL, KNOWN, NOT_ARTICLE, NOT_ARTICLE_NOW, NOT_HTML, OFFSITE, TOO_LARGE
 from crawler.outcomes import (
     PAGE,
     Ledger,
@@ -49,6 +49,9 @@ from crawler.visit_ids import without_visit_ids
 
 REQUIRED = ("name", "agency", "base_url")
 LINKS_SETTING = "GOVARCHIVE_MAX_PAGE_LINKS"  # the pages one sitemap, feed or listing may name
+# The run's, summed over the workers sharing it: whether the sitemap route found any is said at
+# its end (crawler/run.py), as a run that archived nothing would otherwise give no hint why.
+SITEMAPS_SOUGHT = "govarchive/sitemaps_sought"  # robots.txt read (or missing), its sitemaps asked for
 SITEMAPS_NAMING = "govarchive/sitemaps_naming"  # sitemaps read that named a page or sitemap
 
 
@@ -142,12 +145,6 @@ class NewsSpider(AccountingSpider):
         if unknown:
             raise IncompleteSiteError(f"site {self.name}: unknown routes {sorted(unknown)}; use {ROUTES}")
 
-    def closed(self, reason: str) -> None:
-        """Said at the end, as a run that archived nothing would otherwise give no hint why."""
-        if "sitemap" in self.routes and reason == FINISHED and not self.crawler.stats.get_value(SITEMAPS_NAMING):
-            usual = ", ".join(USUAL_SITEMAPS)
-            self.logger.warning("no sitemap found: robots.txt's Sitemap: lines, else %s: none named a page", usual)
-
     @property
     def max_links(self) -> int:
         return self.settings.getint(LINKS_SETTING)
@@ -218,6 +215,7 @@ class NewsSpider(AccountingSpider):
         """The sitemaps robots.txt names, else (and unless the site module lists its own) those
         at their usual places: a site need not declare its sitemap, and one that does not would
         otherwise give a sitemap-only crawl nothing."""
+        self.crawler.stats.inc_value(SITEMAPS_SOUGHT)
         if not named and not self.sitemap_urls:
             named = [self.url(path) for path in USUAL_SITEMAPS]
             self.logger.info("robots.txt names no sitemap: trying %s", ", ".join(named))
