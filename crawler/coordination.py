@@ -6,7 +6,9 @@ site's lock, adds the `crawl_runs` row, and publishes what workers need to crawl
 incrementally, as a one-host crawl would: the archive's known pages with their validators,
 the site's known traps, whether to refresh (`publish_run`). When the run's frontier is
 drained and its workers gone, the writer records the run and leaves its outcome under the
-run's `status` key for a day; every other key of the run is deleted.
+run's `status` key for a day; every other key of the run is deleted. Ending and joining are
+each one step in Redis (`close_to_workers`, `join_run`): a worker that read the run's number as
+the writer found it drained is not let in, and asks again.
 """
 
 from __future__ import annotations
@@ -26,6 +28,19 @@ STATUS_TTL_SECONDS = 86_400
 REFUSAL_TTL_SECONDS = 60
 POLL_SECONDS = 0.1
 PUBLISH_CHUNK = 1000
+# Register a worker in run ARGV[1], unless the site's key no longer names it or its end began.
+JOIN = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] or redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+redis.call('SADD', KEYS[3], ARGV[2])
+redis.call('SET', KEYS[4], 1, 'PX', ARGV[3])
+return 1
+"""
+# Begin a run's end, unless a worker is in it.
+CLOSE = """
+if redis.call('SCARD', KEYS[1]) > 0 then return 0 end
+redis.call('SET', KEYS[2], 1)
+return 1
+"""
 
 
 @dataclass(frozen=True)
@@ -49,6 +64,11 @@ class RunKeys:
     @property
     def workers(self) -> str:
         return self.key("workers")
+
+    @property
+    def closing(self) -> str:
+        """Set once the writer ends the run: no worker joins it any more."""
+        return self.key("closing")
 
     @property
     def activity(self) -> str:
@@ -197,12 +217,28 @@ class JoinedRun:
     traps: dict[str, Trap]
 
 
-def join_run(redis: Redis, keys: RunKeys, worker: str, alive_seconds: float) -> JoinedRun:
-    """Registers the worker at once, so the writer never ends a run a worker is starting."""
-    with redis.pipeline(transaction=False) as pipe:
-        pipe.sadd(keys.workers, worker)
-        pipe.set(keys.alive(worker), 1, px=int(alive_seconds * 1000))
-        pipe.execute()
+def join_a_run(
+    redis: Redis, namespace: str, request: RunRequest, worker: str, wait: float, alive_seconds: float
+) -> JoinedRun:
+    """The site's open run, joined (opened by the writer on request if there is none). A run
+    whose end has begun is not joined: the worker waits for it to end and asks again."""
+    deadline = time.monotonic() + wait
+    while True:
+        run = ask_for_run(redis, namespace, request, deadline - time.monotonic())
+        joined = join_run(redis, RunKeys(namespace, run), request.site, worker, alive_seconds)
+        if joined is not None:
+            return joined
+        if time.monotonic() > deadline:
+            raise NoWriterError(f"run {run} of {request.site} is ending, and no writer ended it within {wait:g} s")
+        time.sleep(POLL_SECONDS)
+
+
+def join_run(redis: Redis, keys: RunKeys, site: str, worker: str, alive_seconds: float) -> JoinedRun | None:
+    """Registers the worker at once, so the writer never ends a run a worker is starting; None
+    when the run has ended, or its end has begun."""
+    member = [site_key(keys.namespace, site), keys.closing, keys.workers, keys.alive(worker)]
+    if not redis.eval(JOIN, len(member), *member, keys.run, worker, int(alive_seconds * 1000)):
+        return None
     meta = json.loads(redis.get(keys.key("meta")) or "{}")
     known = {text(url): KnownPage.from_dict(json.loads(page)) for url, page in redis.hgetall(keys.key("known")).items()}
     traps = {text(p): Trap(*json.loads(found)) for p, found in redis.hgetall(keys.key("traps")).items()}
@@ -218,6 +254,11 @@ def report_worker_end(
         if traps_found:
             pipe.hset(keys.key("traps-found"), mapping={p: json.dumps(t) for p, t in traps_found.items()})
         pipe.execute()
+
+
+def close_to_workers(redis: Redis, keys: RunKeys) -> bool:
+    """Whether the run's end may begin: no worker is in it, and from now on none joins it."""
+    return bool(redis.eval(CLOSE, 2, keys.workers, keys.closing))
 
 
 def end_run(redis: Redis, keys: RunKeys, site: str, outcome: dict[str, Any]) -> None:

@@ -18,11 +18,9 @@ from scrapy.settings import Settings
 from crawler.budget import BUDGET_STOPS
 from crawler.coordination import (
     JoinedRun,
-    RunKeys,
     RunRefusedError,
     RunRequest,
-    ask_for_run,
-    join_run,
+    join_a_run,
     redacted,
 )
 from crawler.frontier import FRONTIER_LOST, worker_id
@@ -82,18 +80,23 @@ def crawl_on_frontier(
     except RedisError as error:
         raise FrontierUnreachableError(f"cannot reach the frontier at {redacted(redis_url)}: {error}") from None
     namespace, worker = settings.get("GOVARCHIVE_REDIS_NAMESPACE"), worker_id()
+    wait = settings.getfloat("GOVARCHIVE_REDIS_JOIN_SECONDS")
+    alive = settings.getfloat("GOVARCHIVE_REDIS_LEASE_SECONDS")
     process = quiet_process(settings)
     results: list[SiteResult] = []
     started: list[SiteCrawl] = []
     for job in jobs:
         request = RunRequest(job.site, job.kwargs, refresh)
+        wait, alive = (
+            settings.getfloat("GOVARCHIVE_REDIS_JOIN_SECONDS"),
+            settings.getfloat("GOVARCHIVE_REDIS_LEASE_SECONDS"),
+        )
         try:
-            run = ask_for_run(redis, namespace, request, settings.getfloat("GOVARCHIVE_REDIS_JOIN_SECONDS"))
+            joined = join_a_run(redis, namespace, request, worker, wait, alive)
         except RunRefusedError as error:
             results.append(SiteResult(job.site, "locked", status="locked", message=str(error)))
             continue
-        joined = join_run(redis, RunKeys(namespace, run), worker, settings.getfloat("GOVARCHIVE_REDIS_LEASE_SECONDS"))
-        job.run_id = run
+        job.run_id = joined.keys.run
         job.crawler = process.create_crawler(job.spider_cls)
         process.crawl(job.crawler, **spider_arguments(joined, job.kwargs))
         started.append(job)

@@ -39,6 +39,7 @@ from crawler.coordination import (
     QuietWatch,
     RunKeys,
     RunRequest,
+    close_to_workers,
     end_run,
     next_run_request,
     publish_run,
@@ -252,7 +253,7 @@ class Ingest:
         """A run ends when its workers are gone (each left by the stop rule, a budget, or
         died) and nothing changed for the quiet period; every result is written by then."""
         for run_id, run in list(self.runs.items()):
-            if self.redis.scard(run.keys.workers) == 0 and run.watch.quiet_now(self.redis, run.keys):
+            if run.watch.quiet_now(self.redis, run.keys) and close_to_workers(self.redis, run.keys):
                 drained(self.redis, run.keys, run.watch)  # re-queues the leases of workers that died
                 self.finished.append(self._finish(run_id, run))
                 del self.runs[run_id]
