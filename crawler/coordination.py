@@ -28,11 +28,12 @@ STATUS_TTL_SECONDS = 86_400
 REFUSAL_TTL_SECONDS = 60
 POLL_SECONDS = 0.1
 PUBLISH_CHUNK = 1000
-# Register a worker in run ARGV[1], unless the site's key no longer names it or its end began.
+# Register worker ARGV[1] in a run for ARGV[2] ms, unless the run has ended (its meta is gone)
+# or its end has begun.
 JOIN = """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] or redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
-redis.call('SADD', KEYS[3], ARGV[2])
-redis.call('SET', KEYS[4], 1, 'PX', ARGV[3])
+if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+redis.call('SADD', KEYS[3], ARGV[1])
+redis.call('SET', KEYS[4], 1, 'PX', ARGV[2])
 return 1
 """
 # Begin a run's end, unless a worker is in it.
@@ -86,8 +87,8 @@ class RunKeys:
     def alive(self, worker: str) -> str:
         return self.key(f"alive:{worker}")
 
-    def all_keys(self, redis: Redis) -> list[str]:
-        return [text(k) for k in redis.scan_iter(match=self.key("*"), count=1000)]
+    def all_keys(self, redis: Redis, but: str = "") -> list[str]:
+        return [text(k) for k in redis.scan_iter(match=self.key("*"), count=1000) if text(k) != but]
 
 
 def redacted(url: str) -> str:
@@ -225,7 +226,7 @@ def join_a_run(
     deadline = time.monotonic() + wait
     while True:
         run = ask_for_run(redis, namespace, request, deadline - time.monotonic())
-        joined = join_run(redis, RunKeys(namespace, run), request.site, worker, alive_seconds)
+        joined = join_run(redis, RunKeys(namespace, run), worker, alive_seconds)
         if joined is not None:
             return joined
         if time.monotonic() > deadline:
@@ -233,11 +234,10 @@ def join_a_run(
         time.sleep(POLL_SECONDS)
 
 
-def join_run(redis: Redis, keys: RunKeys, site: str, worker: str, alive_seconds: float) -> JoinedRun | None:
+def join_run(redis: Redis, keys: RunKeys, worker: str, alive_seconds: float) -> JoinedRun | None:
     """Registers the worker at once, so the writer never ends a run a worker is starting; None
     when the run has ended, or its end has begun."""
-    member = [site_key(keys.namespace, site), keys.closing, keys.workers, keys.alive(worker)]
-    if not redis.eval(JOIN, len(member), *member, keys.run, worker, int(alive_seconds * 1000)):
+    if not register(redis, keys, worker, alive_seconds):
         return None
     meta = json.loads(redis.get(keys.key("meta")) or "{}")
     known = {text(url): KnownPage.from_dict(json.loads(page)) for url, page in redis.hgetall(keys.key("known")).items()}
@@ -256,6 +256,15 @@ def report_worker_end(
         pipe.execute()
 
 
+def register(redis: Redis, keys: RunKeys, worker: str, alive_seconds: float) -> bool:
+    """The worker is in the run for `alive_seconds` more (its heartbeat calls this again), unless
+    the run has ended or its end has begun: a worker counted dead while it was stalled (its
+    requests given to the others) comes back in, where it stayed out and the run could end
+    under it."""
+    member = [keys.key("meta"), keys.closing, keys.workers, keys.alive(worker)]
+    return bool(redis.eval(JOIN, len(member), *member, worker, int(alive_seconds * 1000)))
+
+
 def close_to_workers(redis: Redis, keys: RunKeys) -> bool:
     """Whether the run's end may begin: no worker is in it, and from now on none joins it."""
     return bool(redis.eval(CLOSE, 2, keys.workers, keys.closing))
@@ -263,10 +272,19 @@ def close_to_workers(redis: Redis, keys: RunKeys) -> bool:
 
 def end_run(redis: Redis, keys: RunKeys, site: str, outcome: dict[str, Any]) -> None:
     """The run's outcome stays for a day; its other keys go."""
-    doomed = [k for k in keys.all_keys(redis) if k != keys.key("status")]
+    doomed = keys.all_keys(redis, but=keys.key("status"))
     with redis.pipeline(transaction=True) as pipe:
         pipe.set(keys.key("status"), json.dumps(outcome), ex=STATUS_TTL_SECONDS)
         if doomed:
             pipe.delete(*doomed)
         pipe.delete(site_key(keys.namespace, site))
         pipe.execute()
+
+
+def sweep_ended_run(redis: Redis, keys: RunKeys) -> None:
+    """Keys a worker wrote under a run that had ended without it (it stalled; the writer had
+    deleted the run's keys): gone, but for the outcome. A run still ending is left to its writer."""
+    if not redis.exists(keys.key("meta")):
+        doomed = keys.all_keys(redis, but=keys.key("status"))
+        if doomed:
+            redis.delete(*doomed)

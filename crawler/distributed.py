@@ -23,7 +23,7 @@ from crawler.coordination import (
     join_a_run,
     redacted,
 )
-from crawler.frontier import FRONTIER_LOST, worker_id
+from crawler.frontier import FRONTIER_LOST, RUN_ENDED, worker_id
 from crawler.incremental import Revisits
 from crawler.kinds import FINISHED
 from crawler.progress import bar_logging, summary
@@ -125,6 +125,8 @@ def worker_result(job: SiteCrawl) -> SiteResult:
     if reason == FRONTIER_LOST:
         message = "lost the frontier (Redis); the run stays open: start the worker again once Redis is back"
         return SiteResult(job.site, reason, figures, "failed", message)
+    if reason == RUN_ENDED:  # its requests went to the other workers: nothing of it is lost
+        return SiteResult(job.site, reason, figures, message="the run ended without this worker, which had stalled")
     if reason not in (FINISHED, *BUDGET_STOPS):
         return SiteResult(job.site, reason, figures, "failed", f"worker stopped: {reason}")
     if figures["lost"]:

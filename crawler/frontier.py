@@ -46,7 +46,7 @@ from twisted.internet import task
 from crawler import wire
 from crawler.attachments import ATTACHMENT
 from crawler.budget import PAGE_BUDGET
-from crawler.coordination import QuietWatch, RunKeys, report_worker_end, text
+from crawler.coordination import QuietWatch, RunKeys, register, report_worker_end, sweep_ended_run, text
 from crawler.kinds import KNOWN
 from crawler.outcomes import PAGE, source_url
 from crawler.pending import PAST_BUDGET
@@ -56,6 +56,7 @@ WORKER_COUNTERS = ("response_received_count",)  # Scrapy's own counters a run's 
 KNOWN_COUNTER = f"govarchive/skipped/{KNOWN}"
 LEASE = "govarchive_lease"  # request.meta key: the lease a follow-up request replaces
 FRONTIER_LOST = "frontier_lost"  # a worker's finish reason when Redis went away
+RUN_ENDED = "run_ended"  # and when its run ended without it (it stalled, the others finished)
 # Move the best request from the queue to a worker's lease set, and count the change.
 POP_AND_LEASE = """
 local best = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
@@ -162,7 +163,7 @@ class LeasedScheduler:
         self.flushed: dict[str, int] = {}  # this worker's counters as last added to the run's
         self.flushed_known: set[str] = set()  # known pages this worker skipped, as last added
         self.heartbeat = task.LoopingCall(self.beat)
-        self.lost = False  # Redis failed us: nothing more is released, the crawl stops
+        self.halted: str | None = None  # FRONTIER_LOST or RUN_ENDED: the run is no more ours to change
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> LeasedScheduler:
@@ -172,7 +173,6 @@ class LeasedScheduler:
         self.spider = spider
         self.keys: RunKeys = spider.frontier_keys  # type: ignore[attr-defined]
         self.fingerprint = RFPDupeFilter(self.redis, self.keys.seen).request_fingerprint
-        self.redis.sadd(self.keys.workers, self.worker)
         self.beat()
         self.heartbeat.start(1.0, now=False)
         self.crawler.signals.connect(self.on_idle, signal=signals.spider_idle)
@@ -183,8 +183,10 @@ class LeasedScheduler:
         the writer ends a run only once its last worker has left."""
         if self.heartbeat.running:
             self.heartbeat.stop()
-        if not self.lost:
+        if self.halted is None:
             self.leave(reason)
+        elif self.halted == RUN_ENDED:
+            sweep_ended_run(self.redis, self.keys)  # what this worker wrote before it knew
 
     def leave(self, reason: str) -> None:
         self.release_finished()
@@ -210,6 +212,8 @@ class LeasedScheduler:
 
     def enqueue(self, request: Request) -> bool:
         """A request past the run's budget is taken and let go, as on one host (crawler/pending.py)."""
+        if self.halted:
+            return False
         replaces = request.meta.pop(LEASE, None)
         fingerprint = "" if request.dont_filter else self.fingerprint(request)
         done = queue_unless_seen(
@@ -224,7 +228,7 @@ class LeasedScheduler:
 
     def next_request(self) -> Request | None:
         try:
-            return None if self.lost else self.take()
+            return None if self.halted else self.take()
         except RedisError as error:
             self.lose(error)
             return None
@@ -242,7 +246,7 @@ class LeasedScheduler:
         return request
 
     def release(self, lease: str) -> None:
-        member = None if self.lost else self.members.pop(lease, None)
+        member = None if self.halted else self.members.pop(lease, None)
         if member is not None:
             with self.redis.pipeline(transaction=False) as pipe:
                 pipe.zrem(self.keys.leases(self.worker), member)
@@ -256,11 +260,14 @@ class LeasedScheduler:
             self.release(self.held.pop(request))
 
     def beat(self) -> None:
-        """Every second: this worker is alive; finished requests are released; its counters
-        are added to the run's; the frontier's changes are watched. Redis lost: the crawl stops
-        (FRONTIER_LOST), the run stays open."""
+        """Every second: this worker is in the run and alive; finished requests are released; its
+        counters are added to the run's; the frontier's changes are watched. Redis lost: the
+        crawl stops (FRONTIER_LOST), the run stays open. The run ended, or ending, without this
+        worker (counted gone while it stalled, its requests given to the others): it stops."""
         try:
-            self.redis.set(self.keys.alive(self.worker), 1, px=int(self.lease_seconds * 1000))
+            if not register(self.redis, self.keys, self.worker, self.lease_seconds):
+                self.halt(RUN_ENDED, "the run ended without this worker, which did not answer for a while")
+                return
             self.release_finished()
             self.flush_counters()
             self.watch.observe(self.redis, self.keys)
@@ -270,13 +277,17 @@ class LeasedScheduler:
     def lose(self, error: RedisError) -> None:
         """Redis failed: from now on no lease is released (what this worker held goes back to the
         queue when its heartbeat expires, if Redis keeps it), and the crawl stops."""
-        if self.lost:
+        self.halt(FRONTIER_LOST, f"lost the frontier (Redis): {error}; the run stays open")
+
+    def halt(self, why: str, message: str) -> None:
+        """Nothing more of the run is changed by this worker, and its crawl stops."""
+        if self.halted:
             return
-        self.lost = True
-        log.error("lost the frontier (Redis): %s; this worker stops, the run stays open", error)
+        self.halted = why
+        log.log(logging.ERROR if why == FRONTIER_LOST else logging.WARNING, "%s: this worker stops", message)
         if self.heartbeat.running:
             self.heartbeat.stop()
-        deferred_from_coro(self.crawler.engine.close_spider_async(reason=FRONTIER_LOST))
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason=why))
 
     def flush_counters(self) -> None:
         """What this worker counted since the last flush (pages, downloads, 304s, skips, HTTP
@@ -314,7 +325,7 @@ class LeasedScheduler:
             return False
 
     def on_idle(self, spider: Spider) -> None:
-        if self.lost:
+        if self.halted:
             return  # closing already, with the reason
         try:
             self.release_finished()

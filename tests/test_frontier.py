@@ -28,7 +28,9 @@ def scheduler_on(redis_url: str) -> Iterator[LeasedScheduler]:
     """A worker's scheduler on the frontier, outside a crawl: its heartbeat is stopped after."""
     spider = Spider("frontier-test")
     spider.frontier_keys = KEYS  # type: ignore[attr-defined]
-    scheduler = LeasedScheduler(get_crawler(Spider, SETTINGS), Redis.from_url(redis_url))
+    redis = Redis.from_url(redis_url)
+    redis.set(KEYS.key("meta"), "{}")  # the run is open (coordination.publish_run)
+    scheduler = LeasedScheduler(get_crawler(Spider, SETTINGS), redis)
     scheduler.open(spider)
     try:
         yield scheduler
@@ -53,3 +55,14 @@ def test_a_request_is_never_seen_without_being_queued(frontier: str) -> None:
     redis = Redis.from_url(frontier)
     assert relay.hung_up.is_set()
     assert (redis.scard(KEYS.seen), redis.zcard(KEYS.queue)) == (2, 2)
+
+
+def test_a_worker_counted_gone_while_it_stalled_is_back_in_the_run_at_its_next_beat(frontier: str) -> None:
+    """Its `alive` key expired (a long parse, a paused host) and another worker's stop rule took
+    it out of the run and gave its requests to the others: it stayed out, and the writer could
+    end the run while it still crawled."""
+    redis = Redis.from_url(frontier)
+    with scheduler_on(frontier) as scheduler:
+        redis.srem(KEYS.workers, scheduler.worker)
+        scheduler.beat()
+        assert redis.sismember(KEYS.workers, scheduler.worker)

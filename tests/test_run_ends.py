@@ -1,18 +1,32 @@
-"""A shared run's end against a worker joining it at that moment, step by step against a real
-redis-server: the writer ends a run once its frontier is drained and no worker is in it, and a
-worker may have read the run's number just before.
+"""A shared run's end against a worker joining it, or waking in it, at that moment, against a
+real redis-server: the writer ends a run once its frontier is drained and no worker is in it;
+a worker may have read the run's number just before, or have stalled and been counted gone.
 """
 
 from __future__ import annotations
 
+import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from redis import Redis
 
-from crawler.coordination import RunKeys, RunRequest, close_to_workers, join_a_run, join_run, requests_key, site_key
+from crawler.coordination import (
+    RunKeys,
+    RunRequest,
+    close_to_workers,
+    join_a_run,
+    join_run,
+    requests_key,
+    site_key,
+    text,
+)
 from crawler.ingest import Ingest
+from mirror.server import serving
+from mirror.site import MirrorSite
+from tests.shared_crawl import NAMESPACE as SHARED_NAMESPACE
+from tests.shared_crawl import Crawl, finish
 
 NAMESPACE = "ends-test"
 SITE = "127.0.0.1:9"
@@ -32,7 +46,7 @@ def test_a_worker_that_read_the_number_of_a_run_just_ended_is_not_let_in(frontie
     ingest, keys = opened_run(redis, tmp_path)
     ingest._finish_drained_runs()
     ingest.close()
-    assert join_run(redis, keys, SITE, "late-worker", alive_seconds=3) is None
+    assert join_run(redis, keys, "late-worker", alive_seconds=3) is None
     assert [key for key in redis.scan_iter(match=keys.key("*")) if key != keys.key("status").encode()] == []
 
 
@@ -50,3 +64,27 @@ def test_a_worker_asking_while_the_sites_run_ends_waits_and_joins_the_next_one(f
         ingest._open_requested_runs()
         assert asking.result(timeout=10).keys.run == keys.run + 1
     ingest.close()
+
+
+def test_a_worker_stalled_while_the_others_ended_the_run_stops_and_leaves_no_key(frontier: str, tmp_path: Path) -> None:
+    """Counted gone while stopped (its requests given to the other worker), it woke after the run
+    had ended and crawled on into the run's deleted keys, writing them again for good."""
+    site = MirrorSite("cdd-mirror")
+    redis = Redis.from_url(frontier)
+    with serving(site) as base_url:
+        run = Crawl(frontier, base_url, tmp_path)
+        stalled, other = run.worker(), run.worker()
+        writer = run.writer()
+        run.wait_for_articles(5)
+        stalled.send_signal(signal.SIGSTOP)
+        ended = RunKeys(SHARED_NAMESPACE, 1).key("status")
+        deadline = time.monotonic() + 120
+        while not redis.exists(ended):
+            assert time.monotonic() < deadline, "the other worker and the writer did not end the run"
+            time.sleep(0.2)
+        stalled.send_signal(signal.SIGCONT)
+        done = [finish(process) for process in (stalled, other, writer)]
+    assert [d.returncode for d in done] == [0, 0, 0], done
+    assert "the run ended without this worker" in done[0].output
+    assert [text(k) for k in redis.scan_iter(match=RunKeys(SHARED_NAMESPACE, 1).key("*"))] == [ended]
+    assert run.articles() == len(site.articles)
