@@ -87,10 +87,6 @@ def crawl_on_frontier(
     started: list[SiteCrawl] = []
     for job in jobs:
         request = RunRequest(job.site, job.kwargs, refresh)
-        wait, alive = (
-            settings.getfloat("GOVARCHIVE_REDIS_JOIN_SECONDS"),
-            settings.getfloat("GOVARCHIVE_REDIS_LEASE_SECONDS"),
-        )
         try:
             joined = join_a_run(redis, namespace, request, worker, wait, alive)
         except RunRefusedError as error:
