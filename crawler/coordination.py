@@ -265,6 +265,12 @@ def register(redis: Redis, keys: RunKeys, worker: str, alive_seconds: float) -> 
     return bool(redis.eval(JOIN, len(member), *member, worker, int(alive_seconds * 1000)))
 
 
+def run_vanished(redis: Redis, keys: RunKeys) -> bool:
+    """Neither open, ending, nor ended with its outcome kept: Redis lost the run's keys
+    (restarted without its data, or flushed)."""
+    return not redis.exists(keys.key("meta"), keys.closing, keys.key("status"))
+
+
 def close_to_workers(redis: Redis, keys: RunKeys) -> bool:
     """Whether the run's end may begin: no worker is in it, and from now on none joins it."""
     return bool(redis.eval(CLOSE, 2, keys.workers, keys.closing))

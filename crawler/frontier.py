@@ -46,7 +46,15 @@ from twisted.internet import task
 from crawler import wire
 from crawler.attachments import ATTACHMENT
 from crawler.budget import PAGE_BUDGET
-from crawler.coordination import QuietWatch, RunKeys, register, report_worker_end, sweep_ended_run, text
+from crawler.coordination import (
+    QuietWatch,
+    RunKeys,
+    register,
+    report_worker_end,
+    run_vanished,
+    sweep_ended_run,
+    text,
+)
 from crawler.kinds import KNOWN
 from crawler.outcomes import PAGE, source_url
 from crawler.pending import PAST_BUDGET
@@ -266,7 +274,10 @@ class LeasedScheduler:
         worker (counted gone while it stalled, its requests given to the others): it stops."""
         try:
             if not register(self.redis, self.keys, self.worker, self.lease_seconds):
-                self.halt(RUN_ENDED, "the run ended without this worker, which did not answer for a while")
+                if run_vanished(self.redis, self.keys):
+                    self.halt(FRONTIER_LOST, "the run's keys are gone from Redis (restarted without its data?)")
+                else:
+                    self.halt(RUN_ENDED, "the run ended without this worker, which did not answer for a while")
                 return
             self.release_finished()
             self.flush_counters()

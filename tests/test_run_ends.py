@@ -88,3 +88,21 @@ def test_a_worker_stalled_while_the_others_ended_the_run_stops_and_leaves_no_key
     assert "the run ended without this worker" in done[0].output
     assert [text(k) for k in redis.scan_iter(match=RunKeys(SHARED_NAMESPACE, 1).key("*"))] == [ended]
     assert run.articles() == len(site.articles)
+
+
+def test_a_worker_whose_run_vanished_from_redis_says_the_frontier_lost_it(frontier: str, tmp_path: Path) -> None:
+    """Redis restarted without its data (or flushed) is no run that ended: the worker fails, as
+    when Redis cannot be reached, rather than stopping as if the others had finished."""
+    site = MirrorSite("cdd-mirror")
+    site.delay = 0.2  # still crawling when the keys go
+    with serving(site) as base_url:
+        run = Crawl(frontier, base_url, tmp_path)
+        worker = run.worker()
+        writer = run.writer()
+        run.wait_for_articles(3)
+        Redis.from_url(frontier).flushall()
+        done = finish(worker)
+        writer.terminate()
+        finish(writer)
+    assert done.returncode == 1, done.output
+    assert "the run's keys are gone from Redis" in done.output
