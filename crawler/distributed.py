@@ -23,9 +23,9 @@ from crawler.coordination import (
     join_a_run,
     redacted,
 )
-from crawler.frontier import FRONTIER_LOST, RUN_ENDED, worker_id
+from crawler.frontier import RUN_ENDED, worker_id
 from crawler.incremental import Revisits
-from crawler.kinds import FINISHED
+from crawler.kinds import FINISHED, FRONTIER_LOST
 from crawler.progress import bar_logging, summary
 from crawler.run import SiteCrawl, SiteResult, plan, project_settings, quiet_process, unthrottle_loopback
 from crawler.settings import DOWNLOADER_MIDDLEWARES, ITEM_PIPELINES

@@ -55,7 +55,7 @@ from crawler.coordination import (
     sweep_ended_run,
     text,
 )
-from crawler.kinds import KNOWN
+from crawler.kinds import FRONTIER_LOST, KNOWN
 from crawler.outcomes import PAGE, source_url
 from crawler.pending import PAST_BUDGET
 
@@ -63,8 +63,7 @@ log = logging.getLogger(__name__)
 WORKER_COUNTERS = ("response_received_count",)  # Scrapy's own counters a run's figures use
 KNOWN_COUNTER = f"govarchive/skipped/{KNOWN}"
 LEASE = "govarchive_lease"  # request.meta key: the lease a follow-up request replaces
-FRONTIER_LOST = "frontier_lost"  # a worker's finish reason when Redis went away
-RUN_ENDED = "run_ended"  # and when its run ended without it (it stalled, the others finished)
+RUN_ENDED = "run_ended"  # a worker's finish reason when its run ended without it (it stalled)
 # Move the best request from the queue to a worker's lease set, and count the change.
 POP_AND_LEASE = """
 local best = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')

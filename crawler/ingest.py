@@ -50,7 +50,7 @@ from crawler.coordination import (
 from crawler.frontier import KNOWN_COUNTER, drained
 from crawler.handoff import backlog_key, results_key
 from crawler.items import Article, Attachment, NotArchived
-from crawler.kinds import FINISHED
+from crawler.kinds import FINISHED, FRONTIER_LOST
 from crawler.locks import AlreadyRunningError, SiteLock
 from crawler.outcomes import PAGE
 from crawler.run import SHUTDOWN, SITE_ENDS, SiteResult, close_run
@@ -262,6 +262,8 @@ class Ingest:
         keys = run.keys
         stats = self._run_stats(run_id, keys)
         reason = run_reason({text(r) for r in self.redis.hvals(keys.key("reasons"))})
+        if not self.redis.exists(keys.key("meta")):  # its keys vanished, its workers' counters with them
+            reason = FRONTIER_LOST
         unsettled = _unfetched_pages(self.redis, keys)
         found = self.redis.hgetall(keys.key("traps-found")).items()
         traps = {text(p): (bound, why) for p, t in found for bound, why in [json.loads(t)]}

@@ -32,6 +32,7 @@ OTHER = "other"
 FINISHED = "finished"  # Scrapy's finish reason for a crawl that ran out of requests
 DISK_FULL = "disk_full"  # a crawl's finish reason when the archive's disk filled up
 WRITER_GONE = "writer_gone"  # a crawl's finish reason when its archive writer process died
+FRONTIER_LOST = "frontier_lost"  # a worker's, when Redis went away; a shared run's, when its keys did
 # Kinds that are bounds we set, not faults of the site: they do not count towards the
 # failure rate that fails a run.
 BOUND_KINDS = frozenset({TRAP, BUDGET, STOPPED})

@@ -23,7 +23,18 @@ from crawler import header_bound
 from crawler.budget import BUDGET_STOPS, PAGE_BUDGET_STOP
 from crawler.discovery import USUAL_SITEMAPS
 from crawler.incremental import Revisits
-from crawler.kinds import BUDGET, CONNECTION, DISK_FULL, FINISHED, OTHER, ROBOTS, STOPPED, WRITER_GONE, bound_counter
+from crawler.kinds import (
+    BUDGET,
+    CONNECTION,
+    DISK_FULL,
+    FINISHED,
+    FRONTIER_LOST,
+    OTHER,
+    ROBOTS,
+    STOPPED,
+    WRITER_GONE,
+    bound_counter,
+)
 from crawler.locks import AlreadyRunningError, SiteLock
 from crawler.outcomes import is_disk_full
 from crawler.pending import PAST_BUDGET
@@ -293,6 +304,10 @@ OUR_FAULTS = {
     WRITER_GONE: (
         "the archive writer process died (see the log; the system log names the OOM killer if it was that): "
         "what it had committed is intact, and the next run fetches the rest"
+    ),
+    FRONTIER_LOST: (
+        "the frontier (Redis) lost the run's keys, restarted without its data or flushed: what was written "
+        "is intact, and the next run fetches the rest"
     ),
 }
 

@@ -23,8 +23,11 @@ from crawler.coordination import (
     text,
 )
 from crawler.ingest import Ingest
+from crawler.kinds import FRONTIER_LOST
+from crawler.run import OUR_FAULTS
 from mirror.server import serving
 from mirror.site import MirrorSite
+from tests.conftest import rows
 from tests.shared_crawl import NAMESPACE as SHARED_NAMESPACE
 from tests.shared_crawl import Crawl, finish
 
@@ -92,7 +95,8 @@ def test_a_worker_stalled_while_the_others_ended_the_run_stops_and_leaves_no_key
 
 def test_a_worker_whose_run_vanished_from_redis_says_the_frontier_lost_it(frontier: str, tmp_path: Path) -> None:
     """Redis restarted without its data (or flushed) is no run that ended: the worker fails, as
-    when Redis cannot be reached, rather than stopping as if the others had finished."""
+    when Redis cannot be reached, rather than stopping as if the others had finished; the writer
+    records the run failed for that, not for 'no page could be fetched' (its counters gone)."""
     site = MirrorSite("cdd-mirror")
     site.delay = 0.2  # still crawling when the keys go
     with serving(site) as base_url:
@@ -101,8 +105,8 @@ def test_a_worker_whose_run_vanished_from_redis_says_the_frontier_lost_it(fronti
         writer = run.writer()
         run.wait_for_articles(3)
         Redis.from_url(frontier).flushall()
-        done = finish(worker)
-        writer.terminate()
-        finish(writer)
-    assert done.returncode == 1, done.output
-    assert "the run's keys are gone from Redis" in done.output
+        done = [finish(worker), finish(writer)]
+    assert [d.returncode for d in done] == [1, 1], done
+    assert "the run's keys are gone from Redis" in done[0].output
+    ((status, reason),) = rows(run.db, "select status, stop_reason from crawl_runs")
+    assert (status, reason) == ("failed", OUR_FAULTS[FRONTIER_LOST])
