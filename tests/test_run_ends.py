@@ -20,7 +20,6 @@ from crawler.coordination import (
     join_run,
     requests_key,
     site_key,
-    text,
 )
 from crawler.ingest import Ingest
 from crawler.kinds import FRONTIER_LOST
@@ -50,7 +49,7 @@ def test_a_worker_that_read_the_number_of_a_run_just_ended_is_not_let_in(frontie
     ingest._finish_drained_runs()
     ingest.close()
     assert join_run(redis, keys, "late-worker", alive_seconds=3) is None
-    assert [key for key in redis.scan_iter(match=keys.key("*")) if key != keys.key("status").encode()] == []
+    assert keys.all_keys(redis, but=keys.key("status")) == []
 
 
 def test_a_worker_asking_while_the_sites_run_ends_waits_and_joins_the_next_one(frontier: str, tmp_path: Path) -> None:
@@ -89,7 +88,7 @@ def test_a_worker_stalled_while_the_others_ended_the_run_stops_and_leaves_no_key
         done = [finish(process) for process in (stalled, other, writer)]
     assert [d.returncode for d in done] == [0, 0, 0], done
     assert "the run ended without this worker" in done[0].output
-    assert [text(k) for k in redis.scan_iter(match=RunKeys(SHARED_NAMESPACE, 1).key("*"))] == [ended]
+    assert RunKeys(SHARED_NAMESPACE, 1).all_keys(redis) == [ended]
     assert run.articles() == len(site.articles)
 
 
