@@ -36,6 +36,15 @@ redis.call('SADD', KEYS[3], ARGV[1])
 redis.call('SET', KEYS[4], 1, 'PX', ARGV[2])
 return 1
 """
+# Hold a namespace for writer ARGV[1] for ARGV[2] ms, unless another holds it: then its name.
+CLAIM = """
+local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] then return holder end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return false
+"""
+RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
+WRITER_CLAIM_SECONDS = 30  # a writer renews its hold on the namespace each turn of its loop
 # Begin a run's end, unless a worker is in it.
 CLOSE = """
 if redis.call('SCARD', KEYS[1]) > 0 then return 0 end
@@ -120,6 +129,31 @@ class RunRequest:
     site: str
     spider_kwargs: dict[str, Any] = field(default_factory=dict)
     refresh: bool = False
+
+
+class NamespaceTakenError(RuntimeError):
+    """Another archive's writer serves the namespace: two would share out the results."""
+
+
+def writer_key(namespace: str) -> str:
+    return f"{namespace}:writer"
+
+
+def hold_namespace(redis: Redis, namespace: str, writer: str) -> None:
+    """This writer, named by host and archive, holds the namespace for WRITER_CLAIM_SECONDS
+    more. Two writers of different archives on one namespace would each read the one stream of
+    results and trim what the other had not read: a run's articles split between two archives,
+    some in neither. The same archive's writer restarted on its host takes over at once."""
+    holder = redis.eval(CLAIM, 1, writer_key(namespace), writer, WRITER_CLAIM_SECONDS * 1000)
+    if holder is not None:
+        raise NamespaceTakenError(
+            f"the frontier's namespace {namespace!r} is served by another writer ({text(holder)}): one writer "
+            "per namespace; give this archive's writer and workers their own GOVARCHIVE_REDIS_NAMESPACE"
+        )
+
+
+def let_go_of_namespace(redis: Redis, namespace: str, writer: str) -> None:
+    redis.eval(RELEASE, 1, writer_key(namespace), writer)
 
 
 def requests_key(namespace: str) -> str:

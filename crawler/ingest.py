@@ -14,10 +14,12 @@ killed one-host crawl).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import signal
+import socket
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -36,11 +38,14 @@ from crawler import wire
 from crawler.budget import BUDGET_STOPS
 from crawler.coordination import (
     REFUSAL_TTL_SECONDS,
+    NamespaceTakenError,
     QuietWatch,
     RunKeys,
     RunRequest,
     close_to_workers,
     end_run,
+    hold_namespace,
+    let_go_of_namespace,
     next_run_request,
     publish_run,
     refused_key,
@@ -99,6 +104,12 @@ class Ingest:
             self.lock.acquire()
         except AlreadyRunningError as error:
             raise WriterRunningError(str(error)) from None
+        self.name = f"{socket.gethostname()}:{os.path.abspath(self.db_path)}"
+        try:
+            hold_namespace(self.redis, self.namespace, self.name)
+        except NamespaceTakenError:
+            self.lock.release()
+            raise
         self.writer = ArchiveWriter(open_archive(self.db_path))
         self.stream = results_key(self.namespace)
         self.position = self._committed_position()
@@ -113,6 +124,7 @@ class Ingest:
         idle_since = time.monotonic()
         try:
             while not self.stopping:
+                hold_namespace(self.redis, self.namespace, self.name)
                 self._open_requested_runs()
                 if self.ingest_batch():
                     idle_since = time.monotonic()
@@ -141,6 +153,8 @@ class Ingest:
         for run in self.runs.values():
             run.lock.release()
         self.writer.db.close()
+        with contextlib.suppress(RedisError):  # Redis gone: the hold expires by itself
+            let_go_of_namespace(self.redis, self.namespace, self.name)
         self.lock.release()
 
     # -- results ----------------------------------------------------------------------

@@ -220,8 +220,8 @@ def ingest(frontier: str, exit_when_idle: float | None, db_path: Path) -> None:
     as a systemd service (ops/govarchive-ingest.service).
 
     \b
-    Exit status: 0; 1 when a run it recorded failed (with --exit-when-idle); 75 when
-    another writer of this archive is running.
+    Exit status: 0; 1 when a run it recorded failed (with --exit-when-idle), or another
+    archive's writer serves the namespace; 75 when another writer of this archive is running.
     """
     import logging
 
@@ -229,7 +229,7 @@ def ingest(frontier: str, exit_when_idle: float | None, db_path: Path) -> None:
     from redis.exceptions import RedisError
 
     from crawler import settings
-    from crawler.coordination import redacted
+    from crawler.coordination import NamespaceTakenError, redacted
     from crawler.ingest import FrontierLostError, Ingest, WriterRunningError
     from crawler.progress import describe
 
@@ -253,10 +253,12 @@ def ingest(frontier: str, exit_when_idle: float | None, db_path: Path) -> None:
     except WriterRunningError as error:
         click.echo(str(error), err=True)
         sys.exit(EXIT_LOCKED)
+    except NamespaceTakenError as error:
+        raise click.ClickException(str(error)) from None
     say(f"writing {db_path} for the workers at {redacted(frontier)}", err=True)
     try:
         results = writer.serve(exit_when_idle)
-    except FrontierLostError as error:
+    except (FrontierLostError, NamespaceTakenError) as error:
         raise click.ClickException(str(error)) from None
     for result in results:
         if result.ok:
