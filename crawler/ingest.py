@@ -92,11 +92,14 @@ class Ingest:
     db_path: str
     quiet: float
     revisit_days: float
+    progress_interval: float = 0.0  # seconds between lines saying what was written (0: none)
     writer: ArchiveWriter = field(init=False)
     runs: dict[int, OpenRun] = field(default_factory=dict)
     warcs: dict[str, WarcFile] = field(default_factory=dict)
     finished: list[SiteResult] = field(default_factory=list)
     stopping: bool = False
+    written: Counter[str] = field(default_factory=Counter)  # results and their counters, since the last line
+    said_at: float = field(default_factory=time.monotonic)
 
     def __post_init__(self) -> None:
         self.lock = SiteLock(self.db_path, "ingest", what="a writer of this archive (govarchive ingest)")
@@ -126,6 +129,7 @@ class Ingest:
             while not self.stopping:
                 hold_namespace(self.redis, self.namespace, self.name)
                 self._open_requested_runs()
+                self._say_progress()
                 if self.ingest_batch():
                     idle_since = time.monotonic()
                     continue
@@ -142,6 +146,28 @@ class Ingest:
         finally:
             self.close()
         return self.finished
+
+    def _say_progress(self) -> None:
+        """A line every progress_interval seconds while results come or runs are open: a
+        writer serving for hours said nothing between a run's opening and its end."""
+        if not self.progress_interval or time.monotonic() - self.said_at < self.progress_interval:
+            return
+        self.said_at = time.monotonic()
+        if not (self.written or self.runs):
+            return
+        done = {name: self.written[f"govarchive/{name}"] for name in ("articles_new", "articles_updated", "failures")}
+        waiting = int(self.redis.get(backlog_key(self.namespace)) or 0)
+        runs = ", ".join(f"{run.site} (run {run_id})" for run_id, run in self.runs.items()) or "none"
+        log.info(
+            "written %d results (%d new, %d updated articles, %d failures); %.1f MB waiting; runs open: %s",
+            self.written["results"],
+            done["articles_new"],
+            done["articles_updated"],
+            done["failures"],
+            waiting / 1e6,
+            runs,
+        )
+        self.written.clear()
 
     def _stop(self, signum: int, frame: FrameType | None) -> None:
         log.info("asked to stop: open runs stay open for the next writer")
@@ -173,6 +199,7 @@ class Ingest:
                     counts[(run, counter)] += 1
             last = text(entries[-1][0])
             self._commit_counts(counts)
+            self.written.update({"results": len(entries)} | {c: n for (_, c), n in counts.items()})
             self.writer.db.table("ingest_position").upsert({"stream": self.stream, "last_id": last}, pk="stream")
         self.position = last
         with self.redis.pipeline(transaction=False) as pipe:

@@ -249,6 +249,7 @@ def ingest(frontier: str, exit_when_idle: float | None, db_path: Path) -> None:
             str(db_path),
             settings.GOVARCHIVE_REDIS_QUIET_SECONDS,
             settings.GOVARCHIVE_REVISIT_DAYS,
+            settings.GOVARCHIVE_PROGRESS_INTERVAL,
         )
     except WriterRunningError as error:
         click.echo(str(error), err=True)

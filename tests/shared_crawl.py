@@ -55,14 +55,14 @@ class Crawl:
         self.workers: list[Started] = []
         self.started = 0
 
-    def writer(self, idle_exit: float = IDLE_EXIT) -> Started:
+    def writer(self, idle_exit: float = IDLE_EXIT, env: dict[str, str] = ENV) -> Started:
         """Started once the workers started before it have asked for a run (or one is open):
         a writer with nothing to do yet would be idle, and its short idle_exit could end it
         before the first worker has imported Scrapy."""
         if self.workers:
             self._wait_for_a_run()
         args = ["ingest", "--redis", self.redis_url, "--db", str(self.db), "--exit-when-idle", str(idle_exit)]
-        return self._start(args)
+        return self._start(args, env)
 
     def worker(self, env: dict[str, str] = ENV) -> Started:
         cache = self.folder / f"worker-{len(self.workers)}" / "cache.db"
