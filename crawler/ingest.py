@@ -199,7 +199,9 @@ class Ingest:
                     counts[(run, counter)] += 1
             last = text(entries[-1][0])
             self._commit_counts(counts)
-            self.written.update({"results": len(entries)} | {c: n for (_, c), n in counts.items()})
+            self.written["results"] += len(entries)
+            for (_, counter), count in counts.items():  # every run's
+                self.written[counter] += count
             self.writer.db.table("ingest_position").upsert({"stream": self.stream, "last_id": last}, pk="stream")
         self.position = last
         with self.redis.pipeline(transaction=False) as pipe:
