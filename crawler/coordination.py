@@ -147,8 +147,9 @@ def hold_namespace(redis: Redis, namespace: str, writer: str) -> None:
     holder = redis.eval(CLAIM, 1, writer_key(namespace), writer, WRITER_CLAIM_SECONDS * 1000)
     if holder is not None:
         raise NamespaceTakenError(
-            f"the frontier's namespace {namespace!r} is served by another writer ({text(holder)}): one writer "
-            "per namespace; give this archive's writer and workers their own GOVARCHIVE_REDIS_NAMESPACE"
+            f"the frontier's namespace {namespace!r} is served by another writer ({text(holder)}; held while it "
+            f"runs, and {WRITER_CLAIM_SECONDS} s after it stops answering): one writer per namespace; give this "
+            "archive's writer and workers their own GOVARCHIVE_REDIS_NAMESPACE"
         )
 
 
