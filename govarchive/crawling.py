@@ -216,8 +216,10 @@ def ingest(frontier: str, exit_when_idle: float | None, db_path: Path) -> None:
     The one writer of the archive: it opens a run when a worker asks for one (taking the
     site's lock, publishing the known articles for an incremental crawl), writes every
     result the workers hand over (each exactly once, even across a kill -9 of this
-    process), and records each run when its frontier is drained. Run one per archive, e.g.
-    as a systemd service (ops/govarchive-ingest.service).
+    process), and records each run when its frontier is drained. Run one per archive, each
+    archive on its own Redis namespace (GOVARCHIVE_REDIS_NAMESPACE), e.g. as a systemd
+    service (ops/govarchive-ingest.service). Every GOVARCHIVE_PROGRESS_INTERVAL seconds it
+    logs what it wrote and which runs are open.
 
     \b
     Exit status: 0; 1 when a run it recorded failed (with --exit-when-idle), or another
