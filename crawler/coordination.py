@@ -77,7 +77,7 @@ class RunKeys:
 
     @property
     def closing(self) -> str:
-        """Set once the writer ends the run: no worker joins it any more."""
+        """Set once the writer begins to end the run: no worker joins it any more."""
         return self.key("closing")
 
     @property
@@ -142,8 +142,9 @@ def writer_key(namespace: str) -> str:
 def hold_namespace(redis: Redis, namespace: str, writer: str) -> None:
     """This writer, named by host and archive, holds the namespace for WRITER_CLAIM_SECONDS
     more. Two writers of different archives on one namespace would each read the one stream of
-    results and trim what the other had not read: a run's articles split between two archives,
-    some in neither. The same archive's writer restarted on its host takes over at once."""
+    results and trim what the other had not read, and open the runs asked of them first: a
+    run's row, articles and captures shared out between two archives. The same archive's
+    writer restarted on its host takes over at once."""
     holder = redis.eval(CLAIM, 1, writer_key(namespace), writer, WRITER_CLAIM_SECONDS * 1000)
     if holder is not None:
         raise NamespaceTakenError(
