@@ -44,7 +44,7 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return false
 """
 RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
-WRITER_CLAIM_SECONDS = 30  # a writer renews its hold on the namespace each turn of its loop
+WRITER_CLAIM_SECONDS = 30  # a writer's hold on its namespace, renewed a few times within it
 # Begin a run's end, unless a worker is in it.
 CLOSE = """
 if redis.call('SCARD', KEYS[1]) > 0 then return 0 end
@@ -76,6 +76,17 @@ class RunKeys:
         return self.key("workers")
 
     @property
+    def meta(self) -> str:
+        """What workers need to crawl, published last but the site's key: while it exists the
+        run is open (it goes with the run's other keys at its end)."""
+        return self.key("meta")
+
+    @property
+    def status(self) -> str:
+        """The run's outcome, kept a day after its end."""
+        return self.key("status")
+
+    @property
     def closing(self) -> str:
         """Set once the writer begins to end the run: no worker joins it any more."""
         return self.key("closing")
@@ -96,8 +107,12 @@ class RunKeys:
     def alive(self, worker: str) -> str:
         return self.key(f"alive:{worker}")
 
-    def all_keys(self, redis: Redis, but: str = "") -> list[str]:
-        return [text(k) for k in redis.scan_iter(match=self.key("*"), count=1000) if text(k) != but]
+    def all_keys(self, redis: Redis) -> list[str]:
+        return [text(k) for k in redis.scan_iter(match=self.key("*"), count=1000)]
+
+    def leftovers(self, redis: Redis) -> list[str]:
+        """Every key of the run but its outcome: what its end deletes."""
+        return [k for k in self.all_keys(redis) if k != self.status]
 
 
 def redacted(url: str) -> str:
@@ -230,7 +245,7 @@ def publish_run(
     the run sees all of it."""
     meta = {"site": request.site, "spider_kwargs": request.spider_kwargs, "refresh": request.refresh}
     with redis.pipeline(transaction=False) as pipe:
-        pipe.set(keys.key("meta"), json.dumps(meta | {"revisit_days": revisit_days}))
+        pipe.set(keys.meta, json.dumps(meta | {"revisit_days": revisit_days}))
         items = [(url, json.dumps(page.to_dict())) for url, page in known.items()]
         for start in range(0, len(items), PUBLISH_CHUNK):
             pipe.hset(keys.key("known"), mapping=dict(items[start : start + PUBLISH_CHUNK]))
@@ -275,7 +290,7 @@ def join_run(redis: Redis, keys: RunKeys, worker: str, alive_seconds: float) -> 
     when the run has ended, or its end has begun."""
     if not register(redis, keys, worker, alive_seconds):
         return None
-    meta = json.loads(redis.get(keys.key("meta")) or "{}")
+    meta = json.loads(redis.get(keys.meta) or "{}")
     known = {text(url): KnownPage.from_dict(json.loads(page)) for url, page in redis.hgetall(keys.key("known")).items()}
     traps = {text(p): Trap(*json.loads(found)) for p, found in redis.hgetall(keys.key("traps")).items()}
     return JoinedRun(keys, meta["site"], meta["spider_kwargs"], meta["refresh"], meta["revisit_days"], known, traps)
@@ -297,14 +312,14 @@ def register(redis: Redis, keys: RunKeys, worker: str, alive_seconds: float) -> 
     the run has ended or its end has begun: a worker counted dead while it was stalled (its
     requests given to the others) comes back in, where it stayed out and the run could end
     under it."""
-    member = [keys.key("meta"), keys.closing, keys.workers, keys.alive(worker)]
+    member = [keys.meta, keys.closing, keys.workers, keys.alive(worker)]
     return bool(redis.eval(JOIN, len(member), *member, worker, int(alive_seconds * 1000)))
 
 
 def run_vanished(redis: Redis, keys: RunKeys) -> bool:
     """Neither open, ending, nor ended with its outcome kept: Redis lost the run's keys
     (restarted without its data, or flushed)."""
-    return not redis.exists(keys.key("meta"), keys.closing, keys.key("status"))
+    return not redis.exists(keys.meta, keys.closing, keys.status)
 
 
 def close_to_workers(redis: Redis, keys: RunKeys) -> bool:
@@ -314,9 +329,9 @@ def close_to_workers(redis: Redis, keys: RunKeys) -> bool:
 
 def end_run(redis: Redis, keys: RunKeys, site: str, outcome: dict[str, Any]) -> None:
     """The run's outcome stays for a day; its other keys go."""
-    doomed = keys.all_keys(redis, but=keys.key("status"))
+    doomed = keys.leftovers(redis)
     with redis.pipeline(transaction=True) as pipe:
-        pipe.set(keys.key("status"), json.dumps(outcome), ex=STATUS_TTL_SECONDS)
+        pipe.set(keys.status, json.dumps(outcome), ex=STATUS_TTL_SECONDS)
         if doomed:
             pipe.delete(*doomed)
         pipe.delete(site_key(keys.namespace, site))
@@ -326,7 +341,7 @@ def end_run(redis: Redis, keys: RunKeys, site: str, outcome: dict[str, Any]) -> 
 def sweep_ended_run(redis: Redis, keys: RunKeys) -> None:
     """Keys a worker wrote under a run that had ended without it (it stalled; the writer had
     deleted the run's keys): gone, but for the outcome. A run still ending is left to its writer."""
-    if not redis.exists(keys.key("meta")):
-        doomed = keys.all_keys(redis, but=keys.key("status"))
+    if not redis.exists(keys.meta):
+        doomed = keys.leftovers(redis)
         if doomed:
             redis.delete(*doomed)

@@ -38,6 +38,7 @@ from crawler import wire
 from crawler.budget import BUDGET_STOPS
 from crawler.coordination import (
     REFUSAL_TTL_SECONDS,
+    WRITER_CLAIM_SECONDS,
     NamespaceTakenError,
     QuietWatch,
     RunKeys,
@@ -100,6 +101,7 @@ class Ingest:
     stopping: bool = False
     written: Counter[str] = field(default_factory=Counter)  # results and their counters, since the last line
     said_at: float = field(default_factory=time.monotonic)
+    held_at: float = 0.0  # when the hold on the namespace was last renewed
 
     def __post_init__(self) -> None:
         self.lock = SiteLock(self.db_path, "ingest", what="a writer of this archive (govarchive ingest)")
@@ -109,7 +111,7 @@ class Ingest:
             raise WriterRunningError(str(error)) from None
         self.name = f"{socket.gethostname()}:{os.path.abspath(self.db_path)}"
         try:
-            hold_namespace(self.redis, self.namespace, self.name)
+            self._hold_namespace()
         except NamespaceTakenError:
             self.lock.release()
             raise
@@ -127,7 +129,7 @@ class Ingest:
         idle_since = time.monotonic()
         try:
             while not self.stopping:
-                hold_namespace(self.redis, self.namespace, self.name)
+                self._hold_namespace()
                 self._open_requested_runs()
                 self._say_progress()
                 if self.ingest_batch():
@@ -147,6 +149,13 @@ class Ingest:
             self.close()
         return self.finished
 
+    def _hold_namespace(self) -> None:
+        """Renewed once a third of its time has passed, not on every turn of the loop: a turn
+        is a batch, many a second while a crawl runs."""
+        if time.monotonic() - self.held_at >= WRITER_CLAIM_SECONDS / 3:
+            hold_namespace(self.redis, self.namespace, self.name)
+            self.held_at = time.monotonic()
+
     def _say_progress(self) -> None:
         """A line every progress_interval seconds while results come or runs are open: a
         writer serving for hours said nothing between a run's opening and its end."""
@@ -155,15 +164,15 @@ class Ingest:
         self.said_at = time.monotonic()
         if not (self.written or self.runs):
             return
-        done = {name: self.written[f"govarchive/{name}"] for name in ("articles_new", "articles_updated", "failures")}
+        written = self.written
         waiting = int(self.redis.get(backlog_key(self.namespace)) or 0)
         runs = ", ".join(f"{run.site} (run {run_id})" for run_id, run in self.runs.items()) or "none"
         log.info(
             "written %d results (%d new, %d updated articles, %d failures); %.1f MB waiting; runs open: %s",
-            self.written["results"],
-            done["articles_new"],
-            done["articles_updated"],
-            done["failures"],
+            written["results"],
+            written["govarchive/articles_new"],
+            written["govarchive/articles_updated"],
+            written["govarchive/failures"],
             waiting / 1e6,
             runs,
         )
@@ -305,7 +314,7 @@ class Ingest:
         keys = run.keys
         stats = self._run_stats(run_id, keys)
         reason = run_reason({text(r) for r in self.redis.hvals(keys.key("reasons"))})
-        if not self.redis.exists(keys.key("meta")):  # its keys vanished, its workers' counters with them
+        if not self.redis.exists(keys.meta):  # its keys vanished, its workers' counters with them
             reason = FRONTIER_LOST
         unsettled = _unfetched_pages(self.redis, keys)
         found = self.redis.hgetall(keys.key("traps-found")).items()

@@ -29,7 +29,7 @@ def scheduler_on(redis_url: str) -> Iterator[LeasedScheduler]:
     spider = Spider("frontier-test")
     spider.frontier_keys = KEYS  # type: ignore[attr-defined]
     redis = Redis.from_url(redis_url)
-    redis.set(KEYS.key("meta"), "{}")  # the run is open (coordination.publish_run)
+    redis.set(KEYS.meta, "{}")  # the run is open (coordination.publish_run)
     scheduler = LeasedScheduler(get_crawler(Spider, SETTINGS), redis)
     scheduler.open(spider)
     try:

@@ -49,7 +49,7 @@ def test_a_worker_that_read_the_number_of_a_run_just_ended_is_not_let_in(frontie
     ingest._finish_drained_runs()
     ingest.close()
     assert join_run(redis, keys, "late-worker", alive_seconds=3) is None
-    assert keys.all_keys(redis, but=keys.key("status")) == []
+    assert keys.leftovers(redis) == []
 
 
 def test_a_worker_asking_while_the_sites_run_ends_waits_and_joins_the_next_one(frontier: str, tmp_path: Path) -> None:
@@ -79,7 +79,7 @@ def test_a_worker_stalled_while_the_others_ended_the_run_stops_and_leaves_no_key
         writer = run.writer()
         run.wait_for_articles(5)
         stalled.send_signal(signal.SIGSTOP)
-        ended = RunKeys(SHARED_NAMESPACE, 1).key("status")
+        ended = RunKeys(SHARED_NAMESPACE, 1).status
         deadline = time.monotonic() + 120
         while not redis.exists(ended):
             assert time.monotonic() < deadline, "the other worker and the writer did not end the run"
